@@ -1,0 +1,65 @@
+"""The `coach` command: a thin shell over the core modules.
+
+Each sub-command lives in its own module exposing `register(subparsers)`; the parser it adds
+sets `func(args, settings) -> int`. User errors print one line and exit with their code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from assistant.config import ConfigError, Settings
+from assistant.errors import CoachError
+
+# Modules that add sub-commands. A module that is not there yet is skipped, so the command
+# keeps working while features land one by one.
+COMMAND_MODULES = (
+    "assistant.commands.knowledge",
+    "assistant.commands.models",
+    "assistant.commands.coaching",
+    "assistant.commands.evals",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coach",
+        description="Reverse Mentoring Coach: grounded, offline coaching for reverse mentoring.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings.from_env()
+        return int(args.func(args, settings) or 0)
+    except ConfigError as exc:
+        print(f"coach: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except CoachError as exc:
+        print(f"coach: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("coach: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""The Chroma collection that holds the knowledge chunks: sync it with disk, query it densely.
+
+Local by default (a persistent directory under the data dir); `CHROMA_HOST`/`CHROMA_PORT`
+switch to a Chroma server. Sync is idempotent: it upserts what is missing, deletes what is
+stale, and embeds only new text, so a process killed mid-way is repaired by the next run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.embeddings import ChromaEmbeddingAdapter, MiniLMEmbedder, get_embedder
+from assistant.errors import CoachError
+from assistant.knowledge import Chunk, chunk_all, load_knowledge
+
+INDEX_FORMAT = "chunks-v1"  # bump when chunking or embedding text changes: forces a rebuild
+WRITE_BATCH = 128
+
+
+class IndexUnavailable(CoachError):
+    pass
+
+
+@dataclass
+class SyncReport:
+    files: int
+    chunks: int
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    embedded: int
+    seconds: float
+    rebuilt: bool = False
+
+    def summary(self) -> str:
+        rebuilt = " (rebuilt: the index format changed)" if self.rebuilt else ""
+        return (
+            f"Indexed {self.files} files into {self.chunks} chunks: {self.added} added, "
+            f"{self.updated} updated, {self.removed} removed, {self.unchanged} unchanged "
+            f"in {self.seconds:.1f} s{rebuilt}."
+        )
+
+
+@dataclass
+class StoredChunk:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+def make_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.uses_chroma_server:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+            client.heartbeat()
+            return client
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises many types; all mean "cannot reach the store"
+        where = (
+            f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+            if settings.uses_chroma_server
+            else f"the Chroma directory {settings.chroma_dir}"
+        )
+        raise IndexUnavailable(
+            f"Cannot open {where}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+            "Check CHROMA_HOST/CHROMA_PORT (is `chroma run` up?) or COACH_DATA_DIR.",
+        ) from exc
+
+
+class KnowledgeIndex:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: MiniLMEmbedder | None = None,
+        client: Any | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or get_embedder()
+        self.client = client if client is not None else make_client(settings)
+        self._ef = ChromaEmbeddingAdapter(self.embedder)
+        self.collection = self._open()
+
+    def _open(self) -> Any:
+        # The embedding function is passed on every open: without it Chroma rebuilds one from
+        # the persisted config on each query (20x slower) or falls back to its downloader.
+        return self.client.get_or_create_collection(
+            name=self.settings.collection,
+            embedding_function=self._ef,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"format": INDEX_FORMAT, "embedder": self.embedder.model_id},
+        )
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def revision(self) -> str:
+        meta = self.collection.metadata or {}
+        return f"{meta.get('revision', '0')}:{self.count()}"
+
+    def _format_is_current(self) -> bool:
+        meta = self.collection.metadata or {}
+        return meta.get("format") == INDEX_FORMAT and meta.get("embedder") == self.embedder.model_id
+
+    def existing_ids(self) -> dict[str, dict[str, Any]]:
+        result = self.collection.get(include=["metadatas"])
+        return dict(zip(result["ids"], result["metadatas"] or [], strict=False))
+
+    def all_chunks(self) -> list[StoredChunk]:
+        result = self.collection.get(include=["documents", "metadatas"])
+        return [
+            StoredChunk(i, d or "", m or {})
+            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=False)
+        ]
+
+    def get(self, ids: list[str]) -> list[StoredChunk]:
+        if not ids:
+            return []
+        result = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        found = {
+            i: StoredChunk(i, d or "", m or {})
+            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=False)
+        }
+        return [found[i] for i in ids if i in found]
+
+    def query(
+        self, embedding: Any, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """The k nearest chunks with their cosine similarity (1 - cosine distance)."""
+        k = max(1, min(k, self.count()))
+        result = self.collection.query(
+            query_embeddings=[embedding], n_results=k, where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for i, d, m, dist in zip(
+            result["ids"][0], result["documents"][0], result["metadatas"][0],
+            result["distances"][0], strict=False,
+        ):
+            hits.append((StoredChunk(i, d or "", m or {}), 1.0 - float(dist)))
+        return hits
+
+    def sync(
+        self,
+        chunks: list[Chunk],
+        files: int,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> SyncReport:
+        """Make the collection hold exactly `chunks`. progress(stage, done, total)."""
+        started = time.perf_counter()
+        rebuilt = False
+        with self._writer_lock():
+            if self.count() and not self._format_is_current():
+                self.client.delete_collection(self.settings.collection)
+                self.collection = self._open()
+                rebuilt = True
+            existing = self.existing_ids()
+            wanted = {c.id: c for c in chunks}
+            new = [c for c in chunks if c.id not in existing]
+            stale = [i for i in existing if i not in wanted]
+            # An edit in place shows as a new id and a stale id at the same source + heading.
+            stale_places = {
+                (existing[i].get("source"), existing[i].get("heading")) for i in stale
+            }
+            updated = sum(1 for c in new if (c.source, c.heading) in stale_places)
+            total = len(new)
+            if progress:
+                progress("embed", 0, total)
+            for start in range(0, len(new), WRITE_BATCH):
+                batch = new[start : start + WRITE_BATCH]
+                vectors = self.embedder.embed([c.embedding_text() for c in batch])
+                self.collection.upsert(
+                    ids=[c.id for c in batch],
+                    embeddings=[v.tolist() for v in vectors],
+                    documents=[c.text for c in batch],
+                    metadatas=[c.metadata() for c in batch],
+                )
+                if progress:
+                    progress("embed", start + len(batch), total)
+            for start in range(0, len(stale), 1000):
+                self.collection.delete(ids=stale[start : start + 1000])
+            if new or stale:
+                meta = dict(self.collection.metadata or {})
+                meta.update(
+                    format=INDEX_FORMAT, embedder=self.embedder.model_id,
+                    revision=str(time.time_ns()),
+                )
+                self.collection.modify(metadata=meta)
+        return SyncReport(
+            files=files, chunks=len(chunks), added=len(new) - updated, updated=updated,
+            removed=len(stale) - updated, unchanged=len(chunks) - len(new), embedded=len(new),
+            seconds=time.perf_counter() - started, rebuilt=rebuilt,
+        )
+
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        """Chroma is not process-safe for writers: one `coach index` per data dir at a time."""
+        if self.settings.uses_chroma_server:
+            yield
+            return
+        lock_path = Path(self.settings.data_dir) / "index.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise IndexUnavailable(
+                    "Another process is indexing the knowledge base right now.",
+                    "Wait for it to finish, then try again.",
+                ) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_index(
+    settings: Settings,
+    index: KnowledgeIndex | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> SyncReport:
+    """Validate every knowledge file first (nothing is written if one is broken), then sync."""
+    documents = load_knowledge(settings.knowledge_dir, settings.max_knowledge_file_bytes)
+    chunks = chunk_all(documents)
+    index = index or KnowledgeIndex(settings)
+    return index.sync(chunks, files=len(documents), progress=progress)

@@ -1,0 +1,244 @@
+"""The knowledge base on disk: find documents, validate front matter, split into chunks.
+
+A chunk id is a hash of its source, heading path and text, so an unchanged chunk keeps its id
+across runs and re-indexing an unchanged knowledge base embeds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
+from assistant.errors import KnowledgeError
+
+AUDIENCES = ("mentor", "mentee", "lead", "all")
+KINDS = ("guide", "playbook", "activity", "starters")
+STAGES = ("first", "middle", "closing")
+SLOTS = ("opening", "core", "wrap-up")
+REQUIRED = ("title", "audience", "topics", "kind", "summary")
+SUFFIXES = (".md", ".txt")
+MIN_BODY_CHARS = 40
+CHUNK_CHARS = 1100
+CHUNK_OVERLAP = 120
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.DOTALL)
+_HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str  # path relative to the knowledge folder, POSIX separators
+    title: str
+    audience: str
+    topics: tuple[str, ...]
+    kind: str
+    summary: str
+    body: str
+    extra: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    source: str
+    title: str
+    heading: str  # "Section > Subsection", empty for text before the first heading
+    text: str
+    audience: str
+    kind: str
+    topics: tuple[str, ...]
+    ordinal: int  # position within its document
+
+    def embedding_text(self) -> str:
+        """What gets embedded: the title and heading give a short section its context."""
+        head = f"{self.title} — {self.heading}" if self.heading else self.title
+        return f"{head}\n{self.text}"
+
+    def metadata(self) -> dict[str, str | int | bool]:
+        meta: dict[str, str | int | bool] = {
+            "source": self.source,
+            "title": self.title,
+            "heading": self.heading,
+            "audience": self.audience,
+            "kind": self.kind,
+            "topics": ",".join(self.topics),
+            "ordinal": self.ordinal,
+        }
+        # One boolean per topic makes topic filters plain equality filters in Chroma.
+        for topic in self.topics:
+            meta[f"topic:{topic}"] = True
+        return meta
+
+
+def _problem(source: str, what: str) -> KnowledgeError:
+    return KnowledgeError(
+        f"{source}: {what}",
+        "Fix the file (see knowledge/README.md for the format) and run `coach index` again; "
+        "the existing index was left untouched.",
+    )
+
+
+def _as_topics(value: object) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",")]
+    if not isinstance(value, list) or not value:
+        return None
+    topics = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            return None
+        topics.append(re.sub(r"[^a-z0-9]+", "-", item.strip().lower()).strip("-"))
+    return tuple(dict.fromkeys(t for t in topics if t))
+
+
+def parse_document(raw: bytes, source: str, max_bytes: int) -> Document:
+    """Validate one file's bytes and return the Document, or raise KnowledgeError."""
+    if len(raw) > max_bytes:
+        raise _problem(source, f"is {len(raw):,} bytes; the limit is {max_bytes:,} bytes")
+    if b"\x00" in raw:
+        raise _problem(source, "looks binary (it contains NUL bytes); only text is accepted")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _problem(source, f"is not valid UTF-8 (byte {exc.start})") from exc
+    text = text.lstrip("\ufeff")
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise _problem(source, "has no YAML front matter (it must start with a '---' block)")
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        detail = str(exc).splitlines()[0]
+        raise _problem(source, f"has invalid YAML front matter ({detail})") from exc
+    if not isinstance(meta, dict):
+        raise _problem(source, "front matter must be a mapping of fields")
+    missing = [k for k in REQUIRED if meta.get(k) in (None, "", [])]
+    if missing:
+        raise _problem(source, f"front matter is missing: {', '.join(missing)}")
+    for key in ("title", "summary"):
+        if not isinstance(meta[key], str):
+            raise _problem(source, f"front matter field '{key}' must be text")
+    audience = str(meta["audience"]).strip().lower()
+    if audience not in AUDIENCES:
+        raise _problem(source, f"audience '{audience}' is not one of {', '.join(AUDIENCES)}")
+    kind = str(meta["kind"]).strip().lower()
+    if kind not in KINDS:
+        raise _problem(source, f"kind '{kind}' is not one of {', '.join(KINDS)}")
+    topics = _as_topics(meta["topics"])
+    if not topics:
+        raise _problem(source, "topics must be a non-empty list of words")
+    body = match.group(2).strip()
+    if len(body) < MIN_BODY_CHARS:
+        raise _problem(source, "has an empty body (write the guidance below the front matter)")
+    extra = {k: v for k, v in meta.items() if k not in REQUIRED}
+    if kind == "activity":
+        extra = _validate_activity(source, extra)
+    return Document(
+        source=source,
+        title=meta["title"].strip(),
+        audience=audience,
+        topics=topics,
+        kind=kind,
+        summary=" ".join(meta["summary"].split()),
+        body=body,
+        extra=extra,
+    )
+
+
+def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, object]:
+    try:
+        lo, hi, default = (int(extra[k]) for k in ("minutes_min", "minutes_max", "minutes_default"))  # type: ignore[call-overload]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _problem(
+            source, "activity cards need whole-number minutes_min, minutes_max, minutes_default"
+        ) from exc
+    if not 1 <= lo <= default <= hi <= 240:
+        raise _problem(source, "activity minutes must satisfy 1 <= min <= default <= max <= 240")
+    stages = extra.get("stages") or list(STAGES)
+    if isinstance(stages, str):
+        stages = [s.strip() for s in stages.split(",")]
+    if not isinstance(stages, list) or not set(stages) <= set(STAGES):
+        raise _problem(source, f"activity stages must be a list drawn from {', '.join(STAGES)}")
+    slot = str(extra.get("slot") or "core")
+    if slot not in SLOTS:
+        raise _problem(source, f"activity slot '{slot}' is not one of {', '.join(SLOTS)}")
+    return {**extra, "minutes_min": lo, "minutes_max": hi, "minutes_default": default,
+            "stages": list(stages), "slot": slot}
+
+
+def find_files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        raise KnowledgeError(
+            f"The knowledge folder {root} does not exist.",
+            "Set COACH_KNOWLEDGE_DIR to a folder of Markdown documents.",
+        )
+    files = [
+        p for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() in SUFFIXES and p.name.lower() != "readme.md"
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
+    return sorted(files)
+
+
+def load_knowledge(root: Path, max_bytes: int) -> list[Document]:
+    """Every document under root. Raises one KnowledgeError listing every broken file."""
+    documents: list[Document] = []
+    problems: list[KnowledgeError] = []
+    for path in find_files(root):
+        source = path.relative_to(root).as_posix()
+        try:
+            documents.append(parse_document(path.read_bytes(), source, max_bytes))
+        except KnowledgeError as exc:
+            problems.append(exc)
+    if problems:
+        listed = "; ".join(p.message for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise KnowledgeError(
+            f"{len(problems)} knowledge file(s) cannot be indexed: {listed}{more}.",
+            problems[0].hint,
+        )
+    if not documents:
+        raise KnowledgeError(
+            f"No knowledge documents (*.md, *.txt) were found in {root}.",
+            "Add documents with front matter, then run `coach index`.",
+        )
+    return documents
+
+
+_header_splitter = MarkdownHeaderTextSplitter(_HEADERS, strip_headers=True)
+_size_splitter = RecursiveCharacterTextSplitter(
+    chunk_size=CHUNK_CHARS, chunk_overlap=CHUNK_OVERLAP, separators=["\n\n", "\n", ". ", " ", ""]
+)
+
+
+def chunk_document(doc: Document) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    seen: dict[str, int] = {}
+    for section in _header_splitter.split_text(doc.body):
+        path = [section.metadata[k] for k in ("h2", "h3") if section.metadata.get(k)]
+        heading = " > ".join(path)
+        for piece in _size_splitter.split_text(section.page_content):
+            text = piece.strip()
+            if len(text) < 20:
+                continue
+            key = f"{doc.source}\x00{heading}\x00{text}\x00{doc.title}\x00{doc.audience}" \
+                  f"\x00{doc.kind}\x00{','.join(doc.topics)}"
+            digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+            seen[digest] = seen.get(digest, 0) + 1
+            chunk_id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+            chunks.append(
+                Chunk(
+                    id=chunk_id, source=doc.source, title=doc.title, heading=heading, text=text,
+                    audience=doc.audience, kind=doc.kind, topics=doc.topics, ordinal=len(chunks),
+                )
+            )
+    return chunks
+
+
+def chunk_all(documents: Iterable[Document]) -> list[Chunk]:
+    return [chunk for doc in documents for chunk in chunk_document(doc)]
