@@ -20,7 +20,7 @@ from assistant.embeddings import ChromaEmbeddingAdapter, MiniLMEmbedder, get_emb
 from assistant.errors import CoachError
 from assistant.knowledge import Chunk, chunk_all, load_knowledge
 
-INDEX_FORMAT = "chunks-v1"  # bump when chunking or embedding text changes: forces a rebuild
+INDEX_FORMAT = "chunks-v2"  # bump when chunking or embedding text changes: forces a rebuild
 WRITE_BATCH = 128
 
 

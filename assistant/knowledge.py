@@ -53,6 +53,8 @@ class Chunk:
     kind: str
     topics: tuple[str, ...]
     ordinal: int  # position within its document
+    summary: str = ""
+    card: dict[str, str | int] = field(default_factory=dict, hash=False, compare=False)
 
     def embedding_text(self) -> str:
         """What gets embedded: the title and heading give a short section its context."""
@@ -68,6 +70,8 @@ class Chunk:
             "kind": self.kind,
             "topics": ",".join(self.topics),
             "ordinal": self.ordinal,
+            "summary": self.summary,
+            **self.card,
         }
         # One boolean per topic makes topic filters plain equality filters in Chroma.
         for topic in self.topics:
@@ -167,8 +171,27 @@ def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, objec
     slot = str(extra.get("slot") or "core")
     if slot not in SLOTS:
         raise _problem(source, f"activity slot '{slot}' is not one of {', '.join(SLOTS)}")
+    provides = extra.get("provides") or []
+    if isinstance(provides, str):
+        provides = [provides]
+    if not isinstance(provides, list) or not all(isinstance(p, str) for p in provides):
+        raise _problem(source, "activity 'provides' must be a list of words")
     return {**extra, "minutes_min": lo, "minutes_max": hi, "minutes_default": default,
-            "stages": list(stages), "slot": slot}
+            "stages": list(stages), "slot": slot, "provides": list(provides)}
+
+
+def card_metadata(doc: Document) -> dict[str, str | int]:
+    """Activity-card fields flattened for the index (Chroma metadata values are scalars)."""
+    if doc.kind != "activity":
+        return {}
+    return {
+        "minutes_min": int(doc.extra["minutes_min"]),  # type: ignore[call-overload]
+        "minutes_max": int(doc.extra["minutes_max"]),  # type: ignore[call-overload]
+        "minutes_default": int(doc.extra["minutes_default"]),  # type: ignore[call-overload]
+        "stages": ",".join(doc.extra["stages"]),  # type: ignore[arg-type]
+        "slot": str(doc.extra["slot"]),
+        "provides": ",".join(doc.extra.get("provides", [])),  # type: ignore[arg-type]
+    }
 
 
 def find_files(root: Path) -> list[Path]:
@@ -219,6 +242,7 @@ _size_splitter = RecursiveCharacterTextSplitter(
 def chunk_document(doc: Document) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
+    card = card_metadata(doc)
     for section in _header_splitter.split_text(doc.body):
         path = [section.metadata[k] for k in ("h2", "h3") if section.metadata.get(k)]
         heading = " > ".join(path)
@@ -227,7 +251,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
             if len(text) < 20:
                 continue
             key = f"{doc.source}\x00{heading}\x00{text}\x00{doc.title}\x00{doc.audience}" \
-                  f"\x00{doc.kind}\x00{','.join(doc.topics)}"
+                  f"\x00{doc.kind}\x00{','.join(doc.topics)}\x00{doc.summary}\x00{sorted(card.items())}"
             digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
             seen[digest] = seen.get(digest, 0) + 1
             chunk_id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
@@ -235,6 +259,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                 Chunk(
                     id=chunk_id, source=doc.source, title=doc.title, heading=heading, text=text,
                     audience=doc.audience, kind=doc.kind, topics=doc.topics, ordinal=len(chunks),
+                    summary=doc.summary, card=card,
                 )
             )
     return chunks

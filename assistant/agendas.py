@@ -1,0 +1,161 @@
+"""Session agendas: structure from the activity cards (code), wording from the model.
+
+Invariants, whatever the model returns: item minutes sum to the requested duration; every item
+cites a card that was retrieved from the index; a first session sets expectations; a closing
+session reflects. A model reply that fails validation is repaired once, then the call fails.
+"""
+
+from __future__ import annotations
+
+import time
+
+from assistant.drafts import AgendaDraft
+from assistant.errors import CoachError
+from assistant.guard import is_patronising, leaks_instructions, sanitize_untrusted
+from assistant.llm.base import ChatModel
+from assistant.llm.structured import complete_structured
+from assistant.planning import ActivityCard, PlannedItem, catalog_from_chunks, plan_session
+from assistant.prompts import PromptLibrary
+from assistant.retrieval import Filters, Retriever
+from assistant.schemas import STAGE_LABELS, Agenda, AgendaItem, AgendaRequest, Citation
+
+GUIDANCE_PASSAGES = 3
+
+
+class NoActivityCards(CoachError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The knowledge index has no activity cards, so no agenda can be planned.",
+            "Add activity cards (kind: activity) to knowledge/ and run `coach index`.",
+        )
+
+
+def _first_sentences(text: str, limit: int = 260) -> str:
+    text = " ".join(text.split())
+    text = text.replace("1. ", "", 1)
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _ok(text: str) -> bool:
+    return bool(text.strip()) and not is_patronising(text) and not leaks_instructions(text)
+
+
+def build_agenda(
+    retriever: Retriever, model: ChatModel, prompts: PromptLibrary, request: AgendaRequest
+) -> Agenda:
+    started = time.perf_counter()
+    catalog = catalog_from_chunks(
+        [c for c in retriever.index.all_chunks() if c.metadata.get("kind") == "activity"]
+    )
+    if not catalog:
+        raise NoActivityCards()
+    goals = "; ".join(g.strip() for g in request.goals if g.strip())
+    query = f"{request.topic} {goals}".strip()
+    ranked = retriever.search(query, k=20, filters=Filters(kinds=["activity"]))
+    ranked_sources = list(dict.fromkeys(p.source for p in ranked.passages))
+    plan = plan_session(catalog, request.stage, request.minutes, ranked_sources)
+    guidance = retriever.search(
+        query, k=GUIDANCE_PASSAGES, filters=Filters(kinds=["guide", "playbook"])
+    ).passages
+
+    # Citations: the cards the plan rests on, then the topic guidance.
+    citations: list[Citation] = []
+    numbers: dict[str, int] = {}
+    for item in plan:
+        card = item.card
+        if card.source not in numbers:
+            numbers[card.source] = len(citations) + 1
+            citations.append(Citation(
+                n=numbers[card.source], id=card.chunk_id, source=card.source,
+                title=card.title, heading="How to run it", text=card.how_to[:600],
+            ))
+    for p in guidance:
+        if p.source not in numbers:
+            numbers[p.source] = len(citations) + 1
+            citations.append(Citation(n=numbers[p.source], id=p.id, source=p.source,
+                                      title=p.title, heading=p.heading, text=p.text[:600]))
+
+    plan_lines = "\n".join(
+        f"{i}. {item.card.title} ({item.minutes} min): {item.card.summary}"
+        for i, item in enumerate(plan, 1)
+    )
+    guidance_lines = "\n".join(
+        f"- {p.title}: {' '.join(p.text.split())[:300]}" for p in guidance
+    )
+    messages = prompts.get("agenda").render(
+        topic=request.topic, stage=STAGE_LABELS[request.stage], minutes=request.minutes,
+        mentor_role=request.mentor_role, mentee_role=request.mentee_role,
+        goals=goals or "(none given)",
+        notes=sanitize_untrusted(request.notes_from_last_time).text or "(none)",
+        plan=plan_lines, guidance=guidance_lines or "(none)",
+    )
+    draft, completion = complete_structured(model, messages, AgendaDraft, max_tokens=900)
+    assert isinstance(draft, AgendaDraft)
+    return _assemble(request, plan, draft, citations, numbers, prompts, completion, started)
+
+
+def _assemble(
+    request: AgendaRequest, plan: list[PlannedItem], draft: AgendaDraft,
+    citations: list[Citation], numbers: dict[str, int], prompts: PromptLibrary,
+    completion, started: float,  # noqa: ANN001
+) -> Agenda:
+    notes = list(completion.notes)
+    items = []
+    for i, item in enumerate(plan):
+        card: ActivityCard = item.card
+        detail = draft.details[i] if i < len(draft.details) else ""
+        if not _ok(detail):
+            detail = _first_sentences(card.how_to or card.summary)
+        items.append(AgendaItem(
+            minutes=item.minutes, activity=card.title, details=detail, sources=[card.source],
+        ))
+        notes += [f"{card.title}: {n}." for n in item.notes]
+    if len(draft.details) != len(plan):
+        notes.append(
+            f"The model wrote {len(draft.details)} item descriptions for {len(plan)} items; "
+            "the missing ones come from the activity cards."
+        )
+    title = draft.title if _ok(draft.title) else f"{request.topic}: {STAGE_LABELS[request.stage]}"
+    objectives = [o for o in draft.objectives if _ok(o)] or [
+        f"Make practical progress on {request.topic}.",
+        "Agree one thing each person will try before the next session.",
+    ]
+    starters = [s for s in draft.starters if _ok(s) and s.strip().endswith("?")]
+    prepare = [p for p in draft.prepare if _ok(p)]
+    follow_up = [f for f in draft.follow_up if _ok(f)] or [
+        "Send a short recap with the agreed actions within a day."
+    ]
+    return Agenda(
+        title=title, topic=request.topic, minutes=request.minutes, stage=request.stage,
+        session_number=request.session_number, mentor_role=request.mentor_role,
+        mentee_role=request.mentee_role, objectives=objectives, items=items,
+        starters=starters, prepare=prepare, follow_up=follow_up, citations=citations,
+        backend=completion.backend, model=completion.model,
+        prompt_version=prompts.get("agenda").version,
+        seconds=round(time.perf_counter() - started, 2), notes=notes,
+    )
+
+
+def check_agenda(agenda: Agenda, requested_minutes: int, known_sources: set[str]) -> list[str]:
+    """The invariants as a list of violations (empty when the agenda is valid)."""
+    problems = []
+    total = sum(i.minutes for i in agenda.items)
+    if total != requested_minutes:
+        problems.append(f"minutes sum to {total}, not {requested_minutes}")
+    if not agenda.items:
+        problems.append("no items")
+    cited = {c.source for c in agenda.citations}
+    for item in agenda.items:
+        if item.minutes <= 0:
+            problems.append(f"'{item.activity}' has {item.minutes} minutes")
+        if not item.sources:
+            problems.append(f"'{item.activity}' cites no source")
+        for source in item.sources:
+            if source not in known_sources or source not in cited:
+                problems.append(f"'{item.activity}' cites unknown source {source}")
+    names = " ".join(i.activity.lower() + " " + " ".join(i.sources) for i in agenda.items)
+    if agenda.stage == "first" and "expectation" not in names:
+        problems.append("a first session has no expectation-setting item")
+    if agenda.stage == "closing" and not any(w in names for w in ("reflection", "retrospective")):
+        problems.append("a closing session has no reflection item")
+    return problems

@@ -1,0 +1,116 @@
+"""Numbered citations: keep the ones that point at a real retrieved passage, drop the rest,
+and attribute uncited sentences to passages by embedding similarity when the model forgot to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from assistant.retrieval import Passage
+from assistant.schemas import Citation
+
+_CITE = re.compile(r"\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
+# Cosine similarity above which a sentence is taken to rest on a passage (MiniLM). Chosen on
+# hand-labelled pairs: paraphrases of a passage score 0.55-0.85, unrelated advice 0.1-0.35.
+ATTRIBUTION_THRESHOLD = 0.5
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*-])")
+
+
+def clean_citations(text: str, valid: int) -> str:
+    """Remove citation numbers outside 1..valid; a bracket left empty disappears."""
+
+    def fix(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.split(r"[,;]", match.group(1))]
+        kept = list(dict.fromkeys(n for n in numbers if 1 <= n <= valid))
+        return "".join(f"[{n}]" for n in kept)
+
+    cleaned = _CITE.sub(fix, text)
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
+
+
+def cited_numbers(text: str) -> list[int]:
+    numbers: list[int] = []
+    for match in _CITE.finditer(text):
+        numbers += [int(n) for n in re.split(r"[,;]", match.group(1))]
+    return list(dict.fromkeys(numbers))
+
+
+def split_sentences(text: str) -> list[str]:
+    parts: list[str] = []
+    for line in text.splitlines():
+        parts += [s.strip() for s in _SENTENCE.split(line) if s.strip()]
+    return parts
+
+
+def attribute(text: str, passages: Sequence[Passage], embedder) -> str:  # noqa: ANN001
+    """Append [n] to each sentence whose best passage similarity clears the threshold."""
+    sentences = [s for s in split_sentences(text) if len(s.split()) >= 4]
+    if not sentences or not passages:
+        return text
+    sent_vecs = embedder.embed(sentences)
+    pass_vecs = embedder.embed([f"{p.title} {p.heading} {p.text}" for p in passages])
+    sims = sent_vecs @ pass_vecs.T
+    out = text
+    for sentence, row in zip(sentences, sims, strict=True):
+        best = int(np.argmax(row))
+        if row[best] >= ATTRIBUTION_THRESHOLD and not _CITE.search(sentence):
+            stripped = sentence.rstrip()
+            out = out.replace(stripped, f"{stripped} [{best + 1}]", 1)
+    return out
+
+
+def build_citations(text: str, passages: Sequence[Passage]) -> list[Citation]:
+    return [
+        Citation(
+            n=n, id=passages[n - 1].id, source=passages[n - 1].source,
+            title=passages[n - 1].title, heading=passages[n - 1].heading,
+            text=passages[n - 1].text,
+        )
+        for n in sorted(cited_numbers(text))
+        if 1 <= n <= len(passages)
+    ]
+
+
+class CitationFilter:
+    """Streams text while holding back an open '[' until it closes, so an invalid citation
+    number is never shown, even for a moment."""
+
+    def __init__(self, valid: int) -> None:
+        self.valid = valid
+        self.pending = ""
+
+    def feed(self, chunk: str) -> str:
+        self.pending += chunk
+        out = ""
+        while self.pending:
+            start = self.pending.find("[")
+            if start < 0:
+                out, self.pending = out + self.pending, ""
+                break
+            out += self.pending[:start]
+            self.pending = self.pending[start:]
+            end = self.pending.find("]")
+            if end < 0:
+                if len(self.pending) > 12:  # not a citation: release it
+                    out, self.pending = out + self.pending[0], self.pending[1:]
+                    continue
+                break
+            token, self.pending = self.pending[: end + 1], self.pending[end + 1 :]
+            out += clean_citations(token, self.valid) if _CITE.fullmatch(token) else token
+        return out
+
+    def flush(self) -> str:
+        rest, self.pending = self.pending, ""
+        return rest
+
+    def run(self, chunks: Iterator[str]) -> Iterator[str]:
+        for chunk in chunks:
+            text = self.feed(chunk)
+            if text:
+                yield text
+        rest = self.flush()
+        if rest:
+            yield rest

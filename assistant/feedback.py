@@ -1,0 +1,107 @@
+"""Feedback summaries from session notes, with personal data redacted before the model sees
+anything and planted instructions neutralised: the notes are data, never instructions."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+from assistant.drafts import FeedbackDraft
+from assistant.errors import InputError
+from assistant.guard import leaks_instructions, sanitize_untrusted
+from assistant.llm.base import ChatModel
+from assistant.llm.structured import complete_structured
+from assistant.privacy import redact
+from assistant.prompts import PromptLibrary
+from assistant.schemas import MAX_NOTES_CHARS, ActionItem, FeedbackSummary
+
+_ROLE_WORDS = {
+    "mentor": "Mentor", "[mentor]": "Mentor", "junior": "Mentor", "junior mentor": "Mentor",
+    "mentee": "Mentee", "[mentee]": "Mentee", "senior": "Mentee", "senior mentee": "Mentee",
+    "both": "Both", "pair": "Both", "both of us": "Both", "mentor and mentee": "Both",
+}
+_STOP = {"by", "on", "the", "next", "before", "end", "of", "in", "a", "at", "due"}
+
+
+def validate_notes(notes: str, max_chars: int = MAX_NOTES_CHARS) -> str:
+    if notes is None or not notes.strip():
+        raise InputError("The session notes are empty.", "Paste the notes from the session.")
+    if "\x00" in notes or sum(ch < " " and ch not in "\n\r\t" for ch in notes) > 10:
+        raise InputError("The notes look like binary data, not text.",
+                         "Paste or upload the notes as plain text.")
+    if len(notes) > max_chars:
+        raise InputError(
+            f"The notes are {len(notes):,} characters; the limit is {max_chars:,}.",
+            "Split them and summarise one session at a time.",
+        )
+    return notes
+
+
+def _readable(text: str) -> str:
+    return text.replace("[MENTOR]", "the mentor").replace("[MENTEE]", "the mentee")
+
+
+def _owner(raw: str) -> str:
+    key = raw.strip().lower()
+    return _ROLE_WORDS.get(key, raw.strip() or "Unassigned")
+
+
+def _due_is_stated(due: str | None, notes: str) -> str | None:
+    """Keep a due date only when the notes say it: a model must not invent deadlines."""
+    if not due or due.strip().lower() in {"null", "none", "n/a", "tbd", "unknown", ""}:
+        return None
+    words = [w for w in re.findall(r"[a-z0-9]+", due.lower()) if w not in _STOP]
+    low = notes.lower()
+    return due.strip() if words and all(w in low for w in words) else None
+
+
+def build_feedback(
+    model: ChatModel, prompts: PromptLibrary, notes: str, names: Sequence[str] = (),
+    max_chars: int = MAX_NOTES_CHARS,
+) -> FeedbackSummary:
+    started = time.perf_counter()
+    validate_notes(notes, max_chars)
+    names = [n for n in (" ".join(x.split()) for x in names) if n]
+    redaction = redact(notes, names)
+    sanitized = sanitize_untrusted(redaction.text)
+    messages = prompts.get("feedback").render(notes=sanitized.text)
+    draft, completion = complete_structured(model, messages, FeedbackDraft, max_tokens=900)
+    assert isinstance(draft, FeedbackDraft)
+
+    def clean(text: str) -> str:
+        # Anything personal the model reconstructed is hidden again before it is shown.
+        text = redact(text, names).text
+        return "" if leaks_instructions(text) else _readable(text).strip()
+
+    def clean_list(values: list[str]) -> list[str]:
+        return [c for c in (clean(v) for v in values) if c]
+
+    actions = []
+    seen = set()
+    for item in draft.action_items:
+        action = clean(item.action)
+        key = action.lower()
+        if not action or key in seen:
+            continue
+        seen.add(key)
+        owner = clean(_owner(item.owner)) or "Unassigned"
+        actions.append(ActionItem(owner=owner[:1].upper() + owner[1:], action=action,
+                                  due=_due_is_stated(item.due, redaction.text)))
+    run_notes = list(completion.notes)
+    if sanitized.removed:
+        run_notes.append(
+            f"{sanitized.removed} line(s) in the notes looked like instructions to the "
+            "assistant and were ignored."
+        )
+    summary = clean(draft.summary) or "The model did not produce a usable summary."
+    return FeedbackSummary(
+        summary=summary, went_well=clean_list(draft.went_well),
+        senior_learned=clean_list(draft.senior_learned),
+        junior_learned=clean_list(draft.junior_learned),
+        challenges=clean_list(draft.challenges), action_items=actions,
+        next_focus=clean(draft.next_focus), redactions=redaction.count,
+        backend=completion.backend, model=completion.model,
+        prompt_version=prompts.get("feedback").version,
+        seconds=round(time.perf_counter() - started, 2), notes=run_notes,
+    )

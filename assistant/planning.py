@@ -1,0 +1,171 @@
+"""Session plans built in code from the knowledge base's activity cards.
+
+The model never decides structure: this module picks the activities and their minutes so that
+every invariant holds by construction — minutes sum exactly to the requested duration, every
+item rests on a real card, a first session sets expectations, a closing session reflects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.index import StoredChunk
+
+
+@dataclass(frozen=True)
+class ActivityCard:
+    source: str
+    title: str
+    summary: str
+    minutes_min: int
+    minutes_max: int
+    minutes_default: int
+    stages: tuple[str, ...]
+    slot: str
+    provides: tuple[str, ...]
+    how_to: str = ""
+    chunk_id: str = ""  # the chunk to cite (its "How to run it" section when there is one)
+
+    def suits(self, stage: str) -> bool:
+        return stage in self.stages
+
+
+@dataclass
+class PlannedItem:
+    card: ActivityCard
+    minutes: int
+    required: bool = False
+    priority: int = 0  # lower is dropped or shrunk first
+    notes: list[str] = field(default_factory=list)
+
+
+def catalog_from_chunks(chunks: list[StoredChunk]) -> dict[str, ActivityCard]:
+    by_source: dict[str, list[StoredChunk]] = {}
+    for chunk in chunks:
+        if chunk.metadata.get("kind") == "activity" and "minutes_default" in chunk.metadata:
+            by_source.setdefault(str(chunk.metadata["source"]), []).append(chunk)
+    cards: dict[str, ActivityCard] = {}
+    for source, parts in by_source.items():
+        parts.sort(key=lambda c: int(c.metadata.get("ordinal", 0)))
+        meta = parts[0].metadata
+        how = [c for c in parts if "how to run" in str(c.metadata.get("heading", "")).lower()]
+        cite = how[0] if how else parts[0]
+        cards[source] = ActivityCard(
+            source=source,
+            title=str(meta.get("title", source)),
+            summary=str(meta.get("summary", "")),
+            minutes_min=int(meta["minutes_min"]),
+            minutes_max=int(meta["minutes_max"]),
+            minutes_default=int(meta["minutes_default"]),
+            stages=tuple(s for s in str(meta.get("stages", "")).split(",") if s),
+            slot=str(meta.get("slot", "core")),
+            provides=tuple(p for p in str(meta.get("provides", "")).split(",") if p),
+            how_to=" ".join(c.text for c in how)[:1200],
+            chunk_id=cite.id,
+        )
+    return cards
+
+
+def _providing(cards: list[ActivityCard], role: str, stage: str) -> list[ActivityCard]:
+    return [c for c in cards if role in c.provides and c.suits(stage)]
+
+
+def plan_session(
+    catalog: dict[str, ActivityCard], stage: str, minutes: int, ranked_sources: list[str]
+) -> list[PlannedItem]:
+    """Choose activities and minutes. `ranked_sources` orders cards by relevance to the topic."""
+    cards = list(catalog.values())
+    rank = {s: i for i, s in enumerate(ranked_sources)}
+    by_relevance = sorted(cards, key=lambda c: (rank.get(c.source, 10_000), c.source))
+
+    opening: list[PlannedItem] = []
+    required: list[PlannedItem] = []
+    wrap: list[PlannedItem] = []
+    if minutes >= 20:
+        opening = [PlannedItem(c, c.minutes_default, priority=2)
+                   for c in _providing(by_relevance, "check-in", stage)[:1]]
+    if stage == "first":
+        required += [PlannedItem(c, c.minutes_default, required=True, priority=9)
+                     for c in _providing(by_relevance, "expectation-setting", stage)[:1]]
+    if stage == "closing":
+        reflective = _providing(by_relevance, "reflection", stage)
+        # A long closing session can afford the full retrospective; a short one reflects briefly.
+        reflective.sort(key=lambda c: c.minutes_min if minutes < 45 else -c.minutes_default)
+        required += [PlannedItem(c, c.minutes_default, required=True, priority=9)
+                     for c in reflective[:1]]
+    if minutes >= 15:
+        wrap += [PlannedItem(c, c.minutes_default, priority=3)
+                 for c in _providing(by_relevance, "action-planning", stage)[:1]]
+    if minutes >= 60:
+        wrap += [PlannedItem(c, c.minutes_default, priority=1)
+                 for c in _providing(by_relevance, "feedback", stage)[:1]]
+
+    chosen = {i.card.source for i in opening + required + wrap}
+    candidates = [c for c in by_relevance
+                  if c.slot == "core" and c.suits(stage) and c.source not in chosen
+                  and not ({"expectation-setting", "reflection"} & set(c.provides))]
+    core: list[PlannedItem] = []
+
+    def total() -> int:
+        return sum(i.minutes for i in opening + required + core + wrap)
+
+    # Fill with the most relevant core activities while they fit at their default length.
+    for card in candidates:
+        room = minutes - total()
+        if room >= card.minutes_min and (room >= card.minutes_default or not core):
+            core.append(PlannedItem(card, min(card.minutes_default, room), priority=5 - len(core)))
+    if not core and not required and candidates and minutes - total() < candidates[0].minutes_min:
+        # A very short session still needs one substantive activity.
+        core.append(PlannedItem(candidates[0], candidates[0].minutes_min, priority=6))
+
+    items = opening + required + core + wrap
+    _fit(items, minutes, opening, required, core, wrap)
+    return [i for i in opening + required + core + wrap if i in items and i.minutes > 0]
+
+
+def _fit(items: list[PlannedItem], minutes: int, *groups: list[PlannedItem]) -> None:
+    def total() -> int:
+        return sum(i.minutes for g in groups for i in g)
+
+    def alive() -> list[PlannedItem]:
+        return [i for g in groups for i in g]
+
+    # Too long: shrink toward each card's minimum, least important first; then drop optional
+    # items; then squeeze what must stay.
+    for item in sorted(alive(), key=lambda i: i.priority):
+        excess = total() - minutes
+        if excess <= 0:
+            break
+        item.minutes -= min(excess, item.minutes - item.card.minutes_min)
+    while total() > minutes:
+        optional = [i for i in alive() if not i.required]
+        if not optional or len(alive()) == 1:
+            break
+        victim = min(optional, key=lambda i: i.priority)
+        for group in groups:
+            if victim in group:
+                group.remove(victim)
+    if total() > minutes:
+        remaining = alive()
+        scale = minutes / total()
+        for item in remaining:
+            item.minutes = max(1, int(item.minutes * scale))
+            item.notes.append("shortened below the card's usual minimum to fit the session")
+    # Too short: stretch toward each card's maximum, most important core work first.
+    for item in sorted(alive(), key=lambda i: (i.card.slot != "core", -i.priority)):
+        gap = minutes - total()
+        if gap <= 0:
+            break
+        item.minutes += min(gap, item.card.minutes_max - item.minutes)
+    # Still short (a long workshop): the main core activity runs longer than usual.
+    gap = minutes - total()
+    if gap > 0:
+        core_items = [i for i in alive() if i.card.slot == "core"] or alive()
+        longest = max(core_items, key=lambda i: i.minutes)
+        longest.minutes += gap
+        longest.notes.append("extended beyond the card's usual length to fill the session")
+    # Rounding in the squeeze can leave a small difference: settle it on the longest item.
+    gap = minutes - total()
+    if gap:
+        longest = max(alive(), key=lambda i: i.minutes)
+        longest.minutes += gap

@@ -1,0 +1,140 @@
+"""Conversation starters: the model drafts, code keeps only distinct, open, respectful
+questions and tops up from the knowledge base's own starter bank when too few survive."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+
+from assistant.drafts import StarterDraft
+from assistant.errors import InputError
+from assistant.guard import is_patronising, leaks_instructions
+from assistant.llm.base import ChatModel
+from assistant.llm.structured import complete_structured
+from assistant.prompts import PromptLibrary
+from assistant.retrieval import Filters, Retriever
+from assistant.schemas import STAGE_LABELS, Citation, Stage, Starter, StarterSet
+
+MIN_COUNT, MAX_COUNT = 1, 12
+DUPLICATE_SIMILARITY = 0.88  # MiniLM cosine above which two questions say the same thing
+_BULLET = re.compile(r'^-\s*"(?P<q>[^"]+\?)"\s*[—-]+\s*Why:\s*(?P<why>.+)$', re.MULTILINE)
+_CLOSED_START = re.compile(
+    r"^(is|are|was|were|do|does|did|can|could|will|would|should|shall|have|has|had|am|"
+    r"may|might|must)\b", re.IGNORECASE,
+)
+_CATEGORY_BY_HEADING = [
+    ("icebreak", "icebreaker"), ("rapport", "icebreaker"), ("reflect", "reflection"),
+    ("business", "business"), ("perspective", "perspective"), ("senior mentee can ask", "skill"),
+    ("goal", "goal"), ("tool", "skill"), ("ai ", "skill"), ("social", "skill"),
+    ("practice", "skill"),
+]
+
+
+def is_open_question(text: str) -> bool:
+    text = text.strip()
+    return text.endswith("?") and not _CLOSED_START.match(text) and len(text.split()) >= 4
+
+
+def _category(heading: str) -> str:
+    low = heading.lower() + " "
+    return next((cat for key, cat in _CATEGORY_BY_HEADING if key in low), "perspective")
+
+
+def starter_bank(retriever: Retriever, query: str) -> list[tuple[Starter, Citation]]:
+    """Starters written in the knowledge base, most relevant to the query first."""
+    result = retriever.search(query, k=30, filters=Filters(kinds=["starters"]))
+    bank: list[tuple[Starter, Citation]] = []
+    for p in result.passages:
+        for m in _BULLET.finditer(p.text):
+            bank.append((
+                Starter(text=m["q"].strip(), category=_category(p.heading),  # type: ignore[arg-type]
+                        why=m["why"].strip(), sources=[p.source]),
+                Citation(n=0, id=p.id, source=p.source, title=p.title, heading=p.heading,
+                         text=p.text[:600]),
+            ))
+    return bank
+
+
+def build_starters(
+    retriever: Retriever, model: ChatModel, prompts: PromptLibrary, topic: str, stage: Stage,
+    count: int,
+) -> StarterSet:
+    started = time.perf_counter()
+    topic = " ".join((topic or "").split())
+    if not topic:
+        raise InputError("The topic is empty.", "Say what the session is about, e.g. 'AI chatbots'.")
+    if len(topic) > 200:
+        raise InputError("The topic is longer than 200 characters.", "Shorten it to a phrase.")
+    if not MIN_COUNT <= count <= MAX_COUNT:
+        raise InputError(f"count={count} is out of range.", f"Ask for {MIN_COUNT}-{MAX_COUNT}.")
+    if stage not in STAGE_LABELS:
+        raise InputError(f"Unknown stage '{stage}'.", "Use first, middle or closing.")
+
+    bank = starter_bank(retriever, f"{topic} {STAGE_LABELS[stage]}")
+    topical = retriever.search(topic, k=2, filters=Filters(kinds=["playbook", "guide"]))
+    examples = "\n".join(f'- "{s.text}" ({s.category})' for s, _ in bank[:4]) or "(none)"
+    messages = prompts.get("starters").render(
+        topic=topic, stage=STAGE_LABELS[stage], examples=examples, count=min(count + 2, 12),
+    )
+    draft, completion = complete_structured(model, messages, StarterDraft, max_tokens=700)
+    assert isinstance(draft, StarterDraft)
+
+    topic_source = topical.passages[0] if topical.passages else None
+    candidates: list[tuple[Starter, Citation | None]] = []
+    for item in draft.starters:
+        text = item.text.strip()
+        if not is_open_question(text) or is_patronising(text) or leaks_instructions(text):
+            continue
+        why = item.why.strip() if item.why.strip() and not is_patronising(item.why) else (
+            "It invites a story or an example rather than a one-word answer."
+        )
+        cite = None
+        if topic_source is not None:
+            cite = Citation(n=0, id=topic_source.id, source=topic_source.source,
+                            title=topic_source.title, heading=topic_source.heading,
+                            text=topic_source.text[:600])
+        candidates.append((Starter(text=text, category=item.category, why=why,
+                                   sources=[cite.source] if cite else []), cite))
+    model_count = len(candidates)
+    candidates += [(s, c) for s, c in bank if not is_patronising(s.text)]
+    chosen = _distinct(retriever, candidates, count)
+    notes = list(completion.notes)
+    from_bank = sum(1 for s, _ in chosen if s not in [c[0] for c in candidates[:model_count]])
+    if from_bank:
+        notes.append(f"{from_bank} starter(s) came from the knowledge base's starter bank.")
+
+    citations: list[Citation] = []
+    for starter, cite in chosen:
+        if cite is not None and cite.source not in {c.source for c in citations}:
+            citations.append(cite.model_copy(update={"n": len(citations) + 1}))
+        if not starter.sources and cite is not None:
+            starter.sources = [cite.source]
+    return StarterSet(
+        topic=topic, stage=stage, starters=[s for s, _ in chosen], citations=citations,
+        backend=completion.backend, model=completion.model,
+        prompt_version=prompts.get("starters").version,
+        seconds=round(time.perf_counter() - started, 2), notes=notes,
+    )
+
+
+def _distinct(
+    retriever: Retriever, candidates: list[tuple[Starter, Citation | None]], count: int
+) -> list[tuple[Starter, Citation | None]]:
+    if not candidates:
+        return []
+    vectors = retriever.index.embedder.embed([s.text for s, _ in candidates])
+    chosen: list[int] = []
+    seen_text: set[str] = set()
+    for i, (starter, _) in enumerate(candidates):
+        key = re.sub(r"\W+", " ", starter.text.lower()).strip()
+        if key in seen_text:
+            continue
+        if chosen and float(np.max(vectors[chosen] @ vectors[i])) >= DUPLICATE_SIMILARITY:
+            continue
+        chosen.append(i)
+        seen_text.add(key)
+        if len(chosen) == count:
+            break
+    return [candidates[i] for i in chosen]
