@@ -56,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CoachError as exc:
         print(f"coach: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not an error worth a traceback.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("coach: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
