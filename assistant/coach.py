@@ -151,7 +151,8 @@ class Coach:
         passages = result.passages
         text = clean_citations(raw, len(passages))
         if leaks_instructions(text):
-            text, notes = REFUSAL, [*notes, "The reply repeated internal instructions and was withheld."]
+            withheld = "The reply repeated internal instructions and was withheld."
+            text, notes = REFUSAL, [*notes, withheld]
         elif not build_citations(text, passages):
             text = attribute(text, passages, self.retriever.index.embedder)
         if not text.strip():

@@ -81,6 +81,7 @@ class Settings:
     database_url: str = ""
     max_knowledge_file_bytes: int = 200_000
     max_notes_chars: int = 50_000
+    models_dir_override: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -89,7 +90,8 @@ class Settings:
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        """Assembled GGUF files (1 GB+): COACH_MODELS_DIR, else <data dir>/models."""
+        return self.models_dir_override or self.data_dir / "models"
 
     @property
     def uses_chroma_server(self) -> bool:
@@ -152,6 +154,8 @@ class Settings:
                 merged, "COACH_MAX_KNOWLEDGE_FILE_BYTES", 200_000, 1_000, 50_000_000
             ),
             max_notes_chars=_int(merged, "COACH_MAX_NOTES_CHARS", 50_000, 100, 10_000_000),
+            models_dir_override=Path(merged["COACH_MODELS_DIR"])
+            if merged.get("COACH_MODELS_DIR") else None,
             extra={k: v for k, v in merged.items() if k.startswith("COACH_")},
         )
 

@@ -124,7 +124,9 @@ class KnowledgeIndex:
         result = self.collection.get(include=["documents", "metadatas"])
         return [
             StoredChunk(i, d or "", m or {})
-            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=False)
+            for i, d, m in zip(
+                result["ids"], result["documents"], result["metadatas"], strict=False
+            )
         ]
 
     def get(self, ids: list[str]) -> list[StoredChunk]:
@@ -133,7 +135,9 @@ class KnowledgeIndex:
         result = self.collection.get(ids=ids, include=["documents", "metadatas"])
         found = {
             i: StoredChunk(i, d or "", m or {})
-            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=False)
+            for i, d, m in zip(
+                result["ids"], result["documents"], result["metadatas"], strict=False
+            )
         }
         return [found[i] for i in ids if i in found]
 

@@ -250,8 +250,10 @@ def chunk_document(doc: Document) -> list[Chunk]:
             text = piece.strip()
             if len(text) < 20:
                 continue
-            key = f"{doc.source}\x00{heading}\x00{text}\x00{doc.title}\x00{doc.audience}" \
-                  f"\x00{doc.kind}\x00{','.join(doc.topics)}\x00{doc.summary}\x00{sorted(card.items())}"
+            key = "\x00".join([
+                doc.source, heading, text, doc.title, doc.audience, doc.kind,
+                ",".join(doc.topics), doc.summary, repr(sorted(card.items())),
+            ])
             digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
             seen[digest] = seen.get(digest, 0) + 1
             chunk_id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"

@@ -23,7 +23,9 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 # Phone numbers: +country or leading 0 / ( with 7+ digits overall, separators allowed.
-_PHONE = re.compile(r"(?<![\w/])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d[\d\s.-]{5,}\d(?![\w/])")
+_PHONE = re.compile(
+    r"(?<![\w/])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d[\d\s.-]{5,}\d(?![\w/])"
+)
 _PLACEHOLDER = {"email": "EMAIL", "phone": "PHONE", "url": "URL", "name": "NAME"}
 
 

@@ -64,7 +64,9 @@ def build_starters(
     started = time.perf_counter()
     topic = " ".join((topic or "").split())
     if not topic:
-        raise InputError("The topic is empty.", "Say what the session is about, e.g. 'AI chatbots'.")
+        raise InputError(
+            "The topic is empty.", "Say what the session is about, e.g. 'AI chatbots'."
+        )
     if len(topic) > 200:
         raise InputError("The topic is longer than 200 characters.", "Shorten it to a phrase.")
     if not MIN_COUNT <= count <= MAX_COUNT:

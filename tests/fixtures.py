@@ -30,7 +30,9 @@ def doc(title: str = "A doc", audience: str = "mentor", kind: str = "guide",
 
 
 def make_settings(tmp: Path, knowledge: Path | None = None, **extra: str) -> Settings:
-    env = {"COACH_DATA_DIR": str(tmp / "data"), "COACH_MODEL": "scripted", **extra}
+    env = {"COACH_DATA_DIR": str(tmp / "data"), "COACH_MODEL": "scripted",
+           # The assembled model weights (1 GB+) are shared, not rebuilt per test.
+           "COACH_MODELS_DIR": str(PROJECT_ROOT / ".coach-data" / "models"), **extra}
     if knowledge is not None:
         env["COACH_KNOWLEDGE_DIR"] = str(knowledge)
     return Settings.from_env(env, secrets_file=tmp / "absent.toml")

@@ -9,7 +9,6 @@ from assistant.errors import InputError
 from assistant.llm.scripted import ScriptedModel
 from assistant.prompts import SYSTEM_CANARY
 from assistant.schemas import Turn
-from tests.fixtures import real_index_settings, real_retriever  # noqa: F401
 
 AWKWARD = "honestly it feels awkward to learn from a 23-year-old. how do I get past that?"
 

@@ -12,7 +12,6 @@ from assistant.errors import InputError
 from assistant.llm.errors import BadModelOutput
 from assistant.llm.scripted import ScriptedModel
 from assistant.schemas import AgendaRequest
-from tests.fixtures import real_index_settings, real_retriever  # noqa: F401
 
 
 @pytest.fixture

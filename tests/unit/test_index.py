@@ -8,7 +8,7 @@ import pytest
 
 from assistant.errors import KnowledgeError
 from assistant.index import KnowledgeIndex, build_index
-from tests.fixtures import doc, make_settings, tiny_kb  # noqa: F401 (fixture)
+from tests.fixtures import doc, make_settings
 
 
 def test_first_sync_adds_everything_and_second_embeds_nothing(tiny_kb: Path, tmp_path: Path):

@@ -7,7 +7,7 @@ import pytest
 from assistant.errors import IndexNotReady, InputError
 from assistant.index import KnowledgeIndex
 from assistant.retrieval import Filters, Retriever, tokenize
-from tests.fixtures import make_settings, real_index_settings, real_retriever  # noqa: F401
+from tests.fixtures import make_settings
 
 
 def test_tokenizer_stems_and_drops_stopwords() -> None:

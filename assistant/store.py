@@ -1,0 +1,487 @@
+"""History of saved artifacts, conversations, ratings and eval runs (SQLAlchemy Core).
+
+SQLite by default; DATABASE_URL may point at PostgreSQL, so only portable types are used
+(timestamps are ISO-8601 text). On SQLite every connection runs in WAL mode with a busy timeout,
+and every write takes the write lock up front (BEGIN IMMEDIATE), so writers from several threads
+or processes queue up instead of failing or losing a row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from assistant.errors import CoachError, InputError
+from assistant.schemas import Agenda, Answer, FeedbackSummary, StarterSet
+
+Artifact = Answer | Agenda | StarterSet | FeedbackSummary
+ARTIFACT_TYPES: dict[str, type[Artifact]] = {
+    "answer": Answer,
+    "agenda": Agenda,
+    "starters": StarterSet,
+    "feedback": FeedbackSummary,
+}
+TITLE_CHARS = 80
+_UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+_URL_HINT = (
+    "Set DATABASE_URL to a writable location such as sqlite:///data/coach.db "
+    "(or unset it to use the default in the data folder)."
+)
+
+metadata = sa.MetaData()
+conversations = sa.Table(
+    "conversations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("persona", sa.String(40), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False, index=True),
+)
+artifacts = sa.Table(
+    "artifacts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False, index=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("backend", sa.String(100), nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("prompt_version", sa.String(100), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    # Lower-cased title + the payload's string values, so a search does not match JSON keys.
+    sa.Column("search_text", sa.Text, nullable=False),
+    sa.Column("conversation_id", sa.Integer,
+              sa.ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True),
+)
+messages = sa.Table(
+    "messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conversation_id", sa.Integer,
+              sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("artifact_id", sa.Integer,
+              sa.ForeignKey("artifacts.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+ratings = sa.Table(
+    "ratings", metadata,
+    sa.Column("artifact_id", sa.Integer, sa.ForeignKey("artifacts.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+eval_runs = sa.Table(
+    "eval_runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("suites", sa.JSON, nullable=False),
+    sa.Column("backend", sa.String(100), nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("prompt_versions", sa.JSON, nullable=False),
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("metrics", sa.JSON, nullable=False),
+)
+eval_cases = sa.Table(
+    "eval_cases", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("eval_runs.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("suite", sa.String(100), nullable=False),
+    sa.Column("case_id", sa.String(200), nullable=False),
+    sa.Column("input", sa.JSON, nullable=False),
+    sa.Column("output", sa.JSON, nullable=True),
+    sa.Column("scores", sa.JSON, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+
+@dataclass
+class StoredArtifact:
+    id: int
+    kind: str
+    title: str
+    created_at: str
+    backend: str
+    model: str
+    prompt_version: str
+    payload: dict
+    rating: int | None
+    conversation_id: int | None
+
+
+@dataclass
+class ConversationRow:
+    id: int
+    persona: str
+    title: str
+    created_at: str
+    updated_at: str
+    messages: int
+
+
+@dataclass
+class MessageRow:
+    id: int
+    conversation_id: int
+    role: str
+    content: str
+    artifact_id: int | None
+    created_at: str
+
+
+@dataclass
+class EvalRunRow:
+    id: int
+    created_at: str
+    suites: list[str]
+    backend: str
+    model: str
+    prompt_versions: dict
+    config: dict
+    seconds: float
+    metrics: dict[str, float]
+    cases: list[dict] | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _shorten(text: str, limit: int = TITLE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def default_title(artifact: Artifact) -> str:
+    if isinstance(artifact, Answer):
+        return _shorten(artifact.question)
+    if isinstance(artifact, Agenda):
+        return artifact.title
+    if isinstance(artifact, StarterSet):
+        return f"Starters: {artifact.topic}"
+    return _shorten(artifact.summary)
+
+
+def mask_url(raw: str) -> str:
+    """The URL with any password replaced by ***, safe to show or log."""
+    try:
+        return make_url(raw).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", raw)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take over BEGIN from the sqlite3 module so writes can use BEGIN IMMEDIATE (see _begin).
+    dbapi_connection.isolation_level = None
+    # Case-insensitive search beyond ASCII: SQLite's own lower() only folds A-Z.
+    dbapi_connection.create_function(
+        "lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A deferred transaction that later writes can fail at once with "database is locked";
+    # taking the write lock first makes concurrent writers wait for the busy timeout instead.
+    immediate = conn.get_execution_options().get("coach_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _make_engine(database_url: str) -> Engine:
+    shown = mask_url(database_url)
+    try:
+        url: URL = make_url(database_url)
+    except sa_exc.ArgumentError as exc:
+        raise CoachError(f"DATABASE_URL {shown!r} is not a database URL.", _URL_HINT) from exc
+    kwargs: dict[str, Any] = {}
+    is_sqlite = url.get_backend_name() == "sqlite"
+    if is_sqlite:
+        database = url.database or ""
+        if database in ("", ":memory:"):
+            # One shared connection, so every caller sees the same in-memory database.
+            kwargs = {"poolclass": sa.pool.StaticPool,
+                      "connect_args": {"check_same_thread": False}}
+        elif not database.startswith("file:"):
+            try:
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CoachError(
+                    f"Cannot create the folder for the database {shown} ({exc.strerror}).",
+                    _URL_HINT) from exc
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except sa_exc.NoSuchModuleError as exc:
+        raise CoachError(f"DATABASE_URL {shown!r} names an unknown database type.",
+                         _URL_HINT) from exc
+    except ImportError as exc:
+        raise CoachError(
+            f"DATABASE_URL {shown!r} needs the Python driver {exc.name!r}, which is not installed.",
+            "Install it (for PostgreSQL: pip install 'psycopg[binary]') or use a sqlite:/// URL.",
+        ) from exc
+    except sa_exc.ArgumentError as exc:
+        raise CoachError(f"DATABASE_URL {shown!r} is not usable ({exc}).", _URL_HINT) from exc
+    if is_sqlite:
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+class Store:
+    def __init__(self, database_url: str) -> None:
+        self.url = mask_url(database_url)
+        self.engine = _make_engine(database_url)
+        self._writer = self.engine.execution_options(coach_write=True)
+        with self._begin() as conn:
+            metadata.create_all(conn)
+
+    @contextmanager
+    def _begin(self, write: bool = True) -> Iterator[Connection]:
+        """One short transaction; database failures become a one-line CoachError."""
+        try:
+            with (self._writer if write else self.engine).begin() as conn:
+                yield conn
+        except sa_exc.IntegrityError:
+            raise
+        except sa_exc.DatabaseError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            hint = ("Another program is busy with the database; try again in a moment."
+                    if "locked" in reason else _URL_HINT)
+            raise CoachError(f"Cannot use the database at {self.url} ({reason}).", hint) from exc
+
+    # --- artifacts ---------------------------------------------------------------------------
+    def save_artifact(self, artifact: Artifact, *, title: str | None = None,
+                      conversation_id: int | None = None) -> int:
+        if not isinstance(artifact, tuple(ARTIFACT_TYPES.values())):
+            raise TypeError(f"cannot save {type(artifact).__name__}")
+        title = _shorten(title, 200) if title and title.strip() else default_title(artifact)
+        payload = artifact.model_dump(mode="json")
+        search_text = "\n".join([title, *_strings(payload)]).lower()
+        with self._begin() as conn:
+            if conversation_id is not None:
+                self._require(conn, conversations, conversation_id, "conversation")
+            return conn.execute(artifacts.insert().values(
+                kind=artifact.kind, title=title, created_at=artifact.created_at,
+                backend=artifact.backend, model=artifact.model,
+                prompt_version=artifact.prompt_version, payload=payload,
+                search_text=search_text, conversation_id=conversation_id,
+            )).inserted_primary_key[0]
+
+    def _artifact_query(self) -> sa.Select:
+        return (sa.select(artifacts, ratings.c.score)
+                .select_from(artifacts.outerjoin(ratings)))
+
+    @staticmethod
+    def _to_stored(row: Any) -> StoredArtifact:
+        return StoredArtifact(
+            id=row.id, kind=row.kind, title=row.title, created_at=row.created_at,
+            backend=row.backend, model=row.model, prompt_version=row.prompt_version,
+            payload=row.payload, rating=row.score, conversation_id=row.conversation_id)
+
+    def get_artifact(self, artifact_id: int) -> StoredArtifact | None:
+        with self._begin(write=False) as conn:
+            row = conn.execute(
+                self._artifact_query().where(artifacts.c.id == artifact_id)).first()
+        return self._to_stored(row) if row else None
+
+    def list_artifacts(self, kind: str | None = None, search: str | None = None,
+                       limit: int = 200) -> list[StoredArtifact]:
+        query = self._artifact_query().order_by(artifacts.c.id.desc()).limit(limit)
+        if kind:
+            query = query.where(artifacts.c.kind == kind)
+        if search and search.strip():
+            query = query.where(
+                artifacts.c.search_text.contains(search.strip().lower(), autoescape=True))
+        with self._begin(write=False) as conn:
+            return [self._to_stored(row) for row in conn.execute(query)]
+
+    def delete_artifact(self, artifact_id: int) -> bool:
+        with self._begin() as conn:
+            # Explicit as well as ON DELETE, for databases where foreign keys are not enforced.
+            conn.execute(ratings.delete().where(ratings.c.artifact_id == artifact_id))
+            conn.execute(messages.update().where(messages.c.artifact_id == artifact_id)
+                         .values(artifact_id=None))
+            return conn.execute(
+                artifacts.delete().where(artifacts.c.id == artifact_id)).rowcount > 0
+
+    # --- conversations -----------------------------------------------------------------------
+    def create_conversation(self, persona: str, title: str) -> int:
+        now = _now()
+        with self._begin() as conn:
+            return conn.execute(conversations.insert().values(
+                persona=persona, title=_shorten(title, 200) or "Conversation",
+                created_at=now, updated_at=now)).inserted_primary_key[0]
+
+    def add_message(self, conversation_id: int, role: str, content: str,
+                    artifact_id: int | None = None) -> int:
+        now = _now()
+        with self._begin() as conn:
+            self._require(conn, conversations, conversation_id, "conversation")
+            if artifact_id is not None:
+                self._require(conn, artifacts, artifact_id, "artifact")
+            message_id = conn.execute(messages.insert().values(
+                conversation_id=conversation_id, role=role, content=content,
+                artifact_id=artifact_id, created_at=now)).inserted_primary_key[0]
+            conn.execute(conversations.update().where(conversations.c.id == conversation_id)
+                         .values(updated_at=now))
+            return message_id
+
+    def list_conversations(self, search: str | None = None,
+                           limit: int = 100) -> list[ConversationRow]:
+        count = (sa.select(sa.func.count(messages.c.id))
+                 .where(messages.c.conversation_id == conversations.c.id)
+                 .scalar_subquery())
+        query = (sa.select(conversations, count.label("n_messages"))
+                 .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc())
+                 .limit(limit))
+        if search and search.strip():
+            term = search.strip().lower()
+            in_messages = sa.exists().where(
+                messages.c.conversation_id == conversations.c.id,
+                sa.func.lower(messages.c.content).contains(term, autoescape=True))
+            query = query.where(sa.or_(
+                sa.func.lower(conversations.c.title).contains(term, autoescape=True),
+                in_messages))
+        with self._begin(write=False) as conn:
+            return [ConversationRow(id=r.id, persona=r.persona, title=r.title,
+                                    created_at=r.created_at, updated_at=r.updated_at,
+                                    messages=r.n_messages) for r in conn.execute(query)]
+
+    def get_messages(self, conversation_id: int) -> list[MessageRow]:
+        query = (sa.select(messages).where(messages.c.conversation_id == conversation_id)
+                 .order_by(messages.c.id))
+        with self._begin(write=False) as conn:
+            return [MessageRow(id=r.id, conversation_id=r.conversation_id, role=r.role,
+                               content=r.content, artifact_id=r.artifact_id,
+                               created_at=r.created_at) for r in conn.execute(query)]
+
+    def delete_conversation(self, conversation_id: int) -> bool:
+        with self._begin() as conn:
+            conn.execute(messages.delete().where(messages.c.conversation_id == conversation_id))
+            conn.execute(artifacts.update().where(artifacts.c.conversation_id == conversation_id)
+                         .values(conversation_id=None))
+            return conn.execute(conversations.delete()
+                                .where(conversations.c.id == conversation_id)).rowcount > 0
+
+    # --- ratings -----------------------------------------------------------------------------
+    def rate(self, artifact_id: int, score: int, comment: str = "") -> None:
+        if score not in (1, -1):
+            raise InputError(f"A rating must be +1 (helpful) or -1 (not helpful), not {score}.")
+        values = {"score": score, "comment": comment, "created_at": _now()}
+        with self._begin() as conn:
+            self._require(conn, artifacts, artifact_id, "artifact")
+            dialect = conn.dialect.name
+            if dialect in _UPSERT:
+                conn.execute(_UPSERT[dialect](ratings)
+                             .values(artifact_id=artifact_id, **values)
+                             .on_conflict_do_update(index_elements=[ratings.c.artifact_id],
+                                                    set_=values))
+                return
+            updated = conn.execute(ratings.update()
+                                   .where(ratings.c.artifact_id == artifact_id).values(values))
+            if updated.rowcount == 0:
+                conn.execute(ratings.insert().values(artifact_id=artifact_id, **values))
+
+    def ratings_summary(self) -> list[dict]:
+        up = sa.func.sum(sa.case((ratings.c.score > 0, 1), else_=0))
+        down = sa.func.sum(sa.case((ratings.c.score < 0, 1), else_=0))
+        query = (sa.select(artifacts.c.kind, artifacts.c.model, up.label("up"),
+                           down.label("down"), sa.func.count().label("total"))
+                 .select_from(ratings.join(artifacts))
+                 .group_by(artifacts.c.kind, artifacts.c.model)
+                 .order_by(artifacts.c.kind, artifacts.c.model))
+        with self._begin(write=False) as conn:
+            return [{"kind": r.kind, "model": r.model, "up": int(r.up), "down": int(r.down),
+                     "total": int(r.total)} for r in conn.execute(query)]
+
+    # --- eval runs ---------------------------------------------------------------------------
+    def save_eval_run(self, *, suites: list[str], backend: str, model: str,
+                      prompt_versions: dict, config: dict, seconds: float,
+                      metrics: dict[str, float], cases: list[dict]) -> int:
+        with self._begin() as conn:
+            run_id = conn.execute(eval_runs.insert().values(
+                created_at=_now(), suites=list(suites), backend=backend, model=model,
+                prompt_versions=prompt_versions, config=config, seconds=float(seconds),
+                metrics=metrics)).inserted_primary_key[0]
+            if cases:
+                conn.execute(eval_cases.insert(), [{
+                    "run_id": run_id, "suite": c["suite"], "case_id": str(c["case_id"]),
+                    "input": c.get("input", {}), "output": c.get("output"),
+                    "scores": c.get("scores", {}), "reasons": c.get("reasons", {}),
+                    "seconds": float(c.get("seconds", 0.0)), "error": c.get("error"),
+                } for c in cases])
+            return run_id
+
+    @staticmethod
+    def _to_run(row: Any, cases: list[dict] | None) -> EvalRunRow:
+        return EvalRunRow(id=row.id, created_at=row.created_at, suites=row.suites,
+                          backend=row.backend, model=row.model,
+                          prompt_versions=row.prompt_versions, config=row.config,
+                          seconds=row.seconds, metrics=row.metrics, cases=cases)
+
+    def list_eval_runs(self, limit: int = 50) -> list[EvalRunRow]:
+        query = sa.select(eval_runs).order_by(eval_runs.c.id.desc()).limit(limit)
+        with self._begin(write=False) as conn:
+            return [self._to_run(row, None) for row in conn.execute(query)]
+
+    def get_eval_run(self, run_id: int) -> EvalRunRow | None:
+        with self._begin(write=False) as conn:
+            row = conn.execute(sa.select(eval_runs).where(eval_runs.c.id == run_id)).first()
+            if row is None:
+                return None
+            case_rows = conn.execute(sa.select(eval_cases).where(eval_cases.c.run_id == run_id)
+                                     .order_by(eval_cases.c.id))
+            cases = [{"suite": c.suite, "case_id": c.case_id, "input": c.input,
+                      "output": c.output, "scores": c.scores, "reasons": c.reasons,
+                      "seconds": c.seconds, "error": c.error} for c in case_rows]
+        return self._to_run(row, cases)
+
+    @staticmethod
+    def _require(conn: Connection, table: sa.Table, row_id: int, what: str) -> None:
+        if conn.execute(sa.select(table.c.id).where(table.c.id == row_id)).first() is None:
+            raise InputError(f"There is no saved {what} #{row_id}.",
+                             f"Pick an existing {what} from the history.")
+
+
+def load_artifact(stored: StoredArtifact) -> Artifact:
+    """The typed artifact back from its stored payload."""
+    cls = ARTIFACT_TYPES.get(stored.kind)
+    if cls is None:
+        raise CoachError(f"Saved item #{stored.id} has an unknown kind {stored.kind!r}.",
+                         "Delete it from the history; this version cannot show it.")
+    try:
+        return cls.model_validate(stored.payload)
+    except ValidationError as exc:
+        raise CoachError(
+            f"Saved {stored.kind} #{stored.id} no longer matches the current format "
+            f"({exc.error_count()} problem(s)).",
+            "Delete it from the history or open it with the version that saved it.") from exc

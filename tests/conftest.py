@@ -1,0 +1,39 @@
+"""Test-wide fixtures.
+
+No test reaches a real model by accident: `ALLOW_MODEL_REQUESTS` is False for the whole run,
+and only tests that ask for the `allow_model_requests` fixture (the few marked `slow_model` or
+`server`, and the fault tests against a fake server on 127.0.0.1) may make real calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import assistant.llm.base as llm_base
+from assistant.llm.scripted import ScriptedModel
+
+llm_base.ALLOW_MODEL_REQUESTS = False
+
+
+@pytest.fixture
+def allow_model_requests() -> Iterator[None]:
+    """Let this test call a real model (local llama.cpp or an HTTP endpoint)."""
+    previous = llm_base.ALLOW_MODEL_REQUESTS
+    llm_base.ALLOW_MODEL_REQUESTS = True
+    try:
+        yield
+    finally:
+        llm_base.ALLOW_MODEL_REQUESTS = previous
+
+
+@pytest.fixture
+def scripted_model() -> ScriptedModel:
+    """A strict scripted model: enqueue the replies a test expects; an unplanned call raises."""
+    return ScriptedModel(strict=True)
+
+
+# Shared knowledge-base fixtures (a tiny synthetic knowledge folder; the real knowledge base
+# indexed once per session into a temp dir).
+from tests.fixtures import real_index_settings, real_retriever, tiny_kb  # noqa: E402, F401
