@@ -25,6 +25,10 @@ def approx_tokens(text: str) -> int:
     return (len(text) + 2) // 3
 
 
+def length_note(max_tokens: int) -> str:
+    return f"The answer reached the {max_tokens}-token limit and may be cut short."
+
+
 def output_budget(context_window: int, max_tokens: int) -> tuple[int, list[str]]:
     """Clamp `max_tokens` so at least half the window is left for the prompt."""
     limit = max(16, context_window // 2)

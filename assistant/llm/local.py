@@ -24,7 +24,7 @@ from assistant.llm.base import (
     TextStream,
     check_allow_model_requests,
 )
-from assistant.llm.context import fit_messages, output_budget
+from assistant.llm.context import fit_messages, length_note, output_budget
 from assistant.llm.errors import (
     INSTALL_LOCAL_HINT,
     ModelError,
@@ -91,8 +91,9 @@ class LocalModel:
         if self._state in ("loading", "busy"):
             return ModelStatus(self._state, self._describe_state(), queue)  # type: ignore[arg-type]
         if self._llm is not None:
-            return ModelStatus("ready", f"{self.model} loaded ({self.context_window}-token context)")
-        problem = self.availability_problem()
+            detail = f"{self.model} loaded ({self.context_window}-token context)"
+            return ModelStatus("ready", detail, queue)
+        problem = self._last_error or self.availability_problem()
         if problem is not None:
             return ModelStatus("unavailable", str(problem), queue)
         return ModelStatus("not_loaded", f"{self.model} loads on first use", queue)
@@ -189,6 +190,11 @@ class LocalModel:
             self._state = "ready"
             self._run_lock.release()
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` for this model's tokenizer (loads the model if needed)."""
+        with self._session() as llm:
+            return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
     def reset_prefix_cache(self) -> None:
         """Forget the cached prompt prefix (benchmarks use it to measure a cold prompt)."""
         with self._session() as llm:
@@ -205,7 +211,9 @@ class LocalModel:
             return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
         fitted, cut_notes = fit_messages(
-            messages, context_window=self.context_window, max_tokens=max_tokens,
+            messages,
+            context_window=self.context_window,
+            max_tokens=max_tokens,
             count_tokens=count,
         )
         return fitted, max_tokens, notes + cut_notes
@@ -238,7 +246,7 @@ class LocalModel:
                 raise ModelError(f"The local model failed while generating: {exc}.") from exc
         choice = result["choices"][0]
         if choice.get("finish_reason") == "length":
-            notes.append(f"The answer reached the {max_tokens}-token limit and may be cut short.")
+            notes.append(length_note(max_tokens))
         usage = result.get("usage") or {}
         return Completion(
             text=choice["message"].get("content") or "",
@@ -275,9 +283,7 @@ class LocalModel:
                             shown += text
                             yield text
                         if choice.get("finish_reason") == "length":
-                            notes.append(
-                                f"The answer reached the {limit}-token limit and may be cut short."
-                            )
+                            notes.append(length_note(limit))
                 except (ValueError, RuntimeError) as exc:
                     if shown:
                         raise StreamInterrupted(

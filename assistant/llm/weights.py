@@ -148,12 +148,12 @@ def weights_state(location: WeightsLocation) -> WeightsState:
         return WeightsState(size is not None, size is not None and _is_gguf(path), size, 0, 0)
     found, missing = find_parts(spec)
     verified = size is not None and _record_matches(path, spec)
-    return WeightsState(
-        size is not None, verified, size, len(found), spec.parts, tuple(missing)
-    )
+    return WeightsState(size is not None, verified, size, len(found), spec.parts, tuple(missing))
 
 
-def missing_weights_error(spec: ModelSpec, missing: list[str], reason: str = "") -> ModelUnavailable:
+def missing_weights_error(
+    spec: ModelSpec, missing: list[str], reason: str = ""
+) -> ModelUnavailable:
     shown = missing[0] if len(missing) == 1 else f"{missing[0]} ... {missing[-1]}"
     return ModelUnavailable(
         f"No model available: the {spec.title} weights are not installed "

@@ -1,0 +1,117 @@
+"""Ask a model for a pydantic object: constrained when the backend can, always validated.
+
+One repair attempt: the invalid answer and the validation errors go back to the model. A
+second failure raises BadModelOutput with the raw text kept for debugging.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+import pydantic
+from pydantic import BaseModel
+
+from assistant.llm.base import ChatModel, Completion, Message
+from assistant.llm.errors import BadModelOutput
+
+T = TypeVar("T", bound=BaseModel)
+
+FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+MAX_ERRORS_SHOWN = 6
+
+
+def extract_json(text: str) -> str:
+    """Strip ```json fences and any prose around the outermost JSON object or array."""
+    stripped = text.strip()
+    fenced = FENCE.match(stripped)
+    if fenced:
+        stripped = fenced.group(1).strip()
+    if stripped[:1] in "{[":
+        return stripped
+    starts = [i for i in (stripped.find("{"), stripped.find("[")) if i >= 0]
+    if not starts:
+        return stripped
+    start = min(starts)
+    end = max(stripped.rfind("}"), stripped.rfind("]"))
+    return stripped[start : end + 1] if end > start else stripped[start:]
+
+
+def parse_output(text: str, output_type: type[T]) -> T:
+    return output_type.model_validate_json(extract_json(text))
+
+
+def describe_errors(error: pydantic.ValidationError | ValueError) -> str:
+    if not isinstance(error, pydantic.ValidationError):
+        return str(error)
+    lines = []
+    for item in error.errors()[:MAX_ERRORS_SHOWN]:
+        where = ".".join(str(p) for p in item["loc"]) or "(the whole answer)"
+        lines.append(f"- {where}: {item['msg']}")
+    more = error.error_count() - MAX_ERRORS_SHOWN
+    if more > 0:
+        lines.append(f"- ... and {more} more")
+    return "\n".join(lines)
+
+
+def repair_messages(messages: list[Message], bad_text: str, problems: str) -> list[Message]:
+    """The conversation so far, plus the invalid answer and what was wrong with it (appended
+    last, so the cached prompt prefix stays valid)."""
+    return [
+        *messages,
+        {"role": "assistant", "content": bad_text[:4000]},
+        {
+            "role": "user",
+            "content": "That answer does not match the required JSON format:\n"
+            f"{problems}\nReply again with only the corrected JSON object.",
+        },
+    ]
+
+
+def complete_structured(
+    model: ChatModel,
+    messages: list[Message],
+    output_type: type[T],
+    *,
+    max_tokens: int = 700,
+    temperature: float = 0.2,
+) -> tuple[T, Completion]:
+    schema = output_type.model_json_schema()
+    first = model.complete(messages, schema=schema, max_tokens=max_tokens, temperature=temperature)
+    try:
+        return parse_output(first.text, output_type), first
+    except (pydantic.ValidationError, ValueError) as error:
+        problems = describe_errors(error)
+
+    second = model.complete(
+        repair_messages(messages, first.text, problems),
+        schema=schema,
+        max_tokens=max_tokens,
+        temperature=temperature,
+    )
+    combined = Completion(
+        text=second.text,
+        backend=second.backend,
+        model=second.model,
+        seconds=first.seconds + second.seconds,
+        prompt_tokens=_add(first.prompt_tokens, second.prompt_tokens),
+        completion_tokens=_add(first.completion_tokens, second.completion_tokens),
+        notes=[*first.notes, *second.notes, "The first answer was invalid and was repaired."],
+    )
+    try:
+        return parse_output(second.text, output_type), combined
+    except (pydantic.ValidationError, ValueError) as error:
+        raise BadModelOutput(
+            f"The model's answer did not match the expected {output_type.__name__} format, "
+            f"even after one repair attempt:\n{describe_errors(error)}",
+            "Try again; a larger model (COACH_LOCAL_MODEL=qwen2.5-coder-1.5b, or an "
+            "OpenAI-compatible server via OPENAI_BASE_URL) follows formats more reliably.",
+            raw_text=second.text,
+        ) from error
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return None if a is None and b is None else (a or 0) + (b or 0)
+
+
+__all__ = ["complete_structured", "describe_errors", "extract_json", "parse_output"]

@@ -1,0 +1,228 @@
+"""Coach: a grounded chat, streamed, with numbered sources and thumbs up/down.
+
+The transcript lives in `st.session_state["chat"]` (kept across reruns and page switches) and
+every answered question is saved: the conversation, both messages, and the Answer artifact that
+the rating attaches to. A question that fails is kept, with a button to ask it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from assistant.errors import CoachError
+from assistant.llm.errors import StreamInterrupted
+from assistant.schemas import PERSONA_LABELS, Answer, Turn
+from assistant.ui.resources import services
+from assistant.ui.widgets import (
+    download,
+    render_citations,
+    render_provenance,
+    save_quietly,
+    show_error,
+    slug,
+)
+
+SUGGESTIONS: dict[str, list[str]] = {
+    "mentor": [
+        "How do I prepare for my first session with a senior leader?",
+        "How can I give upward feedback without sounding rude?",
+        "My mentee seems defensive about new tools. What can I do?",
+    ],
+    "mentee": [
+        "How do I get the most out of being mentored by a junior colleague?",
+        "How should I react when my mentor's feedback stings?",
+        "What business experience should I share in return?",
+    ],
+    "lead": [
+        "How do we design a reverse mentoring program from scratch?",
+        "How should we pair mentors and mentees?",
+        "How can we measure whether the program works?",
+    ],
+}
+MAX_QUESTION_CHARS = 2000
+
+
+def _chat() -> dict[str, Any]:
+    return st.session_state.setdefault(
+        "chat", {"conversation_id": None, "messages": [], "failed": None, "pending": None}
+    )
+
+
+def _new_conversation() -> None:
+    st.session_state["chat"] = {
+        "conversation_id": None, "messages": [], "failed": None, "pending": None,
+    }
+
+
+def _queue(question: str) -> None:
+    _chat()["pending"] = question
+
+
+def _rate(artifact_id: int, key: str) -> None:
+    value = st.session_state.get(key)
+    if value is None:
+        return
+    try:
+        services().store.rate(artifact_id, 1 if value == 1 else -1)
+    except CoachError as err:
+        st.toast(f"Your rating was not saved: {err}", icon=":material/error:")
+        return
+    for message in _chat()["messages"]:
+        if message.get("artifact_id") == artifact_id:
+            message["rating"] = 1 if value == 1 else -1
+    st.toast("Thanks, your rating was saved.", icon=":material/thumb_up:")
+
+
+def _render_answer_extras(message: dict[str, Any]) -> None:
+    answer = Answer.model_validate(message["answer"])
+    if answer.relevance == "none":
+        st.info("The knowledge base does not seem to cover this question, so there is little "
+                "to ground an answer in. Try rephrasing, or add a document on the Knowledge page.",
+                icon=":material/search_off:")
+    elif answer.relevance == "weak":
+        st.caption("Only weak matches in the knowledge base: check the sources below.")
+    render_citations(answer.citations)
+    render_provenance(answer)
+    artifact_id = message.get("artifact_id")
+    if artifact_id is not None:
+        key = f"rate_{artifact_id}"
+        rating = message.get("rating")
+        st.feedback("thumbs", key=key, on_change=_rate, args=(artifact_id, key),
+                    default=None if rating is None else (1 if rating > 0 else 0))
+
+
+def _render_transcript(messages: list[dict[str, Any]]) -> None:
+    for message in messages:
+        with st.chat_message(message["role"]):
+            st.markdown(message["content"])
+            if message["role"] == "assistant" and message.get("answer"):
+                _render_answer_extras(message)
+
+
+def _waiting_text() -> str:
+    try:
+        status = services().model.status()
+    except CoachError:
+        return "Waiting for the model…"
+    if status.state == "loading" or status.state == "not_loaded":
+        return "Loading the model (first use in this session can take a while)…"
+    if status.state == "busy" or status.queue:
+        return f"Waiting in queue: {max(status.queue, 1)} request(s) ahead of yours…"
+    return "Thinking…"
+
+
+def _clear_on_first(chunks: Iterable[str], notice: DeltaGenerator) -> Iterator[str]:
+    shown = False
+    for chunk in chunks:
+        if not shown:
+            notice.empty()
+            shown = True
+        yield chunk
+    notice.empty()
+
+
+def _save(question: str, persona: str, answer: Answer) -> int:
+    store = services().store
+    chat = _chat()
+    if chat["conversation_id"] is None:
+        chat["conversation_id"] = store.create_conversation(persona, question)
+    conversation_id = chat["conversation_id"]
+    store.add_message(conversation_id, "user", question)
+    artifact_id = store.save_artifact(answer, title=question, conversation_id=conversation_id)
+    store.add_message(conversation_id, "assistant", answer.answer, artifact_id=artifact_id)
+    return artifact_id
+
+
+def _ask(question: str, persona: str) -> None:
+    chat = _chat()
+    question = " ".join(question.split())
+    if not question:
+        st.error("Type a question first: the message was empty.", icon=":material/edit:")
+        return
+    if len(question) > MAX_QUESTION_CHARS:
+        chat["failed"] = question[:MAX_QUESTION_CHARS]
+        st.error(f"That question is {len(question):,} characters; keep it under "
+                 f"{MAX_QUESTION_CHARS:,} (the start is kept below).", icon=":material/edit:")
+        return
+    history = [Turn(role=m["role"], content=m["content"]) for m in chat["messages"]]
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        notice = st.empty()
+        notice.caption(_waiting_text())
+        try:
+            stream = services().coach.stream_answer(question, persona=persona, history=history)
+            st.write_stream(_clear_on_first(stream, notice))
+            answer: Answer = stream.result
+        except StreamInterrupted as err:
+            notice.empty()
+            show_error(err)
+            chat["failed"] = question
+            return
+        except CoachError as err:
+            notice.empty()
+            show_error(err)
+            chat["failed"] = question
+            return
+    artifact_id = save_quietly(lambda: _save(question, persona, answer))
+    chat["messages"] += [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": answer.answer, "answer": answer.model_dump(mode="json"),
+         "artifact_id": artifact_id, "rating": None},
+    ]
+    chat["failed"] = None
+    st.rerun()
+
+
+def _conversation_download(conversation_id: int) -> None:
+    from assistant.export import conversation_to_markdown
+
+    store = services().store
+    messages = store.get_messages(conversation_id)
+    title = next((m.content for m in messages if m.role == "user"), "Conversation")[:80]
+    download("Download conversation", conversation_to_markdown(title, messages),
+             f"conversation-{slug(title)}.md", "text/markdown", key="coach_download")
+
+
+def render() -> None:
+    chat = _chat()
+    st.title("Coach")
+    st.caption("Ask about reverse mentoring. Answers come from the knowledge base, with sources.")
+    persona = st.radio("I am a…", list(PERSONA_LABELS), format_func=PERSONA_LABELS.__getitem__,
+                       horizontal=True, key="coach_persona", persist_state="session")
+    persona = persona or "mentee"
+    if chat["messages"]:
+        left, right = st.columns([1, 1])
+        with left:
+            st.button("New conversation", key="coach_new", on_click=_new_conversation,
+                      icon=":material/add_comment:")
+        if chat["conversation_id"] is not None:
+            with right:
+                try:
+                    _conversation_download(chat["conversation_id"])
+                except CoachError as err:
+                    show_error(err)
+
+    _render_transcript(chat["messages"])
+
+    pending = chat.get("pending")
+    if not chat["messages"] and not pending and not chat.get("failed"):
+        st.markdown("**Not sure where to start? Try one of these:**")
+        for i, suggestion in enumerate(SUGGESTIONS.get(persona, SUGGESTIONS["mentee"])):
+            st.button(suggestion, key=f"coach_suggestion_{i}", on_click=_queue,
+                      args=(suggestion,), icon=":material/lightbulb:")
+
+    if chat.get("failed") and not pending:
+        st.info(f"Your question was kept: “{chat['failed']}”", icon=":material/history:")
+        st.button("Ask it again", key="coach_retry", on_click=_queue, args=(chat["failed"],),
+                  icon=":material/replay:")
+
+    typed = st.chat_input("Ask the coach about reverse mentoring…", key="coach_input")
+    question = typed if typed is not None else pending
+    if question is not None:
+        chat["pending"] = None
+        _ask(str(question), persona)

@@ -1,0 +1,54 @@
+"""What every page shares: page config, the sidebar, and a last line of defence for errors.
+
+`framed(render)` turns a page's `render()` into the callable `st.Page` runs. `optional_page`
+finds a page module that may not exist yet (another engineer's), without importing it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+
+import streamlit as st
+
+from assistant.config import ConfigError
+from assistant.errors import CoachError
+from assistant.ui import sidebar
+from assistant.ui.widgets import show_error
+
+APP_TITLE = "Reverse Mentoring Coach"
+
+
+def framed(render: Callable[[], None]) -> Callable[[], None]:
+    def page() -> None:
+        st.set_page_config(page_title=APP_TITLE, page_icon=":material/handshake:",
+                           layout="wide")
+        try:
+            index_slot = sidebar.render_model_state()
+        except ConfigError as err:
+            st.error(f"The app is misconfigured: {err}", icon=":material/settings:")
+            return
+        try:
+            render()
+        except CoachError as err:  # a page missed one: still one line, never a traceback
+            show_error(err)
+        sidebar.render_index_state(index_slot)
+
+    page.__name__ = getattr(render, "__module__", "page").rsplit(".", 1)[-1]
+    return page
+
+
+def optional_page(module_name: str) -> Callable[[], None] | None:
+    """The module's `render`, imported only when the page runs; None if it is not there."""
+    try:
+        if importlib.util.find_spec(module_name) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+
+    def render() -> None:
+        importlib.import_module(module_name).render()
+
+    render.__module__ = module_name
+    return render

@@ -1,0 +1,129 @@
+"""Small building blocks shared by the pages: errors, citations, downloads.
+
+Model text and user text are shown with `st.markdown` (which escapes HTML), `st.text` or
+`st.code`; nothing here passes `unsafe_allow_html`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import streamlit as st
+from pydantic import ValidationError
+
+from assistant.errors import CoachError
+from assistant.schemas import Citation, Provenance
+
+T = TypeVar("T")
+
+# What each AgendaRequest / form field is called on screen, for validation messages.
+FIELD_LABELS = {
+    "topic": "Topic",
+    "minutes": "Minutes",
+    "stage": "Session stage",
+    "session_number": "Session number",
+    "mentor_role": "Mentor's role",
+    "mentee_role": "Mentee's role",
+    "goals": "Goals",
+    "notes_from_last_time": "Notes from last time",
+}
+
+
+def show_error(err: CoachError) -> None:
+    """One line saying what went wrong and what to do (the hint is part of str(err))."""
+    st.error(str(err), icon=":material/error:")
+
+
+def validation_messages(err: ValidationError) -> list[str]:
+    """pydantic errors as short sentences that name the field the user sees."""
+    messages = []
+    for problem in err.errors():
+        field = str(problem["loc"][0]) if problem.get("loc") else ""
+        label = FIELD_LABELS.get(field, field.replace("_", " ").capitalize() or "Input")
+        ctx = problem.get("ctx") or {}
+        kind = problem.get("type", "")
+        if kind in ("greater_than_equal", "less_than_equal") and field == "minutes":
+            text = "must be between 5 and 240 minutes"
+        elif kind == "greater_than_equal":
+            text = f"must be at least {ctx.get('ge')}"
+        elif kind == "less_than_equal":
+            text = f"must be at most {ctx.get('le')}"
+        elif kind == "string_too_short":
+            text = "is empty: fill it in"
+        elif kind == "string_too_long":
+            text = f"is too long (at most {ctx.get('max_length')} characters)"
+        elif kind == "too_long":
+            text = f"has too many entries (at most {ctx.get('max_length')})"
+        else:  # a validator's own sentence, e.g. "the topic is empty"
+            reason = str(problem.get("msg", "is not valid")).removeprefix("Value error, ")
+            messages.append(f"{label}: {reason}.")
+            continue
+        messages.append(f"{label} {text}.")
+    return messages
+
+
+def attempt(action: Callable[[], T], *, spinner: str | None = None) -> T | None:
+    """Run a coach call; on a user-facing error show it inline and return None."""
+    try:
+        if spinner:
+            with st.spinner(spinner, show_time=True):
+                return action()
+        return action()
+    except CoachError as err:
+        show_error(err)
+        return None
+
+
+def save_quietly(action: Callable[[], T]) -> T | None:
+    """Saving to history must never lose the result on screen: warn and carry on."""
+    try:
+        return action()
+    except CoachError as err:
+        st.warning(f"The result is shown but was not saved to history: {err}")
+        return None
+
+
+def citation_label(citation: Citation) -> str:
+    heading = f" — {citation.heading}" if citation.heading else ""
+    return f"[{citation.n}] {citation.title}{heading}"
+
+
+def render_citations(citations: Sequence[Citation], *, heading: str = "Sources") -> None:
+    """Numbered sources that expand to the passage and the file it came from."""
+    if not citations:
+        return
+    st.caption(heading)
+    for citation in citations:
+        with st.expander(citation_label(citation), icon=":material/menu_book:"):
+            st.caption(f"File: knowledge/{citation.source}")
+            if citation.text:
+                st.markdown(citation.text)
+            else:
+                st.caption("(The passage text was not stored with this result.)")
+
+
+def render_provenance(artifact: Provenance) -> None:
+    made_by = " / ".join(p for p in (artifact.backend, artifact.model) if p)
+    parts = [f"Made by {made_by}" if made_by else "", f"in {artifact.seconds:.1f} s",
+             f"prompt {artifact.prompt_version}" if artifact.prompt_version else ""]
+    st.caption(" · ".join(p for p in parts if p))
+    for note in artifact.notes:
+        st.caption(f"Note: {note}")
+
+
+def slug(text: str, fallback: str = "coach") -> str:
+    value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+    return value or fallback
+
+
+def download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:
+    # on_click="ignore": downloading must not rerun the page (and re-call nothing).
+    st.download_button(label, data=data, file_name=file_name, mime=mime, key=key,
+                       on_click="ignore", icon=":material/download:")
+
+
+def lines(text: str) -> list[str]:
+    """Non-empty lines of a text area, e.g. one goal per line."""
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]

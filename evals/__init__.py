@@ -1,0 +1,1 @@
+"""Offline evaluation of the coach: datasets (evals/datasets/*.jsonl), metrics and the runner."""

@@ -1,0 +1,256 @@
+"""Run eval suites against the coach, aggregate scores, store the run and write a report.
+
+A case that fails (model unavailable, unusable output, a bug) is recorded with its error and
+counted in `<suite>.errors`; it never stops the run. Means are over the cases that produced a
+score, so read a suite's numbers together with its error rate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.config import PROJECT_ROOT
+from assistant.errors import InputError
+from assistant.retrieval import CANDIDATES, RRF_K
+from evals.metrics import GROUNDED_SIMILARITY, percentile
+from evals.suites import SUITES, metric_catalog
+from evals.suites.common import MetricInfo, SuiteContext, load_dataset, reasons
+
+Progress = Callable[[str, int, int], None]
+REPORTS = PROJECT_ROOT / "reports"
+_GATE = re.compile(r"^\s*([\w.@-]+)\s*=\s*(-?[0-9]*\.?[0-9]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Gate:
+    metric: str
+    value: float
+
+    def check(self, metrics: dict[str, float], catalog: dict[str, MetricInfo]) -> GateResult:
+        info = catalog[self.metric]
+        actual = metrics.get(self.metric)
+        if actual is None:
+            return GateResult(self, None, False, f"{self.metric}: no value (every case failed)")
+        ok = actual >= self.value if info.higher_is_better else actual <= self.value
+        sign = (">=" if ok else "<") if info.higher_is_better else ("<=" if ok else ">")
+        return GateResult(self, actual, ok, f"{self.metric} = {actual:.3f} {sign} {self.value}")
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: Gate
+    actual: float | None
+    passed: bool
+    message: str
+
+
+@dataclass
+class EvalRun:
+    suites: list[str]
+    backend: str
+    model: str
+    prompt_versions: dict[str, str]
+    config: dict[str, Any]
+    seconds: float
+    metrics: dict[str, float]
+    cases: list[dict[str, Any]]
+    run_id: int | None = None
+    created_at: str = ""
+    gates: list[GateResult] = field(default_factory=list)
+
+
+def resolve_suites(names: Sequence[str] | None) -> list[str]:
+    """Suite names in run order; "all" (or nothing) means every suite."""
+    if not names or "all" in names:
+        return list(SUITES)
+    unknown = [n for n in names if n not in SUITES]
+    if unknown:
+        raise InputError(f"Unknown eval suite '{unknown[0]}'.",
+                         f"Use one of: {', '.join(SUITES)}, all.")
+    return [n for n in SUITES if n in names]
+
+
+def parse_gates(specs: Sequence[str], suites: Sequence[str]) -> list[Gate]:
+    """`METRIC=VALUE` strings; the metric must be one these suites report."""
+    catalog = metric_catalog(list(suites))
+    gates = []
+    for spec in specs:
+        match = _GATE.match(spec)
+        if not match:
+            raise InputError(f"--fail-under '{spec}' is not METRIC=VALUE.",
+                             "Write it like chat.groundedness=0.7.")
+        name, value = match.group(1), float(match.group(2))
+        if name not in catalog:
+            raise InputError(f"--fail-under names an unknown metric '{name}' for this run.",
+                             f"Metrics: {', '.join(sorted(catalog))}.")
+        gates.append(Gate(name, value))
+    return gates
+
+
+def run_case(suite: Any, ctx: SuiteContext, case: dict[str, Any]) -> dict[str, Any]:
+    started = time.perf_counter()
+    record: dict[str, Any] = {
+        "suite": suite.NAME, "case_id": str(case.get("id", "")), "input": suite.case_input(case),
+        "output": None, "scores": {}, "reasons": {}, "seconds": 0.0, "error": None,
+    }
+    try:
+        outcome = suite.run_case(ctx, case)
+        record["output"] = outcome.output
+        record["scores"], record["reasons"] = reasons(outcome.scores)
+    except Exception as exc:  # noqa: BLE001 - a failed case is data, not a crash
+        message = str(exc).splitlines()[0][:300] if str(exc) else ""
+        record["error"] = f"{type(exc).__name__}: {message}".rstrip(": ")
+    record["seconds"] = round(time.perf_counter() - started, 4)
+    return record
+
+
+def aggregate(cases: list[dict[str, Any]], suites: Sequence[str]) -> dict[str, float]:
+    catalog = metric_catalog(list(suites))
+    metrics: dict[str, float] = {}
+    for suite in suites:
+        mine = [c for c in cases if c["suite"] == suite]
+        if not mine:
+            continue
+        names = sorted({k for c in mine for k in c["scores"]})
+        for name in names:
+            key = f"{suite}.{name}"
+            values = [c["scores"][name] for c in mine if name in c["scores"]]
+            info = catalog.get(key)
+            how = info.aggregate if info else "mean"
+            metrics[key] = round(float(np.sum(values) if how == "sum" else np.mean(values)), 4)
+        metrics[f"{suite}.errors"] = round(sum(c["error"] is not None for c in mine) / len(mine),
+                                           4)
+        metrics[f"{suite}.latency_p95_s"] = round(percentile([c["seconds"] for c in mine], 95), 3)
+    return metrics
+
+
+def run_eval(
+    services: Any, suites: Sequence[str], limit: int | None = None,
+    progress: Progress | None = None, config: dict[str, Any] | None = None,
+) -> EvalRun:
+    """Run the suites case by case; nothing is stored here (see `save`)."""
+    ctx = SuiteContext(services)
+    datasets = {name: load_dataset(SUITES[name].DATASET)[:limit] for name in suites}
+    started = time.perf_counter()
+    cases: list[dict[str, Any]] = []
+    for name in suites:
+        suite, todo = SUITES[name], datasets[name]
+        if progress:
+            progress(name, 0, len(todo))
+        for done, case in enumerate(todo, 1):
+            cases.append(run_case(suite, ctx, case))
+            if progress:
+                progress(name, done, len(todo))
+    seconds = time.perf_counter() - started
+    needs_model = any(SUITES[name].NEEDS_MODEL for name in suites)
+    model = services.model if needs_model else None
+    return EvalRun(
+        suites=list(suites),
+        backend=model.backend if model else "none",
+        model=model.model if model else "none",
+        prompt_versions=services.prompts.versions(),
+        config={
+            "suites": list(suites), "limit": limit, "cases": len(cases),
+            "knowledge_chunks": services.index.count(),
+            "embedder": services.index.embedder.model_id,
+            "retrieval": {"rrf_k": RRF_K, "candidates": CANDIDATES},
+            "groundedness_threshold": GROUNDED_SIMILARITY,
+            **(config or {}),
+        },
+        seconds=round(seconds, 2),
+        metrics=aggregate(cases, suites),
+        cases=cases,
+    )
+
+
+def save(run: EvalRun, store: Any) -> int:
+    run.run_id = store.save_eval_run(
+        suites=run.suites, backend=run.backend, model=run.model,
+        prompt_versions=run.prompt_versions, config=run.config, seconds=run.seconds,
+        metrics=run.metrics, cases=run.cases,
+    )
+    stored = store.get_eval_run(run.run_id)
+    run.created_at = stored.created_at if stored else ""
+    return run.run_id
+
+
+def deltas(metrics: dict[str, float], baseline: dict[str, float]) -> dict[str, float]:
+    return {k: round(v - baseline[k], 4) for k, v in metrics.items() if k in baseline}
+
+
+def report_payload(run: EvalRun, baseline: Any | None = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "run_id": run.run_id, "created_at": run.created_at, "suites": run.suites,
+        "backend": run.backend, "model": run.model, "prompt_versions": run.prompt_versions,
+        "config": run.config, "seconds": run.seconds, "metrics": run.metrics,
+        "thresholds": {k: asdict(v) for k, v in metric_catalog(run.suites).items()},
+        "gates": [{"metric": g.gate.metric, "value": g.gate.value, "actual": g.actual,
+                   "passed": g.passed} for g in run.gates],
+    }
+    if baseline is not None:
+        payload["baseline"] = {"run_id": baseline.id, "metrics": baseline.metrics,
+                               "deltas": deltas(run.metrics, baseline.metrics)}
+    payload["cases"] = run.cases
+    return payload
+
+
+def write_report(payload: dict[str, Any], path: Path | None = None) -> Path:
+    path = path or REPORTS / f"eval-{payload['run_id']}.json"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str),
+                        encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot write the eval report to {path}: {exc.strerror}.",
+                         "Pass --report with a writable path.") from exc
+    return path
+
+
+def metric_rows(
+    metrics: dict[str, float], suites: Sequence[str], baseline: dict[str, float] | None = None
+) -> list[dict[str, Any]]:
+    """One row per metric, in catalog order: value, target, verdict, explanation, delta."""
+    catalog = metric_catalog([s for s in suites if s in SUITES])
+    order = {name: i for i, name in enumerate(catalog)}
+    rows = []
+    for name in sorted(metrics, key=lambda k: (order.get(k, len(order)), k)):
+        value, info = metrics[name], catalog.get(name)
+        row: dict[str, Any] = {
+            "metric": name, "value": value,
+            "target": "-" if not info or info.threshold is None
+            else f"{'>=' if info.higher_is_better else '<='} {info.threshold:g}",
+            "ok": info.passes(value) if info else None,
+            "explanation": info.explanation if info else "",
+        }
+        if baseline is not None:
+            old = baseline.get(name)
+            row["baseline"] = old
+            row["delta"] = None if old is None else round(value - old, 4)
+        rows.append(row)
+    return rows
+
+
+def score_table(run: EvalRun, baseline: dict[str, float] | None = None) -> str:
+    """The run's metrics grouped by suite, against thresholds (and a baseline run)."""
+    header = ["metric", "value", "target", "ok"] + (["baseline", "delta"] if baseline else [])
+    lines = [header]
+    for row in metric_rows(run.metrics, run.suites, baseline):
+        cells = [row["metric"], f"{row['value']:.3f}", row["target"],
+                 {True: "yes", False: "NO", None: ""}[row["ok"]]]
+        if baseline:
+            cells += ["-", "-"] if row["baseline"] is None else [
+                f"{row['baseline']:.3f}", f"{row['delta']:+.3f}"]
+        lines.append(cells)
+    widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
+    text = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                      for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in lines]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(text)

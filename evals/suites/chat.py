@@ -1,0 +1,66 @@
+"""Chat suite: grounded answers with honest citations, and polite refusals out of scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.schemas import Turn
+from evals.metrics import Score, citation_validity, groundedness
+from evals.suites.common import MetricInfo, Outcome, SuiteContext
+
+NAME = "chat"
+DATASET = "chat"
+NEEDS_MODEL = True
+METRICS = [
+    MetricInfo("chat.scope_ok", "Share of questions handled the right way: answered with "
+               "sources when covered, declined when off-topic or not in the knowledge base.", 0.8),
+    MetricInfo("chat.groundedness", "Average share of answer sentences backed by a passage "
+               "the answer cites.", 0.7),
+    MetricInfo("chat.citation_valid", "Share of answers citing only passages the coach "
+               "retrieved for that question.", 1.0),
+    MetricInfo("chat.cited_relevant", "Share of answered questions citing at least one of the "
+               "expected documents.", 0.6),
+]
+
+
+def case_input(case: dict[str, Any]) -> dict[str, Any]:
+    return {k: case.get(k) for k in ("question", "persona", "history", "type", "relevant")}
+
+
+def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
+    coach, observed = ctx.observed_coach()
+    history = [Turn(**turn) for turn in case.get("history") or []]
+    answer = coach.answer(case["question"], persona=case.get("persona", "mentee"),
+                          history=history)
+    answered = answer.on_topic and answer.relevance != "none" and bool(answer.citations)
+    scores: dict[str, Score] = {}
+    if case.get("type", "grounded") == "grounded":
+        scores["scope_ok"] = Score(
+            float(answered),
+            f"answered with {len(answer.citations)} citation(s)" if answered
+            else f"declined or uncited (relevance {answer.relevance}) a covered question",
+        )
+    else:
+        scores["scope_ok"] = Score(
+            float(not answered),
+            f"declined as expected ({case.get('type')})" if not answered
+            else f"answered a {case.get('type')} question it should have declined",
+        )
+    if answer.citations:
+        scores["citation_valid"] = citation_validity(
+            [c.id for c in answer.citations], ctx.index_ids, observed.seen
+        )
+    if answered:
+        scores["groundedness"] = groundedness(
+            answer.answer, [c.text for c in answer.citations], ctx.embed
+        )
+        relevant = set(case.get("relevant") or [])
+        if relevant:
+            cited = [c.source for c in answer.citations]
+            hits = [s for s in cited if s in relevant]
+            scores["cited_relevant"] = Score(
+                float(bool(hits)),
+                f"cites expected {hits[0]}" if hits else f"cites {', '.join(cited[:3])}; "
+                f"expected one of {', '.join(sorted(relevant)[:3])}",
+            )
+    return Outcome(output=answer.model_dump(mode="json"), scores=scores)

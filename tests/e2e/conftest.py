@@ -1,0 +1,151 @@
+"""End-to-end fixtures: a real `streamlit run` on 127.0.0.1 and Debian's headless Chromium.
+
+The server runs the scripted model against a temporary data dir whose index is built first by
+`coach index` (a separate process, as a user would). Playwright cannot download its own
+browser here, so Chromium is launched by path; without it the tests are skipped with the fix.
+Screenshots and the measured cold start go to test-artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+BIN = Path(sys.executable).parent
+SERVER_START_LIMIT = 180  # seconds; a 2-core CI machine importing chromadb cold is slow
+
+
+@dataclass
+class AppServer:
+    url: str
+    data_dir: Path
+    seconds_to_first_page: float | None = None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_LIMIT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError(f"streamlit was not healthy after {SERVER_START_LIMIT} s:\n"
+                       f"{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed (/usr/bin/chromium): "
+                    "run `apt-get install -y chromium` (.ci/run does) to run the e2e tests.")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(chromium_path),
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium_path: Path, browser: object,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    root = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(PROJECT_ROOT / "knowledge", root / "knowledge")
+    env = {
+        **os.environ,
+        "COACH_MODEL": "scripted",
+        "COACH_DATA_DIR": str(root / "data"),
+        "COACH_KNOWLEDGE_DIR": str(root / "knowledge"),
+        "DATABASE_URL": f"sqlite:///{root / 'data' / 'coach.db'}",
+        "CHROMA_HOST": "",
+        "PYTHONUNBUFFERED": "1",
+    }
+    subprocess.run([str(BIN / "coach"), "index"], env=env, check=True, capture_output=True,
+                   timeout=900)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = root / "streamlit.log"
+    started = time.monotonic()
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(BIN / "streamlit"), "run", str(PROJECT_ROOT / "streamlit_app.py"),
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(url, process, log)
+        server = AppServer(url=url, data_dir=root / "data")
+        # Cold start: from `streamlit run` to the first page drawn in a browser.
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(url)
+        page.get_by_role("heading", name="Coach").first.wait_for(timeout=SERVER_START_LIMIT * 1000)
+        server.seconds_to_first_page = time.monotonic() - started
+        page.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "cold-start.txt").write_text(
+            f"streamlit run -> first rendered page (Coach): "
+            f"{server.seconds_to_first_page:.1f} s\n", encoding="utf-8")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def page(browser: object, app_server: AppServer) -> Iterator[object]:
+    context = browser.new_context(accept_downloads=True,  # type: ignore[attr-defined]
+                                  viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot() -> Callable[[object, str], Path]:
+    """Save a full-page screenshot as test-artifacts/<name>.png."""
+
+    def take(page: object, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        return path
+
+    return take

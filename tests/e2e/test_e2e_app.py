@@ -1,0 +1,82 @@
+"""The app in a real browser: a cited answer, an agenda with downloads, a feedback summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+QUESTION = "How do I prepare for my first session with a senior leader?"
+NOTES = (
+    "Alex Kim showed Jordan Lee how to draft a board memo with ChatGPT. Jordan learned to "
+    "check the figures; Alex learned how the board reads a memo. Jordan will try it on next "
+    "week's update by Friday. Alex: alex.kim@example.com"
+)
+Shot = Callable[[object, str], Path]
+
+
+def test_ask_a_question_and_see_a_cited_answer(page, app_server, screenshot: Shot) -> None:  # noqa: ANN001
+    page.goto(app_server.url)
+    page.get_by_role("heading", name="Coach").first.wait_for()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(QUESTION)
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").nth(1)
+    answer.get_by_text("[1]", exact=False).first.wait_for()
+    source = page.get_by_test_id("stExpander").first
+    source.get_by_text("[1]", exact=False).first.click()
+    source.get_by_text("File: knowledge/", exact=False).wait_for()
+    page.get_by_test_id("stFeedback").first.wait_for()
+    screenshot(page, "e2e-coach-cited-answer")
+    assert "[1]" in answer.inner_text()
+
+
+def test_build_and_download_an_agenda(page, app_server, screenshot: Shot, tmp_path: Path) -> None:  # noqa: ANN001
+    page.goto(f"{app_server.url}/agenda")
+    page.get_by_role("heading", name="Agenda builder").wait_for()
+    page.get_by_label("Topic").fill("Using AI chatbots in everyday work")
+    minutes = page.get_by_role("spinbutton", name="Minutes")
+    minutes.fill("300")
+    page.get_by_role("button", name="Build agenda").click()
+    page.get_by_text("Minutes must be between 5 and 240 minutes.").wait_for()
+    screenshot(page, "e2e-agenda-validation")
+    minutes.fill("45")
+    page.get_by_role("button", name="Build agenda").click()
+    page.get_by_test_id("stDataFrame").first.wait_for()
+    page.get_by_text("The plan adds up to", exact=False).wait_for()
+    screenshot(page, "e2e-agenda-table")
+
+    with page.expect_download() as markdown:
+        page.get_by_test_id("stDownloadButton").filter(has_text="Markdown").click()
+    saved = tmp_path / markdown.value.suggested_filename
+    markdown.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert saved.suffix == ".md"
+    assert "## Plan" in text and "Using AI chatbots in everyday work" in text
+
+    with page.expect_download() as invite:
+        page.get_by_test_id("stDownloadButton").filter(has_text=".ics").click()
+    ics = tmp_path / invite.value.suggested_filename
+    invite.value.save_as(ics)
+    assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+
+
+def test_produce_a_feedback_summary(page, app_server, screenshot: Shot) -> None:  # noqa: ANN001
+    page.goto(f"{app_server.url}/feedback")
+    page.get_by_role("heading", name="Feedback summary").wait_for()
+    page.get_by_label("Session notes").fill(NOTES)
+    names = page.get_by_label("Names to hide", exact=False)
+    names.fill("Alex Kim, Jordan Lee")
+    names.press("Enter")
+    page.get_by_text("What will be hidden before the model sees your notes (", exact=False) \
+        .wait_for()
+    screenshot(page, "e2e-feedback-redaction-preview")
+    page.get_by_role("button", name="Summarise").click()
+    page.get_by_role("heading", name="Session summary").wait_for()
+    page.get_by_text("Action items").wait_for()
+    page.get_by_text("What the junior learned").wait_for()
+    screenshot(page, "e2e-feedback-summary")
+    assert page.get_by_test_id("stDownloadButton").filter(has_text="Download summary").count() == 1

@@ -1,0 +1,124 @@
+"""The Coach page: persona, suggestions, streamed cited answers, ratings, kept questions."""
+
+from __future__ import annotations
+
+from assistant.config import Settings
+from assistant.llm.errors import ModelUnavailable, StreamInterrupted
+from tests.unit.test_app_shell import app_env, app_base, app_services, page_app, shown  # noqa: F401
+
+QUESTION = "How do I prepare for my first session with a senior leader?"
+
+
+def ask(question: str):  # noqa: ANN201
+    at = page_app("coach").run()
+    at.chat_input[0].set_value(question).run()
+    return at
+
+
+def test_an_empty_chat_offers_first_questions_for_the_chosen_persona(app_env: Settings) -> None:
+    at = page_app("coach").run()
+    assert not at.exception
+    labels = [b.label for b in at.button if b.key and b.key.startswith("coach_suggestion_")]
+    assert len(labels) == 3
+    at.radio(key="coach_persona").set_value("lead").run()
+    lead_labels = [b.label for b in at.button if b.key and b.key.startswith("coach_suggestion_")]
+    assert lead_labels != labels
+    assert any("program" in label.lower() for label in lead_labels)
+
+
+def test_a_question_gets_a_streamed_answer_with_numbered_sources_and_is_saved(
+    app_env: Settings,
+) -> None:
+    at = ask(QUESTION)
+    assert not at.exception
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    answer_text = at.chat_message[1].markdown[0].value
+    assert "[1]" in answer_text
+    sources = [e.label for e in at.expander]
+    assert sources and sources[0].startswith("[1] ")
+    assert "File: knowledge/" in shown(at.expander[0], "caption")
+    assert at.expander[0].markdown[0].value.strip()  # the passage itself
+
+    store = app_services().store
+    [conversation] = store.list_conversations()
+    assert conversation.messages == 2 and conversation.title == QUESTION
+    [saved] = store.list_artifacts(kind="answer")
+    assert saved.payload["answer"] == answer_text
+    assert app_services().model.history, "the model was asked"
+
+
+def test_clicking_a_suggestion_asks_it(app_env: Settings) -> None:
+    at = page_app("coach").run()
+    suggestion = at.button(key="coach_suggestion_0")
+    suggestion.click().run()
+    assert not at.exception
+    assert at.chat_message[0].markdown[0].value == suggestion.label
+    assert at.chat_message[1].name == "assistant"
+
+
+def test_thumbs_are_stored_with_the_answer(app_env: Settings) -> None:
+    at = ask(QUESTION)
+    [feedback] = at.feedback
+    feedback.set_value(1).run()
+    assert not at.exception
+    [saved] = app_services().store.list_artifacts(kind="answer")
+    assert saved.rating == 1
+    at.feedback[0].set_value(0).run()
+    [saved] = app_services().store.list_artifacts(kind="answer")
+    assert saved.rating == -1
+
+
+def test_the_transcript_survives_reruns_and_a_new_conversation_clears_it(
+    app_env: Settings,
+) -> None:
+    at = ask(QUESTION)
+    at.chat_input[0].set_value("And what should I avoid saying?").run()
+    assert len(at.chat_message) == 4
+    at.run()
+    assert len(at.chat_message) == 4
+    assert [c.messages for c in app_services().store.list_conversations()] == [4]
+    at.button(key="coach_new").click().run()
+    assert len(at.chat_message) == 0
+    assert at.button(key="coach_suggestion_0")
+
+
+def test_an_empty_question_is_refused_before_any_model_call(app_env: Settings) -> None:
+    at = ask("   ")
+    assert not at.exception
+    assert "Type a question first" in shown(at, "error")
+    assert app_services().model.history == []
+    assert app_services().store.list_conversations() == []
+
+
+def test_a_model_that_is_down_shows_the_fix_and_keeps_the_question(app_env: Settings) -> None:
+    app_services().model.enqueue(
+        ModelUnavailable("No model available.", "Run `make run` or set OPENAI_BASE_URL.")
+    )
+    at = ask(QUESTION)
+    assert not at.exception
+    assert "No model available. Run `make run`" in shown(at, "error")
+    assert app_services().store.list_conversations() == []
+
+    at.run()  # the next rerun still has the question, with a way to ask it again
+    assert QUESTION in shown(at, "info")
+    at.button(key="coach_retry").click().run()
+    assert not at.exception
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert "[1]" in at.chat_message[1].markdown[0].value
+
+
+def test_a_stream_that_breaks_keeps_the_question(app_env: Settings) -> None:
+    app_services().model.enqueue(["A first ", "half ", StreamInterrupted()])
+    at = ask(QUESTION)
+    assert not at.exception
+    assert "stopped mid-way" in shown(at, "error")
+    at.run()
+    assert QUESTION in shown(at, "info")
+
+
+def test_html_in_a_question_or_answer_is_never_rendered_as_html(app_env: Settings) -> None:
+    app_services().model.enqueue("<b>bold</b> <script>alert(1)</script> Start small [1].")
+    at = ask("<img src=x onerror=alert(1)> how do I prepare my first mentoring session?")
+    assert not at.exception
+    assert not at.get("html")
+    assert all(not m.proto.allow_html for m in at.markdown)

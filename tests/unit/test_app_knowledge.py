@@ -1,0 +1,140 @@
+"""The Knowledge page: stats, browsing, search, validated uploads and re-indexing."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assistant.config import Settings
+from tests.fixtures import doc
+from tests.unit.test_app_shell import (  # noqa: F401
+    app_base,
+    app_env,
+    app_services,
+    empty_env,
+    page_app,
+    shown,
+)
+
+NEW_DOC = doc(
+    "Mentoring over video calls", audience="all", topics="[remote, video-calls]",
+    body="# Mentoring over video calls\n\n## Camera etiquette\nKeep cameras on for the first "
+         "ten minutes, share one screen at a time, and agree on a backchannel for links.\n",
+)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader[0].set_value([(name, raw, "text/markdown") for name, raw in files])
+    return at.button(key="kb_add").click().run()
+
+
+def test_stats_and_browsing_show_documents_and_their_chunks(app_env: Settings) -> None:
+    at = page_app("knowledge").run()
+    assert not at.exception
+    chunks = app_services().index.count()
+    assert metrics(at) == {"Documents": "55", "Chunks in the index": f"{chunks:,}",
+                           "Files with problems": "0"}
+    assert len(at.dataframe[0].value) == 55
+    at.selectbox(key="kb_open").set_value("sessions/active-listening.md").run()
+    assert "knowledge/sessions/active-listening.md" in shown(at, "caption")
+    assert [e for e in at.expander if e.label.startswith("Chunk ")]
+
+
+def test_search_returns_passages_with_their_files(app_env: Settings) -> None:
+    at = page_app("knowledge").run()
+    at.text_input(key="kb_query").input("how to give feedback to a senior leader")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    results = [e for e in at.expander if e.label[:2] == "1."]
+    assert results
+    assert "knowledge/" in shown(at, "caption")
+
+
+def test_an_empty_search_says_what_to_do(app_env: Settings) -> None:
+    at = page_app("knowledge").run()
+    at.form_submit_button[0].click().run()
+    assert "The search query is empty. Type a question or a few words." in shown(at, "error")
+
+
+def test_a_valid_upload_is_saved_indexed_and_searchable(app_env: Settings) -> None:
+    before = app_services().index.count()
+    at = upload(page_app("knowledge").run(), ("video-calls.md", NEW_DOC.encode()))
+    assert not at.exception
+    assert not at.error
+    assert (app_env.knowledge_dir / "uploads" / "video-calls.md").read_text() == NEW_DOC
+    assert app_services().index.count() > before
+    assert "Added “Mentoring over video calls”" in shown(at, "success")
+    assert metrics(at)["Documents"] == "56"
+    result = app_services().retriever.search("camera etiquette backchannel video calls", k=3)
+    assert result.passages[0].source == "uploads/video-calls.md"
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "reason"),
+    [
+        ("binary.md", b"---\ntitle: x\n---\n\x00\x01\x02", "looks binary"),
+        ("empty.md", b"  \n", "is empty"),
+        ("huge.md", NEW_DOC.encode() + b"x" * 300_000, "the limit is"),
+        ("no-front-matter.md", b"# Just a heading\n\nSome text that has no front matter.",
+         "has no YAML front matter"),
+        ("bad-yaml.md", b"---\ntitle: [unclosed\n---\nBody text long enough to count here.",
+         "invalid YAML front matter"),
+        ("README.md", NEW_DOC.encode(), "not an accepted file name"),
+    ],
+)
+def test_an_invalid_upload_is_rejected_with_the_reason_and_nothing_changes(
+    app_env: Settings, name: str, raw: bytes, reason: str
+) -> None:
+    before = app_services().index.count()
+    files_before = sorted(p for p in app_env.knowledge_dir.rglob("*") if p.is_file())
+    at = upload(page_app("knowledge").run(), (name, raw))
+    assert not at.exception
+    assert reason in shown(at, "error")
+    assert "Rejected" in shown(at, "error")
+    assert sorted(p for p in app_env.knowledge_dir.rglob("*") if p.is_file()) == files_before
+    assert app_services().index.count() == before
+
+
+def test_an_upload_cannot_write_outside_the_knowledge_folder(app_env: Settings) -> None:
+    at = upload(page_app("knowledge").run(), ("../../escape.md", NEW_DOC.encode()))
+    assert not at.exception
+    assert (app_env.knowledge_dir / "uploads" / "escape.md").is_file()
+    assert not (app_env.knowledge_dir.parent.parent / "escape.md").exists()
+
+
+def test_an_existing_name_needs_replace_to_be_ticked(app_env: Settings) -> None:
+    at = upload(page_app("knowledge").run(), ("video-calls.md", NEW_DOC.encode()))
+    changed = NEW_DOC.replace("ten minutes", "twenty minutes")
+    at = upload(at, ("video-calls.md", changed.encode()))
+    assert "a document with that name exists" in shown(at, "error")
+    at.checkbox(key="kb_replace").check()
+    at = upload(at, ("video-calls.md", changed.encode()))
+    assert not at.error
+    assert "twenty minutes" in (app_env.knowledge_dir / "uploads" / "video-calls.md").read_text()
+
+
+def test_reindex_builds_a_missing_index_with_progress(empty_env: Settings) -> None:
+    at = page_app("knowledge").run()
+    assert "not built yet" in shown(at, "warning")
+    at.button(key="kb_reindex").click().run()
+    assert not at.exception
+    assert "Indexed 2 files into" in shown(at, "success")
+    assert metrics(at)["Chunks in the index"] != "0"
+    assert "chunks indexed" in shown(at.sidebar, "success")
+
+
+def test_reindex_with_a_broken_file_on_disk_fails_and_keeps_the_index(app_env: Settings) -> None:
+    before = app_services().index.count()
+    (app_env.knowledge_dir / "broken.md").write_text("no front matter here at all", "utf-8")
+    at = page_app("knowledge").run()
+    assert "broken.md: has no YAML front matter" in shown(at, "error")
+    at.button(key="kb_reindex").click().run()
+    assert not at.exception
+    [status] = at.status
+    assert status.state == "error"
+    assert "left as it was" in status.label
+    assert app_services().index.count() == before

@@ -1,0 +1,53 @@
+"""The Conversation starters page: starters with categories and reasons, regenerate, download."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from assistant.config import Settings
+from assistant.llm.errors import ModelUnavailable
+from tests.unit.test_app_shell import app_base, app_env, app_services, page_app, shown  # noqa: F401
+
+
+def generate(topic: str) -> AppTest:
+    at = page_app("starters").run()
+    at.text_input(key="starters_topic").input(topic)
+    at.slider(key="starters_count").set_value(4)
+    return at.form_submit_button[0].click().run()
+
+
+def test_starters_come_with_a_category_a_reason_and_a_copy_button(app_env: Settings) -> None:
+    at = generate("social media")
+    assert not at.exception
+    starters = [c.value for c in at.code]
+    assert len(starters) == 4 and all(s.strip() for s in starters)
+    reasons = [c.value for c in at.caption if c.value.startswith("Why: ")]
+    assert len(reasons) == 4
+    assert [b.label for b in at.download_button] == ["Download starters (Markdown)"]
+    [saved] = app_services().store.list_artifacts(kind="starters")
+    assert saved.payload["topic"] == "social media"
+
+
+def test_regenerate_asks_again_with_the_same_inputs(app_env: Settings) -> None:
+    at = generate("giving feedback")
+    calls = len(app_services().model.history)
+    at.button(key="starters_regenerate").click().run()
+    assert not at.exception
+    assert len(app_services().model.history) > calls
+    assert len(app_services().store.list_artifacts(kind="starters")) == 2
+    assert "giving feedback" in app_services().model.history[-1].last_user
+
+
+def test_an_empty_topic_is_refused_before_the_model(app_env: Settings) -> None:
+    at = generate("  ")
+    assert "Topic is empty" in shown(at, "error")
+    assert app_services().model.history == []
+
+
+def test_a_model_error_is_one_line_and_the_topic_is_kept(app_env: Settings) -> None:
+    app_services().model.enqueue(ModelUnavailable("No model available.", "Run `make run`."))
+    at = generate("social media")
+    assert not at.exception
+    assert "No model available. Run `make run`." in shown(at, "error")
+    assert at.text_input(key="starters_topic").value == "social media"
+    assert not at.code
