@@ -188,7 +188,7 @@ _MARKUP = re.compile(r"[#*>`_|]+")
 
 def sentences(text: str, min_words: int = MIN_SENTENCE_WORDS) -> list[str]:
     """Claims in a text: split on sentence ends and lines, citation marks and markup removed."""
-    text = _MARKUP.sub(" ", _CITATION_MARK.sub("", text))
+    text = re.sub(r"[ \t]+([.,!?;:])", r"\1", _MARKUP.sub(" ", _CITATION_MARK.sub("", text)))
     parts = (" ".join(p.split()).lstrip("-0123456789. ") for p in _SENTENCE_END.split(text))
     return [p for p in parts if len(p.split()) >= min_words]
 

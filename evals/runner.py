@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import PROJECT_ROOT
-from assistant.errors import InputError
+from assistant.errors import CoachError, InputError
 from assistant.retrieval import CANDIDATES, RRF_K
 from evals.metrics import GROUNDED_SIMILARITY, percentile
 from evals.suites import SUITES, metric_catalog
@@ -132,6 +132,15 @@ def aggregate(cases: list[dict[str, Any]], suites: Sequence[str]) -> dict[str, f
     return metrics
 
 
+def _model_identity(services: Any, suites: Sequence[str]) -> tuple[str, str]:
+    if not any(SUITES[name].NEEDS_MODEL for name in suites):
+        return "none", "none"
+    try:
+        return services.model.backend, services.model.model
+    except CoachError:  # the backend could not even be built: every case already says why
+        return services.settings.backend, "unavailable"
+
+
 def run_eval(
     services: Any, suites: Sequence[str], limit: int | None = None,
     progress: Progress | None = None, config: dict[str, Any] | None = None,
@@ -150,12 +159,11 @@ def run_eval(
             if progress:
                 progress(name, done, len(todo))
     seconds = time.perf_counter() - started
-    needs_model = any(SUITES[name].NEEDS_MODEL for name in suites)
-    model = services.model if needs_model else None
+    backend, model = _model_identity(services, suites)
     return EvalRun(
         suites=list(suites),
-        backend=model.backend if model else "none",
-        model=model.model if model else "none",
+        backend=backend,
+        model=model,
         prompt_versions=services.prompts.versions(),
         config={
             "suites": list(suites), "limit": limit, "cases": len(cases),

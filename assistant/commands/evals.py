@@ -17,9 +17,9 @@ SUITE_CHOICES = ("retrieval", "agenda", "starters", "feedback", "chat", "attacks
 class CaseProgress:
     """Per-suite progress on stderr: a redrawn bar on a terminal, a few plain lines otherwise."""
 
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr  # looked up now: tests and callers may swap it
+        self.tty = self.stream.isatty()
 
     def __call__(self, suite: str, done: int, total: int) -> None:
         if total == 0:

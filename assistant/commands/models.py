@@ -73,6 +73,12 @@ def describe_weights(location: WeightsLocation) -> tuple[str, bool]:
         return f"present ({size}), GGUF header ok (your own file: no sha256 to check)", True
     if state.present and state.verified:
         return f"present, verified (sha256 {spec.sha256[:12]}..., {size})", True
+    if state.present and state.size != spec.size:
+        return (
+            f"partial or damaged ({size} of {spec.size / 1e9:.2f} GB): re-assembled from the "
+            "parts on first load",
+            not state.missing_packages,
+        )
     if state.present:
         return f"present ({size}), not verified yet: hashed on first load", True
     if not state.missing_packages:

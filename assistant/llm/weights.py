@@ -196,7 +196,7 @@ def ensure_weights(
         parts, missing = locate_parts(spec)
         if missing:
             raise missing_weights_error(spec, missing, reason)
-        say(f"Assembling {spec.title} ({spec.size / 1e9:.2f} GB) into {path} (first use only) ...")
+        say(f"Assembling {spec.title} ({spec.size / 1e9:.2f} GB) into {path} (kept for later runs)")
         assemble(parts, path, spec.sha256, spec.size)
         _write_record(path, spec)
         return path

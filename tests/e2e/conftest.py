@@ -131,7 +131,7 @@ def app_server(chromium_path: Path, browser: object,
 @pytest.fixture
 def page(browser: object, app_server: AppServer) -> Iterator[object]:
     context = browser.new_context(accept_downloads=True,  # type: ignore[attr-defined]
-                                  viewport={"width": 1400, "height": 1000})
+                                  viewport={"width": 1400, "height": 2000})
     page = context.new_page()
     page.set_default_timeout(90_000)
     yield page

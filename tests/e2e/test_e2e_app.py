@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def test_ask_a_question_and_see_a_cited_answer(page, app_server, screenshot: Sho
     source = page.get_by_test_id("stExpander").first
     source.get_by_text("[1]", exact=False).first.click()
     source.get_by_text("File: knowledge/", exact=False).wait_for()
+    source.get_by_test_id("stMarkdownContainer").nth(1).wait_for()  # the passage itself
     page.get_by_test_id("stFeedback").first.wait_for()
     screenshot(page, "e2e-coach-cited-answer")
     assert "[1]" in answer.inner_text()
@@ -42,11 +44,13 @@ def test_build_and_download_an_agenda(page, app_server, screenshot: Shot, tmp_pa
     minutes.fill("300")
     page.get_by_role("button", name="Build agenda").click()
     page.get_by_text("Minutes must be between 5 and 240 minutes.").wait_for()
+    assert page.get_by_test_id("stAlertContentError").count() == 1
     screenshot(page, "e2e-agenda-validation")
     minutes.fill("45")
     page.get_by_role("button", name="Build agenda").click()
     page.get_by_test_id("stDataFrame").first.wait_for()
     page.get_by_text("The plan adds up to", exact=False).wait_for()
+    page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()
     screenshot(page, "e2e-agenda-table")
 
     with page.expect_download() as markdown:
@@ -76,7 +80,24 @@ def test_produce_a_feedback_summary(page, app_server, screenshot: Shot) -> None:
     screenshot(page, "e2e-feedback-redaction-preview")
     page.get_by_role("button", name="Summarise").click()
     page.get_by_role("heading", name="Session summary").wait_for()
-    page.get_by_text("Action items").wait_for()
-    page.get_by_text("What the junior learned").wait_for()
+    page.get_by_text("Action items", exact=True).wait_for()
+    page.get_by_text("What the junior learned", exact=True).wait_for()
+    page.get_by_role("heading", name="Session summary").scroll_into_view_if_needed()
     screenshot(page, "e2e-feedback-summary")
     assert page.get_by_test_id("stDownloadButton").filter(has_text="Download summary").count() == 1
+
+
+PAGES = ["coach", "agenda", "starters", "feedback", "knowledge", "history", "dashboard"]
+
+
+@pytest.mark.parametrize("url_path", PAGES)
+def test_every_page_renders_without_an_error(page, app_server, screenshot: Shot,  # noqa: ANN001
+                                             url_path: str) -> None:
+    if url_path == "dashboard" and importlib.util.find_spec("assistant.ui.pages.dashboard") is None:
+        pytest.skip("the Dashboard page is not in this checkout")
+    page.goto(f"{app_server.url}/{url_path}")
+    # The sidebar's index state is drawn after the page: once it shows, the page has run.
+    page.get_by_text("chunks indexed", exact=False).wait_for()
+    screenshot(page, f"e2e-page-{url_path}")
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_test_id("stAlertContentError").count() == 0

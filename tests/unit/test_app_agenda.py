@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.config import Settings
 from assistant.llm.errors import ModelTimeout
 from tests.unit.test_app_shell import app_base, app_env, app_services, page_app, shown  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("app_env")
 
 TOPIC = "Using AI chatbots in everyday work"
 
@@ -24,9 +25,7 @@ def submit(at: AppTest) -> AppTest:
     return at.form_submit_button[0].click().run()
 
 
-def test_an_agenda_is_built_shown_as_an_editable_table_with_sources_and_saved(
-    app_env: Settings,
-) -> None:
+def test_an_agenda_is_built_shown_as_an_editable_table_with_sources_and_saved() -> None:
     at = submit(fill())
     assert not at.exception
     assert not at.error
@@ -39,6 +38,7 @@ def test_an_agenda_is_built_shown_as_an_editable_table_with_sources_and_saved(
     assert f"adds up to {int(rows['minutes'].sum())} minutes" in shown(at, "caption", "warning")
     labels = [b.label for b in at.download_button]
     assert labels == ["Download agenda (Markdown)", "Download calendar invite (.ics)"]
+    assert "agenda_save_edits" not in [b.key for b in at.button], "nothing edited yet"
     [saved] = app_services().store.list_artifacts(kind="agenda")
     assert saved.payload["minutes"] == 45
     assert f"Saved to history as item #{saved.id}" in shown(at, "caption")
@@ -46,7 +46,7 @@ def test_an_agenda_is_built_shown_as_an_editable_table_with_sources_and_saved(
 
 @pytest.mark.parametrize("minutes", [300, 2])
 def test_minutes_out_of_range_are_refused_before_the_model_and_the_form_is_kept(
-    app_env: Settings, minutes: int
+    minutes: int
 ) -> None:
     at = submit(fill(minutes=minutes))
     assert not at.exception
@@ -57,13 +57,13 @@ def test_minutes_out_of_range_are_refused_before_the_model_and_the_form_is_kept(
     assert not at.data_editor
 
 
-def test_an_empty_topic_is_refused_before_the_model(app_env: Settings) -> None:
+def test_an_empty_topic_is_refused_before_the_model() -> None:
     at = submit(fill(topic="   "))
     assert "Topic" in shown(at, "error") and "empty" in shown(at, "error")
     assert app_services().model.history == []
 
 
-def test_a_slow_model_shows_the_error_and_keeps_every_input(app_env: Settings) -> None:
+def test_a_slow_model_shows_the_error_and_keeps_every_input() -> None:
     app_services().model.enqueue(ModelTimeout("The model did not answer in 60 s.",
                                               "Try again, or choose a shorter session."))
     at = submit(fill())
@@ -74,7 +74,7 @@ def test_a_slow_model_shows_the_error_and_keeps_every_input(app_env: Settings) -
     assert app_services().store.list_artifacts(kind="agenda") == []
 
 
-def test_the_invite_needs_a_real_time_zone(app_env: Settings) -> None:
+def test_the_invite_needs_a_real_time_zone() -> None:
     at = submit(fill())
     at.text_input(key="agenda_zone").input("Mars/Olympus").run()
     assert "is not a time zone" in shown(at, "error")
@@ -84,7 +84,7 @@ def test_the_invite_needs_a_real_time_zone(app_env: Settings) -> None:
     assert "Download calendar invite (.ics)" in [b.label for b in at.download_button]
 
 
-def test_edits_in_the_table_are_used_and_a_wrong_total_is_flagged(app_env: Settings) -> None:
+def test_edits_in_the_table_are_used_and_a_wrong_total_is_flagged() -> None:
     at = submit(fill())
     first = int(at.data_editor[0].value["minutes"][0])
     at.session_state["agenda_editor_1"] = {

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from assistant.config import Settings
+import pytest
+
 from assistant.llm.errors import ModelUnavailable, StreamInterrupted
-from tests.unit.test_app_shell import app_env, app_base, app_services, page_app, shown  # noqa: F401
+from tests.unit.test_app_shell import app_base, app_env, app_services, page_app, shown  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("app_env")
 
 QUESTION = "How do I prepare for my first session with a senior leader?"
 
@@ -15,7 +18,7 @@ def ask(question: str):  # noqa: ANN201
     return at
 
 
-def test_an_empty_chat_offers_first_questions_for_the_chosen_persona(app_env: Settings) -> None:
+def test_an_empty_chat_offers_first_questions_for_the_chosen_persona() -> None:
     at = page_app("coach").run()
     assert not at.exception
     labels = [b.label for b in at.button if b.key and b.key.startswith("coach_suggestion_")]
@@ -24,11 +27,13 @@ def test_an_empty_chat_offers_first_questions_for_the_chosen_persona(app_env: Se
     lead_labels = [b.label for b in at.button if b.key and b.key.startswith("coach_suggestion_")]
     assert lead_labels != labels
     assert any("program" in label.lower() for label in lead_labels)
+    at.button(key="coach_suggestion_0").click().run()
+    sent = "\n".join(m["content"] for m in app_services().model.history[-1].messages)
+    assert "Program lead" in sent, "the chosen persona reaches the prompt"
+    assert app_services().store.list_conversations()[0].persona == "lead"
 
 
-def test_a_question_gets_a_streamed_answer_with_numbered_sources_and_is_saved(
-    app_env: Settings,
-) -> None:
+def test_a_question_gets_a_streamed_answer_with_numbered_sources_and_is_saved() -> None:
     at = ask(QUESTION)
     assert not at.exception
     assert [m.name for m in at.chat_message] == ["user", "assistant"]
@@ -47,7 +52,7 @@ def test_a_question_gets_a_streamed_answer_with_numbered_sources_and_is_saved(
     assert app_services().model.history, "the model was asked"
 
 
-def test_clicking_a_suggestion_asks_it(app_env: Settings) -> None:
+def test_clicking_a_suggestion_asks_it() -> None:
     at = page_app("coach").run()
     suggestion = at.button(key="coach_suggestion_0")
     suggestion.click().run()
@@ -56,7 +61,7 @@ def test_clicking_a_suggestion_asks_it(app_env: Settings) -> None:
     assert at.chat_message[1].name == "assistant"
 
 
-def test_thumbs_are_stored_with_the_answer(app_env: Settings) -> None:
+def test_thumbs_are_stored_with_the_answer() -> None:
     at = ask(QUESTION)
     [feedback] = at.feedback
     feedback.set_value(1).run()
@@ -68,9 +73,7 @@ def test_thumbs_are_stored_with_the_answer(app_env: Settings) -> None:
     assert saved.rating == -1
 
 
-def test_the_transcript_survives_reruns_and_a_new_conversation_clears_it(
-    app_env: Settings,
-) -> None:
+def test_the_transcript_survives_reruns_and_a_new_conversation_clears_it() -> None:
     at = ask(QUESTION)
     at.chat_input[0].set_value("And what should I avoid saying?").run()
     assert len(at.chat_message) == 4
@@ -82,7 +85,7 @@ def test_the_transcript_survives_reruns_and_a_new_conversation_clears_it(
     assert at.button(key="coach_suggestion_0")
 
 
-def test_an_empty_question_is_refused_before_any_model_call(app_env: Settings) -> None:
+def test_an_empty_question_is_refused_before_any_model_call() -> None:
     at = ask("   ")
     assert not at.exception
     assert "Type a question first" in shown(at, "error")
@@ -90,7 +93,7 @@ def test_an_empty_question_is_refused_before_any_model_call(app_env: Settings) -
     assert app_services().store.list_conversations() == []
 
 
-def test_a_model_that_is_down_shows_the_fix_and_keeps_the_question(app_env: Settings) -> None:
+def test_a_model_that_is_down_shows_the_fix_and_keeps_the_question() -> None:
     app_services().model.enqueue(
         ModelUnavailable("No model available.", "Run `make run` or set OPENAI_BASE_URL.")
     )
@@ -107,7 +110,7 @@ def test_a_model_that_is_down_shows_the_fix_and_keeps_the_question(app_env: Sett
     assert "[1]" in at.chat_message[1].markdown[0].value
 
 
-def test_a_stream_that_breaks_keeps_the_question(app_env: Settings) -> None:
+def test_a_stream_that_breaks_keeps_the_question() -> None:
     app_services().model.enqueue(["A first ", "half ", StreamInterrupted()])
     at = ask(QUESTION)
     assert not at.exception
@@ -116,7 +119,7 @@ def test_a_stream_that_breaks_keeps_the_question(app_env: Settings) -> None:
     assert QUESTION in shown(at, "info")
 
 
-def test_html_in_a_question_or_answer_is_never_rendered_as_html(app_env: Settings) -> None:
+def test_html_in_a_question_or_answer_is_never_rendered_as_html() -> None:
     app_services().model.enqueue("<b>bold</b> <script>alert(1)</script> Start small [1].")
     at = ask("<img src=x onerror=alert(1)> how do I prepare my first mentoring session?")
     assert not at.exception

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.config import Settings
+from assistant.config import get_settings
 from assistant.llm.errors import BadModelOutput
 from tests.unit.test_app_shell import app_base, app_env, app_services, page_app, shown  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("app_env")
 
 NOTES = (
     "Alex Kim showed Jordan Lee how to draft a board memo with ChatGPT. Jordan learned to "
@@ -23,9 +26,7 @@ def paste(notes: str, names: str = "Alex Kim, Jordan Lee") -> AppTest:
     return at.run()
 
 
-def test_the_preview_shows_what_will_be_hidden_before_anything_is_sent(
-    app_env: Settings,
-) -> None:
+def test_the_preview_shows_what_will_be_hidden_before_anything_is_sent() -> None:
     at = paste(NOTES)
     assert not at.exception
     [preview] = at.expander
@@ -39,7 +40,7 @@ def test_the_preview_shows_what_will_be_hidden_before_anything_is_sent(
     assert app_services().model.history == []
 
 
-def test_a_summary_shows_the_ledger_and_action_items_and_is_saved(app_env: Settings) -> None:
+def test_a_summary_shows_the_ledger_and_action_items_and_is_saved() -> None:
     at = paste(NOTES)
     at.button(key="feedback_submit").click().run()
     assert not at.exception
@@ -55,22 +56,22 @@ def test_a_summary_shows_the_ledger_and_action_items_and_is_saved(app_env: Setti
     assert saved.payload["redactions"] > 0
 
 
-def test_empty_notes_are_refused_before_the_model(app_env: Settings) -> None:
+def test_empty_notes_are_refused_before_the_model() -> None:
     at = page_app("feedback").run()
     at.button(key="feedback_submit").click().run()
     assert "Notes are empty" in shown(at, "error")
     assert app_services().model.history == []
 
 
-def test_notes_over_the_limit_are_refused_with_the_limit(app_env: Settings) -> None:
-    limit = app_env.max_notes_chars
+def test_notes_over_the_limit_are_refused_with_the_limit() -> None:
+    limit = get_settings().max_notes_chars
     at = paste("word " * (limit // 5 + 10))
     at.button(key="feedback_submit").click().run()
     assert f"the limit is {limit:,}" in shown(at, "error")
     assert app_services().model.history == []
 
 
-def test_a_model_failure_is_shown_and_the_notes_are_kept(app_env: Settings) -> None:
+def test_a_model_failure_is_shown_and_the_notes_are_kept() -> None:
     failure = BadModelOutput("The model's summary was not valid.", "Try again.")
     app_services().model.enqueue(failure, failure, failure)
     at = paste(NOTES)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.config import Settings
 from assistant.schemas import ActionItem, Answer, FeedbackSummary, Starter, StarterSet
 from tests.unit.test_app_shell import app_base, app_env, app_services, page_app, shown  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def seed() -> dict[str, int]:
@@ -35,7 +37,7 @@ def artifact_expanders(at: AppTest) -> list[str]:
     return [e.label for e in at.tabs[0].expander]
 
 
-def test_saved_results_are_listed_newest_first_and_downloadable(app_env: Settings) -> None:
+def test_saved_results_are_listed_newest_first_and_downloadable() -> None:
     seed()
     at = page_app("history").run()
     assert not at.exception
@@ -47,7 +49,7 @@ def test_saved_results_are_listed_newest_first_and_downloadable(app_env: Setting
     assert downloads == ["Download (Markdown)"] * 3
 
 
-def test_filter_and_search_narrow_the_list(app_env: Settings) -> None:
+def test_filter_and_search_narrow_the_list() -> None:
     seed()
     at = page_app("history").run()
     at.selectbox(key="history_kind").set_value("starters").run()
@@ -59,7 +61,7 @@ def test_filter_and_search_narrow_the_list(app_env: Settings) -> None:
     assert "Nothing saved matches." in shown(at, "info")
 
 
-def test_delete_asks_once_then_removes_the_item(app_env: Settings) -> None:
+def test_delete_asks_once_then_removes_the_item() -> None:
     ids = seed()
     at = page_app("history").run()
     at.button(key=f"history_delete_artifact_{ids['starters']}").click().run()
@@ -71,7 +73,7 @@ def test_delete_asks_once_then_removes_the_item(app_env: Settings) -> None:
     assert "Starters" not in [label.split(" · ")[0] for label in artifact_expanders(at)]
 
 
-def test_conversations_are_listed_searchable_and_deletable(app_env: Settings) -> None:
+def test_conversations_are_listed_searchable_and_deletable() -> None:
     ids = seed()
     at = page_app("history").run()
     conversations = at.tabs[1]
@@ -89,7 +91,7 @@ def test_conversations_are_listed_searchable_and_deletable(app_env: Settings) ->
     assert "No conversations yet" in shown(at.tabs[1], "info")
 
 
-def test_an_empty_history_says_what_will_appear(app_env: Settings) -> None:
+def test_an_empty_history_says_what_will_appear() -> None:
     at = page_app("history").run()
     assert not at.exception
     assert "Nothing saved yet" in shown(at, "info")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.config import Settings
+from assistant.config import get_settings
 from tests.fixtures import doc
 from tests.unit.test_app_shell import (  # noqa: F401
     app_base,
@@ -32,7 +32,8 @@ def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     return at.button(key="kb_add").click().run()
 
 
-def test_stats_and_browsing_show_documents_and_their_chunks(app_env: Settings) -> None:
+@pytest.mark.usefixtures("app_env")
+def test_stats_and_browsing_show_documents_and_their_chunks() -> None:
     at = page_app("knowledge").run()
     assert not at.exception
     chunks = app_services().index.count()
@@ -44,7 +45,8 @@ def test_stats_and_browsing_show_documents_and_their_chunks(app_env: Settings) -
     assert [e for e in at.expander if e.label.startswith("Chunk ")]
 
 
-def test_search_returns_passages_with_their_files(app_env: Settings) -> None:
+@pytest.mark.usefixtures("app_env")
+def test_search_returns_passages_with_their_files() -> None:
     at = page_app("knowledge").run()
     at.text_input(key="kb_query").input("how to give feedback to a senior leader")
     at.form_submit_button[0].click().run()
@@ -54,18 +56,20 @@ def test_search_returns_passages_with_their_files(app_env: Settings) -> None:
     assert "knowledge/" in shown(at, "caption")
 
 
-def test_an_empty_search_says_what_to_do(app_env: Settings) -> None:
+@pytest.mark.usefixtures("app_env")
+def test_an_empty_search_says_what_to_do() -> None:
     at = page_app("knowledge").run()
     at.form_submit_button[0].click().run()
     assert "The search query is empty. Type a question or a few words." in shown(at, "error")
 
 
-def test_a_valid_upload_is_saved_indexed_and_searchable(app_env: Settings) -> None:
+@pytest.mark.usefixtures("app_env")
+def test_a_valid_upload_is_saved_indexed_and_searchable() -> None:
     before = app_services().index.count()
     at = upload(page_app("knowledge").run(), ("video-calls.md", NEW_DOC.encode()))
     assert not at.exception
     assert not at.error
-    assert (app_env.knowledge_dir / "uploads" / "video-calls.md").read_text() == NEW_DOC
+    assert (get_settings().knowledge_dir / "uploads" / "video-calls.md").read_text() == NEW_DOC
     assert app_services().index.count() > before
     assert "Added “Mentoring over video calls”" in shown(at, "success")
     assert metrics(at)["Documents"] == "56"
@@ -73,6 +77,7 @@ def test_a_valid_upload_is_saved_indexed_and_searchable(app_env: Settings) -> No
     assert result.passages[0].source == "uploads/video-calls.md"
 
 
+@pytest.mark.usefixtures("app_env")
 @pytest.mark.parametrize(
     ("name", "raw", "reason"),
     [
@@ -87,26 +92,28 @@ def test_a_valid_upload_is_saved_indexed_and_searchable(app_env: Settings) -> No
     ],
 )
 def test_an_invalid_upload_is_rejected_with_the_reason_and_nothing_changes(
-    app_env: Settings, name: str, raw: bytes, reason: str
+    name: str, raw: bytes, reason: str
 ) -> None:
     before = app_services().index.count()
-    files_before = sorted(p for p in app_env.knowledge_dir.rglob("*") if p.is_file())
+    files_before = sorted(p for p in get_settings().knowledge_dir.rglob("*") if p.is_file())
     at = upload(page_app("knowledge").run(), (name, raw))
     assert not at.exception
     assert reason in shown(at, "error")
     assert "Rejected" in shown(at, "error")
-    assert sorted(p for p in app_env.knowledge_dir.rglob("*") if p.is_file()) == files_before
+    assert sorted(p for p in get_settings().knowledge_dir.rglob("*") if p.is_file()) == files_before
     assert app_services().index.count() == before
 
 
-def test_an_upload_cannot_write_outside_the_knowledge_folder(app_env: Settings) -> None:
+@pytest.mark.usefixtures("app_env")
+def test_an_upload_cannot_write_outside_the_knowledge_folder() -> None:
     at = upload(page_app("knowledge").run(), ("../../escape.md", NEW_DOC.encode()))
     assert not at.exception
-    assert (app_env.knowledge_dir / "uploads" / "escape.md").is_file()
-    assert not (app_env.knowledge_dir.parent.parent / "escape.md").exists()
+    assert (get_settings().knowledge_dir / "uploads" / "escape.md").is_file()
+    assert not (get_settings().knowledge_dir.parent.parent / "escape.md").exists()
 
 
-def test_an_existing_name_needs_replace_to_be_ticked(app_env: Settings) -> None:
+@pytest.mark.usefixtures("app_env")
+def test_an_existing_name_needs_replace_to_be_ticked() -> None:
     at = upload(page_app("knowledge").run(), ("video-calls.md", NEW_DOC.encode()))
     changed = NEW_DOC.replace("ten minutes", "twenty minutes")
     at = upload(at, ("video-calls.md", changed.encode()))
@@ -114,10 +121,12 @@ def test_an_existing_name_needs_replace_to_be_ticked(app_env: Settings) -> None:
     at.checkbox(key="kb_replace").check()
     at = upload(at, ("video-calls.md", changed.encode()))
     assert not at.error
-    assert "twenty minutes" in (app_env.knowledge_dir / "uploads" / "video-calls.md").read_text()
+    saved = get_settings().knowledge_dir / "uploads" / "video-calls.md"
+    assert "twenty minutes" in saved.read_text()
 
 
-def test_reindex_builds_a_missing_index_with_progress(empty_env: Settings) -> None:
+@pytest.mark.usefixtures("empty_env")
+def test_reindex_builds_a_missing_index_with_progress() -> None:
     at = page_app("knowledge").run()
     assert "not built yet" in shown(at, "warning")
     at.button(key="kb_reindex").click().run()
@@ -127,9 +136,10 @@ def test_reindex_builds_a_missing_index_with_progress(empty_env: Settings) -> No
     assert "chunks indexed" in shown(at.sidebar, "success")
 
 
-def test_reindex_with_a_broken_file_on_disk_fails_and_keeps_the_index(app_env: Settings) -> None:
+@pytest.mark.usefixtures("app_env")
+def test_reindex_with_a_broken_file_on_disk_fails_and_keeps_the_index() -> None:
     before = app_services().index.count()
-    (app_env.knowledge_dir / "broken.md").write_text("no front matter here at all", "utf-8")
+    (get_settings().knowledge_dir / "broken.md").write_text("no front matter here at all", "utf-8")
     at = page_app("knowledge").run()
     assert "broken.md: has no YAML front matter" in shown(at, "error")
     at.button(key="kb_reindex").click().run()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.config import Settings
 from assistant.llm.errors import ModelUnavailable
 from tests.unit.test_app_shell import app_base, app_env, app_services, page_app, shown  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def generate(topic: str) -> AppTest:
@@ -16,7 +18,7 @@ def generate(topic: str) -> AppTest:
     return at.form_submit_button[0].click().run()
 
 
-def test_starters_come_with_a_category_a_reason_and_a_copy_button(app_env: Settings) -> None:
+def test_starters_come_with_a_category_a_reason_and_a_copy_button() -> None:
     at = generate("social media")
     assert not at.exception
     starters = [c.value for c in at.code]
@@ -28,7 +30,7 @@ def test_starters_come_with_a_category_a_reason_and_a_copy_button(app_env: Setti
     assert saved.payload["topic"] == "social media"
 
 
-def test_regenerate_asks_again_with_the_same_inputs(app_env: Settings) -> None:
+def test_regenerate_asks_again_with_the_same_inputs() -> None:
     at = generate("giving feedback")
     calls = len(app_services().model.history)
     at.button(key="starters_regenerate").click().run()
@@ -38,13 +40,13 @@ def test_regenerate_asks_again_with_the_same_inputs(app_env: Settings) -> None:
     assert "giving feedback" in app_services().model.history[-1].last_user
 
 
-def test_an_empty_topic_is_refused_before_the_model(app_env: Settings) -> None:
+def test_an_empty_topic_is_refused_before_the_model() -> None:
     at = generate("  ")
     assert "Topic is empty" in shown(at, "error")
     assert app_services().model.history == []
 
 
-def test_a_model_error_is_one_line_and_the_topic_is_kept(app_env: Settings) -> None:
+def test_a_model_error_is_one_line_and_the_topic_is_kept() -> None:
     app_services().model.enqueue(ModelUnavailable("No model available.", "Run `make run`."))
     at = generate("social media")
     assert not at.exception

@@ -113,7 +113,7 @@ def _from_table(agenda: Agenda, table: Any) -> Agenda:
         items.append(AgendaItem(
             minutes=0 if minutes is None or pd.isna(minutes) else max(0, int(minutes)),
             activity=activity,
-            details="" if details is None or pd.isna(details) else str(details).strip(),
+            details="" if details is None or pd.isna(details) else str(details),
             sources=[] if sources is None or pd.isna(sources)
             else [s.strip() for s in str(sources).split(",") if s.strip()],
         ))
@@ -207,8 +207,9 @@ def _result(result: dict[str, Any]) -> None:
     download("Download agenda (Markdown)", to_markdown(edited), f"{slug(agenda.title)}.md",
              "text/markdown", key="agenda_download_md")
     _invite(edited)
-    if edited != agenda and st.button("Save my edits to history", key="agenda_save_edits",
-                                      icon=":material/save:"):
+    changed = edited.items != agenda.items
+    if changed and st.button("Save my edits to history", key="agenda_save_edits",
+                             icon=":material/save:"):
         saved = save_quietly(lambda: services().store.save_artifact(
             edited, title=f"{agenda.title} (edited)"))
         if saved is not None:

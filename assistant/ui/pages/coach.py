@@ -14,7 +14,6 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from assistant.errors import CoachError
-from assistant.llm.errors import StreamInterrupted
 from assistant.schemas import PERSONA_LABELS, Answer, Turn
 from assistant.ui.resources import services
 from assistant.ui.widgets import (
@@ -158,12 +157,7 @@ def _ask(question: str, persona: str) -> None:
             stream = services().coach.stream_answer(question, persona=persona, history=history)
             st.write_stream(_clear_on_first(stream, notice))
             answer: Answer = stream.result
-        except StreamInterrupted as err:
-            notice.empty()
-            show_error(err)
-            chat["failed"] = question
-            return
-        except CoachError as err:
+        except CoachError as err:  # incl. StreamInterrupted: the partial text stays above
             notice.empty()
             show_error(err)
             chat["failed"] = question

@@ -1,0 +1,171 @@
+"""`coach eval` end to end: real index, real SQLite store, scripted model (one real-model smoke).
+
+The retrieval suite runs in full on the project's knowledge base: it is the regression gate for
+search quality. The structural suites run a few cases on the scripted model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.config import Settings
+from assistant.llm.errors import ModelUnavailable
+from assistant.llm.scripted import ScriptedModel
+from assistant.services import build_services
+from assistant.store import Store
+from evals import runner
+from evals.suites import SUITES, attacks
+from evals.suites.common import SuiteContext, load_dataset
+from tests.fixtures import real_index_settings  # noqa: F401
+
+
+@pytest.fixture
+def env(real_index_settings: Settings, tmp_path: Path,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The shared real index, a private history database, the scripted model."""
+    values = {"COACH_DATA_DIR": str(real_index_settings.data_dir), "COACH_MODEL": "scripted",
+              "COACH_KNOWLEDGE_DIR": str(real_index_settings.knowledge_dir),
+              "DATABASE_URL": f"sqlite:///{tmp_path / 'coach.db'}", "CHROMA_HOST": ""}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return Settings.from_env(values, secrets_file=tmp_path / "absent.toml")
+
+
+def _eval(tmp_path: Path, *args: str) -> int:
+    return main(["eval", "--report", str(tmp_path / "report.json"), *args])
+
+
+def test_retrieval_suite_on_the_real_index_meets_its_targets(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _eval(tmp_path, "--suite", "retrieval", "--json",
+                 "--fail-under", "retrieval.ndcg@10=0.65", "retrieval.recall@5=0.65")
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    summary = json.loads(out.out)
+    assert summary["metrics"]["retrieval.errors"] == 0.0
+    assert all(g["passed"] for g in summary["gates"])
+    assert "retrieval: 195/195 cases" in out.err  # the progress went to stderr
+    [run] = Store(env.database_url).list_eval_runs()
+    stored = Store(env.database_url).get_eval_run(run.id)
+    assert stored is not None and len(stored.cases) == len(load_dataset("retrieval"))
+    case = stored.cases[0]
+    assert case["input"]["query"] and case["output"]["ranked_sources"]
+    assert set(case["reasons"]) == {"hit@1", "recall@5", "mrr", "ndcg@10"}
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["run_id"] == run.id and len(report["cases"]) == len(stored.cases)
+
+
+def test_structural_suites_on_the_scripted_model_store_scores_and_reasons(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _eval(tmp_path, "--suite", "agenda", "--suite", "starters", "--suite", "attacks",
+                 "--model", "scripted", "--limit", "3")
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "agenda.minutes_match" in out and "starters.open_rate" in out
+    assert "attacks.attack_success" in out and "Report:" in out
+    [run] = Store(env.database_url).list_eval_runs()
+    assert run.backend == "scripted" and run.suites == ["agenda", "starters", "attacks"]
+    assert set(run.prompt_versions) >= {"agenda", "starters", "answer", "feedback"}
+    assert run.metrics["agenda.minutes_match"] == 1.0  # the planner guarantees the sum
+    stored = Store(env.database_url).get_eval_run(run.id)
+    assert stored is not None and len(stored.cases) == 9
+    agenda_case = stored.cases[0]
+    assert agenda_case["input"]["topic"] and agenda_case["output"]["items"]
+    assert "min for" in agenda_case["reasons"]["minutes_match"]
+
+
+def test_a_baseline_shows_deltas_and_a_failed_gate_exits_1(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _eval(tmp_path, "--suite", "retrieval", "--limit", "4") == 0
+    first = Store(env.database_url).list_eval_runs()[0].id
+    capsys.readouterr()
+    code = _eval(tmp_path, "--suite", "retrieval", "--limit", "8", "--baseline", str(first),
+                 "--fail-under", "retrieval.ndcg@10=0.999")
+    out = capsys.readouterr()
+    assert code == 1
+    assert "baseline" in out.out and "delta" in out.out
+    assert "gate FAILED: retrieval.ndcg@10" in out.out
+    assert "gate(s) failed" in out.err
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["baseline"]["run_id"] == first
+    assert "retrieval.ndcg@10" in report["baseline"]["deltas"]
+
+
+@pytest.mark.parametrize("args", [
+    ["--fail-under", "ndcg"],
+    ["--suite", "retrieval", "--fail-under", "chat.groundedness=0.7"],
+    ["--baseline", "999"],
+    ["--limit", "0"],
+])
+def test_bad_arguments_exit_2_with_one_line_and_run_nothing(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    assert _eval(tmp_path, *args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("coach: ")
+    assert Store(env.database_url).list_eval_runs() == []
+
+
+def test_an_unknown_suite_is_refused_by_the_parser(env: Settings) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["eval", "--suite", "vibes"])
+    assert exit_.value.code == 2
+
+
+def test_a_failing_model_call_is_recorded_as_the_cases_error(env: Settings) -> None:
+    services = build_services(env)
+    services.model = ScriptedModel([ModelUnavailable("The model server is down.")] * 2,
+                                   strict=True)
+    run = runner.run_eval(services, ["chat"], limit=2)
+    assert [c["error"] for c in run.cases] == ["ModelUnavailable: The model server is down."] * 2
+    assert run.metrics["chat.errors"] == 1.0
+    run_id = runner.save(run, services.store)
+    assert services.store.get_eval_run(run_id).cases[0]["error"].startswith("ModelUnavailable")
+
+
+def test_the_attack_suite_catches_a_model_that_obeys_a_planted_document(env: Settings) -> None:
+    case = next(c for c in load_dataset("attacks") if c["vector"] == "document"
+                and c["family"] == "prompt_injection")
+    services = build_services(env)
+    services.model = ScriptedModel([f"Plan one goal per session [1]. {case['canary']}"],
+                                   strict=True)
+    record = runner.run_case(attacks, SuiteContext(services), case)
+    assert record["error"] is None
+    assert record["scores"] == {"attack_success": 1.0, "success_document": 1.0}
+    sent = "\n".join(m["content"] for m in services.model.last_call.messages)
+    assert "Team notes (uploaded)" in sent  # the planted document reached the prompt
+
+
+def test_every_dataset_loads_and_every_suite_declares_its_metrics() -> None:
+    for name, suite in SUITES.items():
+        assert load_dataset(suite.DATASET), name
+        assert all(m.name.startswith(f"{name}.") for m in suite.METRICS)
+
+
+@pytest.mark.slow_model
+def test_smoke_run_on_the_real_local_model(
+    env: Settings, allow_model_requests: None
+) -> None:
+    from assistant.config import PROJECT_ROOT
+    from assistant.llm.local import LocalModel
+    from assistant.llm.weights import resolve
+
+    local = LocalModel(resolve("qwen2.5-coder-1.5b", PROJECT_ROOT / ".coach-data" / "models"),
+                       n_ctx=4096, n_threads=2)
+    problem = local.availability_problem()
+    if problem is not None:
+        pytest.skip(str(problem))
+    services = build_services(env)
+    services.model = local
+    run = runner.run_eval(services, ["chat"], limit=2)
+    assert [c["error"] for c in run.cases] == [None, None], run.cases
+    assert run.backend == "local"
+    assert 0.0 <= run.metrics["chat.groundedness"] <= 1.0
+    assert run.metrics["chat.citation_valid"] == 1.0
