@@ -22,7 +22,7 @@ index: install
 	$(BIN)/coach index
 
 run: index
-	$(BIN)/coach models --prepare || true
+	$(BIN)/coach models --prepare
 	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 

@@ -22,6 +22,7 @@ from assistant.knowledge import Chunk, chunk_all, load_knowledge
 
 INDEX_FORMAT = "chunks-v2"  # bump when chunking or embedding text changes: forces a rebuild
 WRITE_BATCH = 128
+READ_PAGE = 5000
 
 
 class IndexUnavailable(CoachError):
@@ -116,17 +117,30 @@ class KnowledgeIndex:
         meta = self.collection.metadata or {}
         return meta.get("format") == INDEX_FORMAT and meta.get("embedder") == self.embedder.model_id
 
+    def _paged_get(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        """Read the whole collection in pages: one huge get() fails past ~32k rows
+        ("too many SQL variables")."""
+        offset = 0
+        while True:
+            page = self.collection.get(include=include, limit=READ_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            if len(page["ids"]) < READ_PAGE:
+                return
+            offset += READ_PAGE
+
     def existing_ids(self) -> dict[str, dict[str, Any]]:
-        result = self.collection.get(include=["metadatas"])
-        return dict(zip(result["ids"], result["metadatas"] or [], strict=False))
+        found: dict[str, dict[str, Any]] = {}
+        for page in self._paged_get(["metadatas"]):
+            found.update(zip(page["ids"], page["metadatas"] or [], strict=False))
+        return found
 
     def all_chunks(self) -> list[StoredChunk]:
-        result = self.collection.get(include=["documents", "metadatas"])
         return [
             StoredChunk(i, d or "", m or {})
-            for i, d, m in zip(
-                result["ids"], result["documents"], result["metadatas"], strict=False
-            )
+            for page in self._paged_get(["documents", "metadatas"])
+            for i, d, m in zip(page["ids"], page["documents"], page["metadatas"], strict=False)
         ]
 
     def get(self, ids: list[str]) -> list[StoredChunk]:

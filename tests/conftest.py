@@ -37,3 +37,12 @@ def scripted_model() -> ScriptedModel:
 # Shared knowledge-base fixtures (a tiny synthetic knowledge folder; the real knowledge base
 # indexed once per session into a temp dir).
 from tests.fixtures import real_index_settings, real_retriever, tiny_kb  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest runs page scripts as `__main__` and leaves them in sys.modules; a later test
+    that spawns processes would then re-run that script. Put the real one back after each test."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])

@@ -3,6 +3,7 @@
 coach models            backend, model, weights path, present/verified (no loading)
 coach models --verify   also re-hash the local weights (re-assembling a corrupt file)
 coach models --check    generate a few tokens: time to first token and tokens/s
+coach models --prepare  assemble the local weights now if they are not (used by `make run`)
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--verify",
         action="store_true",
         help="re-hash the local weights (re-assembles a corrupt or partial file)",
+    )
+    parser.add_argument(
+        "--prepare",
+        action="store_true",
+        help="assemble and verify the local weights now (a no-op when already done)",
     )
     parser.set_defaults(func=run)
 
@@ -160,9 +166,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Model ({settings.backend}):")
     if settings.backend == "local":
         usable = show_local(settings)
-        if args.verify:
+        if args.verify or args.prepare:
             location = resolve(settings.local_model, settings.models_dir)
-            path = ensure_weights(location, verify=True, on_progress=_progress)
+            path = ensure_weights(location, verify=args.verify, on_progress=_progress)
             _line("verified", f"{path} matches its sha256" if location.spec else f"{path} ok")
             usable = True
     elif settings.backend == "openai":

@@ -8,6 +8,7 @@ store. The other test_app_* modules import their fixtures from this one.
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,20 +34,30 @@ def _env(root: Path) -> dict[str, str]:
     }
 
 
+_BASE: list[Path] = []  # built once per session, whichever module asks first
+
+
 @pytest.fixture(scope="session")
 def app_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real knowledge base, copied and indexed once per test session."""
-    from assistant.index import build_index
+    # Each module that imports this fixture gets its own definition of it, so the session
+    # scope alone would rebuild the index once per module: the build is shared here instead.
+    if not _BASE:
+        from assistant.index import build_index
 
-    root = tmp_path_factory.mktemp("app-base")
-    shutil.copytree(KNOWLEDGE, root / "knowledge")
-    build_index(Settings.from_env(_env(root), secrets_file=root / "absent.toml"))
-    return root
+        root = tmp_path_factory.mktemp("app-base")
+        shutil.copytree(KNOWLEDGE, root / "knowledge")
+        build_index(Settings.from_env(_env(root), secrets_file=root / "absent.toml"))
+        _BASE.append(root)
+    return _BASE[0]
 
 
 def _activate(root: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for key, value in _env(root).items():
         monkeypatch.setenv(key, value)
+    # AppTest runs its script as __main__ and leaves it in sys.modules; a later test that
+    # spawns processes would re-run that script in each child. Put the real one back.
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
     get_settings.cache_clear()
     st.cache_resource.clear()
     return get_settings()

@@ -89,3 +89,16 @@ def test_no_absolute_paths_are_persisted_in_the_collection(tiny_kb: Path, tmp_pa
     index = KnowledgeIndex(settings)
     stored = repr(index.collection.metadata) + repr(index.collection.configuration_json)
     assert str(tmp_path) not in stored
+
+
+def test_whole_collection_reads_are_paged(tiny_kb: Path, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A single get() of every row fails past ~32k chunks in Chroma; reads go page by page."""
+    import assistant.index as index_module
+
+    settings = make_settings(tmp_path, knowledge=tiny_kb)
+    build_index(settings)
+    monkeypatch.setattr(index_module, "READ_PAGE", 4)
+    index = KnowledgeIndex(settings)
+    assert len({c.id for c in index.all_chunks()}) == 9
+    assert len(index.existing_ids()) == 9
+    assert build_index(settings).embedded == 0
