@@ -8,12 +8,10 @@ or processes queue up instead of failing or losing a row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,8 +19,20 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import Connection
 
+from assistant.db import (
+    _URL_HINT,
+    _make_engine,
+    artifacts,
+    conversations,
+    eval_cases,
+    eval_runs,
+    mask_url,
+    messages,
+    metadata,
+    ratings,
+)
 from assistant.errors import CoachError, InputError
 from assistant.schemas import Agenda, Answer, FeedbackSummary, StarterSet
 
@@ -35,82 +45,6 @@ ARTIFACT_TYPES: dict[str, type[Artifact]] = {
 }
 TITLE_CHARS = 80
 _UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
-_URL_HINT = (
-    "Set DATABASE_URL to a writable location such as sqlite:///data/coach.db "
-    "(or unset it to use the default in the data folder)."
-)
-
-metadata = sa.MetaData()
-conversations = sa.Table(
-    "conversations", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("persona", sa.String(40), nullable=False),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("updated_at", sa.String(40), nullable=False, index=True),
-)
-artifacts = sa.Table(
-    "artifacts", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("kind", sa.String(20), nullable=False, index=True),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("backend", sa.String(100), nullable=False),
-    sa.Column("model", sa.String(200), nullable=False),
-    sa.Column("prompt_version", sa.String(100), nullable=False),
-    sa.Column("payload", sa.JSON, nullable=False),
-    # Lower-cased title + the payload's string values, so a search does not match JSON keys.
-    sa.Column("search_text", sa.Text, nullable=False),
-    sa.Column("conversation_id", sa.Integer,
-              sa.ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True),
-)
-messages = sa.Table(
-    "messages", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("conversation_id", sa.Integer,
-              sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True),
-    sa.Column("role", sa.String(20), nullable=False),
-    sa.Column("content", sa.Text, nullable=False),
-    sa.Column("artifact_id", sa.Integer,
-              sa.ForeignKey("artifacts.id", ondelete="SET NULL"), nullable=True),
-    sa.Column("created_at", sa.String(40), nullable=False),
-)
-ratings = sa.Table(
-    "ratings", metadata,
-    sa.Column("artifact_id", sa.Integer, sa.ForeignKey("artifacts.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("score", sa.Integer, nullable=False),
-    sa.Column("comment", sa.Text, nullable=False),
-    sa.Column("created_at", sa.String(40), nullable=False),
-)
-eval_runs = sa.Table(
-    "eval_runs", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("suites", sa.JSON, nullable=False),
-    sa.Column("backend", sa.String(100), nullable=False),
-    sa.Column("model", sa.String(200), nullable=False),
-    sa.Column("prompt_versions", sa.JSON, nullable=False),
-    sa.Column("config", sa.JSON, nullable=False),
-    sa.Column("seconds", sa.Float, nullable=False),
-    sa.Column("metrics", sa.JSON, nullable=False),
-)
-eval_cases = sa.Table(
-    "eval_cases", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("run_id", sa.Integer, sa.ForeignKey("eval_runs.id", ondelete="CASCADE"),
-              nullable=False, index=True),
-    sa.Column("suite", sa.String(100), nullable=False),
-    sa.Column("case_id", sa.String(200), nullable=False),
-    sa.Column("input", sa.JSON, nullable=False),
-    sa.Column("output", sa.JSON, nullable=True),
-    sa.Column("scores", sa.JSON, nullable=False),
-    sa.Column("reasons", sa.JSON, nullable=False),
-    sa.Column("seconds", sa.Float, nullable=False),
-    sa.Column("error", sa.Text, nullable=True),
-)
-
-
 @dataclass
 class StoredArtifact:
     id: int
@@ -187,73 +121,6 @@ def default_title(artifact: Artifact) -> str:
     if isinstance(artifact, StarterSet):
         return f"Starters: {artifact.topic}"
     return _shorten(artifact.summary)
-
-
-def mask_url(raw: str) -> str:
-    """The URL with any password replaced by ***, safe to show or log."""
-    try:
-        return make_url(raw).render_as_string(hide_password=True)
-    except sa_exc.ArgumentError:
-        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", raw)
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Take over BEGIN from the sqlite3 module so writes can use BEGIN IMMEDIATE (see _begin).
-    dbapi_connection.isolation_level = None
-    # Case-insensitive search beyond ASCII: SQLite's own lower() only folds A-Z.
-    dbapi_connection.create_function(
-        "lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True)
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    # A deferred transaction that later writes can fail at once with "database is locked";
-    # taking the write lock first makes concurrent writers wait for the busy timeout instead.
-    immediate = conn.get_execution_options().get("coach_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def _make_engine(database_url: str) -> Engine:
-    shown = mask_url(database_url)
-    try:
-        url: URL = make_url(database_url)
-    except sa_exc.ArgumentError as exc:
-        raise CoachError(f"DATABASE_URL {shown!r} is not a database URL.", _URL_HINT) from exc
-    kwargs: dict[str, Any] = {}
-    is_sqlite = url.get_backend_name() == "sqlite"
-    if is_sqlite:
-        database = url.database or ""
-        if database in ("", ":memory:"):
-            # One shared connection, so every caller sees the same in-memory database.
-            kwargs = {"poolclass": sa.pool.StaticPool,
-                      "connect_args": {"check_same_thread": False}}
-        elif not database.startswith("file:"):
-            try:
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise CoachError(
-                    f"Cannot create the folder for the database {shown} ({exc.strerror}).",
-                    _URL_HINT) from exc
-    try:
-        engine = sa.create_engine(url, **kwargs)
-    except sa_exc.NoSuchModuleError as exc:
-        raise CoachError(f"DATABASE_URL {shown!r} names an unknown database type.",
-                         _URL_HINT) from exc
-    except ImportError as exc:
-        raise CoachError(
-            f"DATABASE_URL {shown!r} needs the Python driver {exc.name!r}, which is not installed.",
-            "Install it (for PostgreSQL: pip install 'psycopg[binary]') or use a sqlite:/// URL.",
-        ) from exc
-    except sa_exc.ArgumentError as exc:
-        raise CoachError(f"DATABASE_URL {shown!r} is not usable ({exc}).", _URL_HINT) from exc
-    if is_sqlite:
-        sa.event.listen(engine, "connect", _sqlite_connect)
-        sa.event.listen(engine, "begin", _sqlite_begin)
-    return engine
 
 
 class Store:

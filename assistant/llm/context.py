@@ -104,3 +104,19 @@ def _cut_middle(text: str, excess: int, count_tokens: Callable[[str], int]) -> t
             return candidate, cut_tokens
         cut_tokens = int(cut_tokens * 1.15) + 8
     return candidate, cut_tokens
+
+
+def fit_request(
+    messages: list[Message],
+    *,
+    context_window: int,
+    max_tokens: int,
+    count_tokens: Callable[[str], int],
+) -> tuple[list[Message], int, list[str]]:
+    """Both steps every backend runs before a request: clamp the answer length, then cut the
+    prompt to what is left. Returns (messages, max_tokens, notes)."""
+    max_tokens, notes = output_budget(context_window, max_tokens)
+    fitted, cut_notes = fit_messages(
+        messages, context_window=context_window, max_tokens=max_tokens, count_tokens=count_tokens
+    )
+    return fitted, max_tokens, notes + cut_notes

@@ -24,7 +24,7 @@ from assistant.llm.base import (
     TextStream,
     check_allow_model_requests,
 )
-from assistant.llm.context import fit_messages, length_note, output_budget
+from assistant.llm.context import fit_request, length_note
 from assistant.llm.errors import (
     INSTALL_LOCAL_HINT,
     ModelError,
@@ -205,18 +205,13 @@ class LocalModel:
     def _prepare(
         self, llm: Any, messages: list[Message], max_tokens: int
     ) -> tuple[list[Message], int, list[str]]:
-        max_tokens, notes = output_budget(self.context_window, max_tokens)
-
         def count(text: str) -> int:
             return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-        fitted, cut_notes = fit_messages(
-            messages,
-            context_window=self.context_window,
-            max_tokens=max_tokens,
+        return fit_request(
+            messages, context_window=self.context_window, max_tokens=max_tokens,
             count_tokens=count,
         )
-        return fitted, max_tokens, notes + cut_notes
 
     def complete(
         self,

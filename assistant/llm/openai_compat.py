@@ -21,7 +21,7 @@ import openai
 from assistant.config import Settings
 from assistant.llm.base import Completion, Message, ModelStatus, TextStream
 from assistant.llm.base import check_allow_model_requests as _check_allowed
-from assistant.llm.context import approx_tokens, fit_messages, length_note, output_budget
+from assistant.llm.context import approx_tokens, fit_request, length_note
 from assistant.llm.errors import ModelError, ModelUnavailable, StreamInterrupted
 from assistant.llm.openai_errors import describe_failure, is_unsupported_format
 from assistant.llm.retry import TRANSPORT_ERRORS, RetryPolicy, StreamEndedEarly, retrying
@@ -151,14 +151,10 @@ class OpenAIModel:
     def _fit(
         self, messages: list[Message], max_tokens: int
     ) -> tuple[list[Message], int, list[str]]:
-        max_tokens, notes = output_budget(self.context_window, max_tokens)
-        fitted, cut = fit_messages(
-            messages,
-            context_window=self.context_window,
-            max_tokens=max_tokens,
+        return fit_request(
+            messages, context_window=self.context_window, max_tokens=max_tokens,
             count_tokens=approx_tokens,
         )
-        return fitted, max_tokens, notes + cut
 
     # -- complete ------------------------------------------------------------------------
 
