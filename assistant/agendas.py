@@ -7,6 +7,7 @@ session reflects. A model reply that fails validation is repaired once, then the
 
 from __future__ import annotations
 
+import re
 import time
 
 from assistant.drafts import AgendaDraft
@@ -18,6 +19,7 @@ from assistant.planning import ActivityCard, PlannedItem, catalog_from_chunks, p
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Filters, Retriever
 from assistant.schemas import STAGE_LABELS, Agenda, AgendaItem, AgendaRequest, Citation
+from assistant.starters import is_open_question
 
 GUIDANCE_PASSAGES = 3
 
@@ -34,6 +36,13 @@ def _first_sentences(text: str, limit: int = 260) -> str:
     text = " ".join(text.split())
     text = text.replace("1. ", "", 1)
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _strip_echo(detail: str, title: str) -> str:
+    """Small models often echo the plan line ("2. Title (20 min): ..."): keep what follows."""
+    pattern = rf"^\s*(\d+[.)]\s*)?({re.escape(title)})?\s*(\(\d+\s*min(utes)?\))?\s*[:—-]?\s*"
+    stripped = re.sub(pattern, "", detail, count=1, flags=re.IGNORECASE)
+    return stripped[:1].upper() + stripped[1:] if stripped else detail
 
 
 def _ok(text: str) -> bool:
@@ -103,7 +112,7 @@ def _assemble(
     items = []
     for i, item in enumerate(plan):
         card: ActivityCard = item.card
-        detail = draft.details[i] if i < len(draft.details) else ""
+        detail = _strip_echo(draft.details[i], card.title) if i < len(draft.details) else ""
         if not _ok(detail):
             detail = _first_sentences(card.how_to or card.summary)
         items.append(AgendaItem(
@@ -120,7 +129,7 @@ def _assemble(
         f"Make practical progress on {request.topic}.",
         "Agree one thing each person will try before the next session.",
     ]
-    starters = [s for s in draft.starters if _ok(s) and s.strip().endswith("?")]
+    starters = [s for s in draft.starters if _ok(s) and is_open_question(s)]
     prepare = [p for p in draft.prepare if _ok(p)]
     follow_up = [f for f in draft.follow_up if _ok(f)] or [
         "Send a short recap with the agreed actions within a day."

@@ -22,6 +22,16 @@ _ROLE_WORDS = {
     "both": "Both", "pair": "Both", "both of us": "Both", "mentor and mentee": "Both",
 }
 _STOP = {"by", "on", "the", "next", "before", "end", "of", "in", "a", "at", "due"}
+# Qwen models sometimes drift into Chinese mid-sentence; the product writes English.
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]+")
+_DUE_IN_ACTION = re.compile(
+    r"\s*[(,]?\s*\b(?:by|before|due)\s+((?:next\s+|this\s+|end of\s+)?(?:monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday|week|month|tomorrow|\d{1,2}(?:st|nd|rd|th)?\s+"
+    r"[a-z]{3,9}|[a-z]{3,9}\s+\d{1,2}(?:st|nd|rd|th)?|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}"
+    r"(?:/\d{2,4})?))\)?",
+    re.IGNORECASE,
+)
+_SUBJECT = re.compile(r"^\s*(the\s+)?(mentor|junior|mentee|senior)\b", re.IGNORECASE)
 
 
 def validate_notes(notes: str, max_chars: int = MAX_NOTES_CHARS) -> str:
@@ -38,8 +48,35 @@ def validate_notes(notes: str, max_chars: int = MAX_NOTES_CHARS) -> str:
     return notes
 
 
+def _split_due(action: str) -> tuple[str, str | None]:
+    """'send the checklist by Monday' -> ('send the checklist', 'Monday')."""
+    match = _DUE_IN_ACTION.search(action)
+    if not match:
+        return action, None
+    return (action[: match.start()] + action[match.end() :]).strip(" ,.;"), match.group(1)
+
+
+def _fix_ledger(senior: list[str], junior: list[str]) -> tuple[list[str], list[str]]:
+    """Route each sentence to the side its subject names, and never show one list twice."""
+    sentences = [(s, "senior") for item in senior for s in re.split(r"(?<=[.!?])\s+", item)]
+    sentences += [(s, "junior") for item in junior for s in re.split(r"(?<=[.!?])\s+", item)]
+    fixed: dict[str, list[str]] = {"senior": [], "junior": []}
+    for sentence, side in sentences:
+        sentence = sentence.strip()
+        match = _SUBJECT.match(sentence)
+        if match:
+            side = "junior" if match.group(2).lower() in ("mentor", "junior") else "senior"
+        if sentence and sentence not in fixed[side]:
+            fixed[side].append(sentence)
+    fixed["junior"] = [s for s in fixed["junior"] if s not in fixed["senior"]]
+    return fixed["senior"], fixed["junior"]
+
+
 def _readable(text: str) -> str:
-    return text.replace("[MENTOR]", "the mentor").replace("[MENTEE]", "the mentee")
+    for tag, role in (("[MENTOR]", "mentor"), ("[MENTEE]", "mentee")):
+        text = re.sub(rf"(^|[.!?]\s+){re.escape(tag)}", rf"\1The {role}", text)
+        text = text.replace(tag, f"the {role}")
+    return text
 
 
 def _owner(raw: str) -> str:
@@ -71,7 +108,7 @@ def build_feedback(
 
     def clean(text: str) -> str:
         # Anything personal the model reconstructed is hidden again before it is shown.
-        text = redact(text, names).text
+        text = _CJK.sub("", redact(text, names).text)
         return "" if leaks_instructions(text) else _readable(text).strip()
 
     def clean_list(values: list[str]) -> list[str]:
@@ -80,14 +117,14 @@ def build_feedback(
     actions = []
     seen = set()
     for item in draft.action_items:
-        action = clean(item.action)
+        action, due_in_text = _split_due(clean(item.action))
         key = action.lower()
         if not action or key in seen:
             continue
         seen.add(key)
         owner = clean(_owner(item.owner)) or "Unassigned"
         actions.append(ActionItem(owner=owner[:1].upper() + owner[1:], action=action,
-                                  due=_due_is_stated(item.due, redaction.text)))
+                                  due=_due_is_stated(item.due or due_in_text, redaction.text)))
     run_notes = list(completion.notes)
     if sanitized.removed:
         run_notes.append(
@@ -95,10 +132,12 @@ def build_feedback(
             "assistant and were ignored."
         )
     summary = clean(draft.summary) or "The model did not produce a usable summary."
+    senior_learned, junior_learned = _fix_ledger(
+        clean_list(draft.senior_learned), clean_list(draft.junior_learned)
+    )
     return FeedbackSummary(
         summary=summary, went_well=clean_list(draft.went_well),
-        senior_learned=clean_list(draft.senior_learned),
-        junior_learned=clean_list(draft.junior_learned),
+        senior_learned=senior_learned, junior_learned=junior_learned,
         challenges=clean_list(draft.challenges), action_items=actions,
         next_focus=clean(draft.next_focus), redactions=redaction.count,
         backend=completion.backend, model=completion.model,

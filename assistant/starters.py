@@ -74,7 +74,10 @@ def build_starters(
     if stage not in STAGE_LABELS:
         raise InputError(f"Unknown stage '{stage}'.", "Use first, middle or closing.")
 
-    bank = starter_bank(retriever, f"{topic} {STAGE_LABELS[stage]}")
+    bank = starter_bank(retriever, topic)
+    # Reflection questions suit the end of a pairing; elsewhere they go to the back.
+    if stage != "closing":
+        bank.sort(key=lambda pair: pair[0].category == "reflection")
     topical = retriever.search(topic, k=2, filters=Filters(kinds=["playbook", "guide"]))
     examples = "\n".join(f'- "{s.text}" ({s.category})' for s, _ in bank[:4]) or "(none)"
     messages = prompts.get("starters").render(

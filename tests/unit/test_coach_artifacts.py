@@ -160,3 +160,26 @@ def test_bad_notes_are_refused_before_the_model(coach: Coach, notes: str) -> Non
     with pytest.raises(InputError):
         coach.feedback(notes)
     assert coach.model.history == []
+
+
+def test_feedback_repairs_a_muddled_ledger_and_moves_due_dates_out_of_actions(coach: Coach):
+    """What the 1.5B model really returned once: both ledgers identical, a Chinese word at
+    the end, and due dates left inside the action text."""
+    muddled = ("[MENTEE] learned to keep confidential figures out of public tools. "
+               "[MENTOR] learned how mid-year budget sign-off works 灵活")
+    coach.model.enqueue({
+        "summary": "A productive session.", "went_well": ["Prompt rewrite"],
+        "senior_learned": [muddled], "junior_learned": [muddled], "challenges": [],
+        "action_items": [
+            {"owner": "[MENTEE]", "action": "write three prompts (by 28 Nov)", "due": None},
+            {"owner": "[MENTOR]", "action": "send the checklist by Monday", "due": None},
+        ],
+        "next_focus": "Prompt review",
+    })
+    summary = coach.feedback(NOTES.replace("Friday 28 Nov", "28 Nov") + "\nsend by Monday",
+                             names=["Priya Raman", "Gordon Hale"])
+    assert summary.senior_learned == [
+        "The mentee learned to keep confidential figures out of public tools."]
+    assert summary.junior_learned == ["The mentor learned how mid-year budget sign-off works"]
+    assert [(a.owner, a.action, a.due) for a in summary.action_items] == [
+        ("Mentee", "write three prompts", "28 Nov"), ("Mentor", "send the checklist", "Monday")]
