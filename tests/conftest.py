@@ -40,9 +40,13 @@ from tests.fixtures import real_index_settings, real_retriever, tiny_kb  # noqa:
 
 
 @pytest.fixture(autouse=True)
-def _restore_main_module(monkeypatch: pytest.MonkeyPatch) -> None:
+def _restore_main_module() -> Iterator[None]:
     """AppTest runs page scripts as `__main__` and leaves them in sys.modules; a later test
-    that spawns processes would then re-run that script. Put the real one back after each test."""
+    that spawns processes would then re-run that script. Put the real one back after each test.
+    (Not via monkeypatch: an autouse fixture holding monkeypatch would make monkeypatch's undo
+    run after other fixtures' teardown, e.g. re-opening the model-request guard.)"""
     import sys
 
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
