@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 def _trim_text(limit: int):  # noqa: ANN202
@@ -41,10 +41,22 @@ def TextList(limit: int, items: int) -> Any:  # noqa: N802
     ]
 
 
+def _require_all(schema: dict[str, Any]) -> None:
+    schema["required"] = list(schema.get("properties", {}))
+
+
+# Every field is "required" in the JSON schema sent to the model, so llama.cpp's grammar makes
+# it write each one (otherwise a small model may stop early and skip the rest), while
+# validation keeps the defaults for a server that only follows the prompt. Property order is
+# the order the model writes in: what matters most comes first.
+REQUIRE_ALL = ConfigDict(json_schema_extra=_require_all)
+
+
 class AgendaDraft(BaseModel):
+    model_config = REQUIRE_ALL
     title: Text(90)
-    objectives: TextList(160, 4) = []
     details: TextList(320, 12) = []
+    objectives: TextList(160, 4) = []
     starters: TextList(200, 4) = []
     prepare: TextList(160, 4) = []
     follow_up: TextList(160, 4) = []
@@ -66,18 +78,20 @@ class StarterDraft(BaseModel):
 
 
 class ActionDraft(BaseModel):
+    model_config = REQUIRE_ALL
     owner: Text(60)
     action: Text(220)
     due: Text(60) | None = None
 
 
 class FeedbackDraft(BaseModel):
-    summary: Text(700)
-    went_well: TextList(220, 6) = []
-    senior_learned: TextList(220, 6) = []
-    junior_learned: TextList(220, 6) = []
-    challenges: TextList(220, 6) = []
+    model_config = REQUIRE_ALL
+    summary: Text(500)
     action_items: Annotated[
         list[ActionDraft], BeforeValidator(_trim_list(10)), Field(max_length=10)
     ] = []
+    went_well: TextList(220, 5) = []
+    senior_learned: TextList(220, 5) = []
+    junior_learned: TextList(220, 5) = []
+    challenges: TextList(220, 5) = []
     next_focus: Text(260) = ""
