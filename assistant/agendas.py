@@ -12,7 +12,12 @@ import time
 
 from assistant.drafts import AgendaDraft
 from assistant.errors import CoachError
-from assistant.guard import is_patronising, leaks_instructions, sanitize_untrusted
+from assistant.guard import (
+    is_patronising,
+    leaks_instructions,
+    sanitize_untrusted,
+    strip_foreign_script,
+)
 from assistant.llm.base import ChatModel
 from assistant.llm.structured import complete_structured
 from assistant.planning import ActivityCard, PlannedItem, catalog_from_chunks, plan_session
@@ -46,6 +51,7 @@ def _strip_echo(detail: str, title: str) -> str:
 
 
 def _ok(text: str) -> bool:
+    text = strip_foreign_script(text)
     return bool(text.strip()) and not is_patronising(text) and not leaks_instructions(text)
 
 
@@ -109,6 +115,11 @@ def _assemble(
     completion, started: float,  # noqa: ANN001
 ) -> Agenda:
     notes = list(completion.notes)
+    draft = AgendaDraft(
+        title=strip_foreign_script(draft.title),
+        **{field: [strip_foreign_script(v) for v in getattr(draft, field)]
+           for field in ("details", "objectives", "starters", "prepare", "follow_up")},
+    )
     items = []
     for i, item in enumerate(plan):
         card: ActivityCard = item.card

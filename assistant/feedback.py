@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from assistant.drafts import FeedbackDraft
 from assistant.errors import InputError
-from assistant.guard import leaks_instructions, sanitize_untrusted
+from assistant.guard import leaks_instructions, sanitize_untrusted, strip_foreign_script
 from assistant.llm.base import ChatModel
 from assistant.llm.structured import complete_structured
 from assistant.privacy import redact
@@ -22,8 +22,6 @@ _ROLE_WORDS = {
     "both": "Both", "pair": "Both", "both of us": "Both", "mentor and mentee": "Both",
 }
 _STOP = {"by", "on", "the", "next", "before", "end", "of", "in", "a", "at", "due"}
-# Qwen models sometimes drift into Chinese mid-sentence; the product writes English.
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]+")
 _DUE_IN_ACTION = re.compile(
     r"\s*[(,]?\s*\b(?:by|before|due)\s+((?:next\s+|this\s+|end of\s+)?(?:monday|tuesday|"
     r"wednesday|thursday|friday|saturday|sunday|week|month|tomorrow|\d{1,2}(?:st|nd|rd|th)?\s+"
@@ -73,6 +71,9 @@ def _fix_ledger(senior: list[str], junior: list[str]) -> tuple[list[str], list[s
 
 
 def _readable(text: str) -> str:
+    # "the junior mentor [MENTOR]" would read "the junior mentor the mentor".
+    text = re.sub(r"\b(?:the\s+)?(?:junior|senior)?\s*(?:mentor|mentee)\s+(\[MENTOR\]|\[MENTEE\])",
+                  r"\1", text, flags=re.IGNORECASE)
     for tag, role in (("[MENTOR]", "mentor"), ("[MENTEE]", "mentee")):
         text = re.sub(rf"(^|[.!?]\s+){re.escape(tag)}", rf"\1The {role}", text)
         text = text.replace(tag, f"the {role}")
@@ -108,7 +109,7 @@ def build_feedback(
 
     def clean(text: str) -> str:
         # Anything personal the model reconstructed is hidden again before it is shown.
-        text = _CJK.sub("", redact(text, names).text)
+        text = strip_foreign_script(redact(text, names).text)
         return "" if leaks_instructions(text) else _readable(text).strip()
 
     def clean_list(values: list[str]) -> list[str]:

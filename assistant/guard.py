@@ -55,6 +55,14 @@ _PATRONISING = re.compile(
 )
 
 
+# Qwen models sometimes drift into Chinese mid-sentence; the product writes English.
+_FOREIGN_SCRIPT = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]+")
+
+
+def strip_foreign_script(text: str) -> str:
+    return _FOREIGN_SCRIPT.sub("", text).strip()
+
+
 @dataclass
 class Sanitized:
     text: str

@@ -10,7 +10,7 @@ import numpy as np
 
 from assistant.drafts import StarterDraft
 from assistant.errors import InputError
-from assistant.guard import is_patronising, leaks_instructions
+from assistant.guard import is_patronising, leaks_instructions, strip_foreign_script
 from assistant.llm.base import ChatModel
 from assistant.llm.structured import complete_structured
 from assistant.prompts import PromptLibrary
@@ -89,7 +89,8 @@ def build_starters(
     topic_source = topical.passages[0] if topical.passages else None
     candidates: list[tuple[Starter, Citation | None]] = []
     for item in draft.starters:
-        text = item.text.strip()
+        text = strip_foreign_script(item.text)
+        item.why = strip_foreign_script(item.why)
         if not is_open_question(text) or is_patronising(text) or leaks_instructions(text):
             continue
         why = item.why.strip() if item.why.strip() and not is_patronising(item.why) else (

@@ -74,3 +74,24 @@ def real_retriever(real_index_settings: Settings):  # noqa: ANN201
 def copy_kb(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 for a server a test starts."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def stop_process(process, timeout: float = 20) -> None:  # noqa: ANN001
+    """Terminate a server a test started; kill it if it does not stop in time."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import PROJECT_ROOT
+from tests.fixtures import free_port, stop_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,12 +36,6 @@ class AppServer:
     url: str
     data_dir: Path
     seconds_to_first_page: float | None = None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -94,7 +88,7 @@ def app_server(chromium_path: Path, browser: object,
     }
     subprocess.run([str(BIN / "coach"), "index"], env=env, check=True, capture_output=True,
                    timeout=900)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = root / "streamlit.log"
     started = time.monotonic()
@@ -121,11 +115,7 @@ def app_server(chromium_path: Path, browser: object,
             f"{server.seconds_to_first_page:.1f} s\n", encoding="utf-8")
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 @pytest.fixture

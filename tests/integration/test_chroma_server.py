@@ -13,23 +13,17 @@ import pytest
 
 from assistant.index import IndexUnavailable, KnowledgeIndex, build_index
 from assistant.retrieval import Retriever
-from tests.fixtures import make_settings
+from tests.fixtures import free_port, make_settings, stop_process
 
 CHROMA = Path(sys.executable).parent / "chroma"
 pytestmark = pytest.mark.server
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     if not CHROMA.exists():
         pytest.skip(f"{CHROMA} is not installed")
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen(
         [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
@@ -49,11 +43,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             pytest.fail("chroma run was not ready within 60 s")
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def test_index_and_search_through_a_chroma_server(
@@ -72,7 +62,7 @@ def test_index_and_search_through_a_chroma_server(
 
 
 def test_unreachable_server_gets_a_clear_message(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(_free_port()))
+    settings = make_settings(tmp_path, CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(free_port()))
     with pytest.raises(IndexUnavailable) as err:
         KnowledgeIndex(settings)
     assert "Chroma server at 127.0.0.1" in str(err.value)

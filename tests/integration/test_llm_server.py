@@ -7,7 +7,6 @@ weights-small extra is not installed.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -22,17 +21,12 @@ from assistant.config import PROJECT_ROOT, Settings
 from assistant.llm import ModelUnavailable, TextStream, complete_structured, get_model
 from assistant.llm.openai_compat import OpenAIModel
 from assistant.llm.weights import ensure_weights, resolve
+from tests.fixtures import free_port, stop_process
 
 MODELS_DIR = PROJECT_ROOT / ".coach-data" / "models"
 STARTUP_SECONDS = 120
 
 pytestmark = [pytest.mark.server, pytest.mark.usefixtures("allow_model_requests")]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +51,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_until_ready(url, process, log_path)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=15)
 
 
 def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
