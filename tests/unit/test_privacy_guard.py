@@ -80,3 +80,10 @@ def test_sanitize_keeps_the_harmless_sentences_of_a_line() -> None:
 )
 def test_patronising_starters_are_caught(text: str, patronising: bool) -> None:
     assert is_patronising(text) is patronising
+
+
+def test_stray_chinese_from_the_model_is_removed() -> None:
+    from assistant.guard import strip_foreign_script
+
+    assert strip_foreign_script("a consistent brand voice統一") == "a consistent brand voice"
+    assert strip_foreign_script("the need to be 灵活 and open") == "the need to be  and open"
