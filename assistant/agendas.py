@@ -59,9 +59,7 @@ def build_agenda(
     retriever: Retriever, model: ChatModel, prompts: PromptLibrary, request: AgendaRequest
 ) -> Agenda:
     started = time.perf_counter()
-    catalog = catalog_from_chunks(
-        [c for c in retriever.index.all_chunks() if c.metadata.get("kind") == "activity"]
-    )
+    catalog = catalog_from_chunks(retriever.chunks())
     if not catalog:
         raise NoActivityCards()
     goals = "; ".join(g.strip() for g in request.goals if g.strip())

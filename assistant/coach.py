@@ -11,13 +11,20 @@ import time
 from collections.abc import Iterator, Sequence
 
 from assistant import agendas, feedback, starters
-from assistant.citations import CitationFilter, attribute, build_citations, clean_citations
+from assistant.citations import (
+    CitationFilter,
+    attribute,
+    build_citations,
+    cited_numbers,
+    clean_citations,
+)
 from assistant.errors import InputError
-from assistant.guard import is_extraction_or_jailbreak, leaks_instructions, sanitize_untrusted
+from assistant.guard import leaks_instructions, looks_like_instruction, sanitize_untrusted
 from assistant.llm.base import ChatModel
 from assistant.prompts import PromptLibrary, default_library
 from assistant.retrieval import Passage, Retriever, SearchResult
 from assistant.schemas import (
+    MAX_NOTES_CHARS,
     PERSONA_LABELS,
     Agenda,
     AgendaRequest,
@@ -78,11 +85,13 @@ class AnswerStream:
 
 class Coach:
     def __init__(
-        self, retriever: Retriever, model: ChatModel, prompts: PromptLibrary | None = None
+        self, retriever: Retriever, model: ChatModel, prompts: PromptLibrary | None = None,
+        max_notes_chars: int = MAX_NOTES_CHARS,
     ) -> None:
         self.retriever = retriever
         self.model = model
         self.prompts = prompts or default_library()
+        self.max_notes_chars = max_notes_chars  # COACH_MAX_NOTES_CHARS, one limit everywhere
 
     # ------------------------------------------------------------------ answers
     def _prepare(
@@ -105,7 +114,7 @@ class Coach:
                 on_topic=on_topic, backend="rules", model="none", prompt_version=version,
             )
 
-        if is_extraction_or_jailbreak(question):
+        if looks_like_instruction(question):  # answered with a fixed refusal, no model call
             return question, persona, None, canned(REFUSAL, "none", False)
         query = question
         previous = [t.content for t in history if t.role == "user"][-1:]
@@ -153,7 +162,7 @@ class Coach:
         if leaks_instructions(text):
             withheld = "The reply repeated internal instructions and was withheld."
             text, notes = REFUSAL, [*notes, withheld]
-        elif not build_citations(text, passages):
+        elif not cited_numbers(text):
             text = attribute(text, passages, self.retriever.index.embedder)
         if not text.strip():
             text = "The model returned an empty answer. Please try again."
@@ -213,4 +222,6 @@ class Coach:
         )
 
     def feedback(self, notes: str, names: Sequence[str] = ()) -> FeedbackSummary:
-        return feedback.build_feedback(self.model, self.prompts, notes, names)
+        return feedback.build_feedback(
+            self.model, self.prompts, notes, names, max_chars=self.max_notes_chars
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,7 +82,6 @@ class Settings:
     max_knowledge_file_bytes: int = 200_000
     max_notes_chars: int = 50_000
     models_dir_override: Path | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def chroma_dir(self) -> Path:
@@ -156,7 +155,6 @@ class Settings:
             max_notes_chars=_int(merged, "COACH_MAX_NOTES_CHARS", 50_000, 100, 10_000_000),
             models_dir_override=Path(merged["COACH_MODELS_DIR"])
             if merged.get("COACH_MODELS_DIR") else None,
-            extra={k: v for k, v in merged.items() if k.startswith("COACH_")},
         )
 
 

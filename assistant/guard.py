@@ -108,11 +108,6 @@ def sanitize_untrusted(text: str) -> Sanitized:
     return Sanitized(cleaned, removed)
 
 
-def is_extraction_or_jailbreak(question: str) -> bool:
-    """A direct request that the coach answers with a fixed refusal, without the model."""
-    return looks_like_instruction(question)
-
-
 def leaks_instructions(output: str) -> bool:
     return SYSTEM_CANARY.lower() in output.lower() or "you are reverse mentoring coach" in (
         output.lower()

@@ -180,6 +180,11 @@ class Retriever:
                 self._lexical_revision = revision
             return self._lexical
 
+    def chunks(self) -> list[StoredChunk]:
+        """Every stored chunk, read from the index once per index revision (the same read
+        that builds BM25), so callers such as the agenda planner do not re-read the store."""
+        return self._lexical_index().chunks
+
     def search(
         self,
         query: str,

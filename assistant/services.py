@@ -47,7 +47,10 @@ class Services:
     def coach(self):  # noqa: ANN201
         from assistant.coach import Coach
 
-        return Coach(self.retriever, self.model, self.prompts)
+        return Coach(
+            self.retriever, self.model, self.prompts,
+            max_notes_chars=self.settings.max_notes_chars,
+        )
 
 
 def build_services(settings: Settings) -> Services:

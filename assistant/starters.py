@@ -105,9 +105,10 @@ def build_starters(
                                    sources=[cite.source] if cite else []), cite))
     model_count = len(candidates)
     candidates += [(s, c) for s, c in bank if not is_patronising(s.text)]
-    chosen = _distinct(retriever, candidates, count)
+    picked = _distinct(retriever, [s.text for s, _ in candidates], count)
+    chosen = [candidates[i] for i in picked]
     notes = list(completion.notes)
-    from_bank = sum(1 for s, _ in chosen if s not in [c[0] for c in candidates[:model_count]])
+    from_bank = sum(1 for i in picked if i >= model_count)
     if from_bank:
         notes.append(f"{from_bank} starter(s) came from the knowledge base's starter bank.")
 
@@ -125,16 +126,15 @@ def build_starters(
     )
 
 
-def _distinct(
-    retriever: Retriever, candidates: list[tuple[Starter, Citation | None]], count: int
-) -> list[tuple[Starter, Citation | None]]:
-    if not candidates:
+def _distinct(retriever: Retriever, texts: list[str], count: int) -> list[int]:
+    """Indices of up to `count` texts, in order, skipping exact and near duplicates."""
+    if not texts:
         return []
-    vectors = retriever.index.embedder.embed([s.text for s, _ in candidates])
+    vectors = retriever.index.embedder.embed(texts)
     chosen: list[int] = []
     seen_text: set[str] = set()
-    for i, (starter, _) in enumerate(candidates):
-        key = re.sub(r"\W+", " ", starter.text.lower()).strip()
+    for i, text in enumerate(texts):
+        key = re.sub(r"\W+", " ", text.lower()).strip()
         if key in seen_text:
             continue
         if chosen and float(np.max(vectors[chosen] @ vectors[i])) >= DUPLICATE_SIMILARITY:
@@ -143,4 +143,4 @@ def _distinct(
         seen_text.add(key)
         if len(chosen) == count:
             break
-    return [candidates[i] for i in chosen]
+    return chosen

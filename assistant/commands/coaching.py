@@ -196,8 +196,10 @@ def run_starters(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def read_notes_file(path: Path, max_chars: int) -> str:
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{path} does not exist.", "Give the path of a text file of notes.")
+    if not path.is_file():
+        raise InputError(f"{path} is not a file.", "Give the path of a text file of notes.")
     if path.stat().st_size > max_chars * 4:
         raise InputError(f"{path} is too large ({path.stat().st_size:,} bytes).",
                          f"The limit is {max_chars:,} characters of notes.")

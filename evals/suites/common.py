@@ -93,6 +93,11 @@ class ObservedRetriever:
         self.seen: set[str] = set()
         self.index = ObservedIndex(retriever.index, self.seen)
 
+    def chunks(self) -> list[Any]:
+        chunks = self._retriever.chunks()
+        self.seen.update(c.id for c in chunks)
+        return chunks
+
     def search(self, query: str, k: int = 5, filters: Any = None, mode: str = "hybrid") -> Any:
         result = self._retriever.search(query, k=k, filters=filters, mode=mode)
         if self.planted is not None:

@@ -78,7 +78,7 @@ def _browse(documents: list[Document]) -> None:
         st.markdown(f"_{doc.summary}_")
         st.markdown(doc.body)
     try:
-        chunks = [c for c in services().index.all_chunks() if c.metadata.get("source") == source]
+        chunks = [c for c in services().retriever.chunks() if c.metadata.get("source") == source]
     except CoachError as err:
         show_error(err)
         return
