@@ -146,9 +146,12 @@ def weights_state(location: WeightsLocation) -> WeightsState:
     size = path.stat().st_size if path.is_file() else None
     if spec is None:
         return WeightsState(size is not None, size is not None and _is_gguf(path), size, 0, 0)
+    if size is not None and _record_matches(path, spec):
+        # Verified weights need no parts: skip reading 22 package RECORDs (the app's sidebar
+        # asks for this on every rerun).
+        return WeightsState(True, True, size, spec.parts, spec.parts)
     found, missing = find_parts(spec)
-    verified = size is not None and _record_matches(path, spec)
-    return WeightsState(size is not None, verified, size, len(found), spec.parts, tuple(missing))
+    return WeightsState(size is not None, False, size, len(found), spec.parts, tuple(missing))
 
 
 def missing_weights_error(
@@ -179,6 +182,19 @@ def ensure_weights(
     path, spec = location.path, location.spec
     if spec is None:
         return _check_user_file(path)
+    try:
+        return _ensure_assembled(path, spec, verify, say, locate_parts)
+    except OSError as exc:  # unwritable folder, full disk: say where, not a traceback
+        raise ModelUnavailable(
+            f"Cannot write the model file in {path.parent}: {exc.strerror or exc}.",
+            "Set COACH_MODELS_DIR (or COACH_DATA_DIR) to a writable folder with ~1.2 GB free.",
+        ) from exc
+
+
+def _ensure_assembled(
+    path: Path, spec: ModelSpec, verify: bool, say: Callable[[str], None],
+    locate_parts: Callable[[ModelSpec], tuple[list[Path], list[str]]],
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with _file_lock(path.with_name(path.name + ".lock")):
         reason = ""
@@ -275,6 +291,11 @@ def _is_gguf(path: Path) -> bool:
 
 
 def _check_user_file(path: Path) -> Path:
+    if path.is_dir():
+        raise ModelUnavailable(
+            f"COACH_LOCAL_MODEL points at {path}, which is a folder, not a .gguf file.",
+            "Give the path of the .gguf file itself.",
+        )
     if not path.is_file():
         raise ModelUnavailable(
             f"COACH_LOCAL_MODEL points at {path}, which does not exist.",

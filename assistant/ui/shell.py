@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 from collections.abc import Callable
 
 import streamlit as st
@@ -18,6 +19,7 @@ from assistant.ui import sidebar
 from assistant.ui.widgets import show_error
 
 APP_TITLE = "Reverse Mentoring Coach"
+logger = logging.getLogger(__name__)
 
 
 def framed(render: Callable[[], None]) -> Callable[[], None]:
@@ -33,6 +35,11 @@ def framed(render: Callable[[], None]) -> Callable[[], None]:
             render()
         except CoachError as err:  # a page missed one: still one line, never a traceback
             show_error(err)
+        except Exception:  # a bug: log it, tell the user plainly (st.stop/rerun are not Exceptions)
+            logger.exception("Unexpected error on a page")
+            st.error("Something went wrong on this page. Your input is kept; try again, and if it "
+                     "happens again, the details are in the terminal running the app.",
+                     icon=":material/error:")
         sidebar.render_index_state(index_slot)
 
     page.__name__ = getattr(render, "__module__", "page").rsplit(".", 1)[-1]

@@ -46,6 +46,9 @@ def _trend(runs: list[Any]) -> None:
     names = sorted({m for run in runs for m in run.metrics},
                    key=lambda m: (list(SUITES).index(m.split(".")[0])
                                   if m.split(".")[0] in SUITES else 99, m))
+    if not names:
+        st.info("The stored runs have no scores yet: run `coach eval` to produce some.")
+        return
     default = "retrieval.ndcg@10" if "retrieval.ndcg@10" in names else names[0]
     metric = st.selectbox("Metric", names, index=names.index(default), key="dash_trend_metric")
     info = metric_catalog().get(metric)

@@ -11,10 +11,12 @@ from typing import Any
 
 import streamlit as st
 
+from assistant.errors import CoachError
+from assistant.feedback import validate_notes
 from assistant.privacy import redact
 from assistant.schemas import FeedbackSummary
 from assistant.ui.resources import services, settings
-from assistant.ui.widgets import attempt, download, render_provenance, save_quietly
+from assistant.ui.widgets import attempt, download, render_provenance, save_quietly, show_error
 
 RESULT = "feedback_result"
 _SESSION = "session"
@@ -118,7 +120,12 @@ def render() -> None:
         "Names to hide (optional, comma-separated: mentor first, then mentee)",
         key="feedback_names", persist_state=_SESSION, placeholder="Alex Kim, Jordan Lee") or "")
     if (notes or "").strip():
-        _preview(notes or "", names)
+        try:  # a huge paste is refused before it is redacted and rendered on every rerun
+            validate_notes(notes or "", settings().max_notes_chars)
+        except CoachError as err:
+            show_error(err)
+        else:
+            _preview(notes or "", names)
     if st.button("Summarise", type="primary", key="feedback_submit",
                  icon=":material/summarize:"):
         _summarise(notes or "", names)
