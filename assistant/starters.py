@@ -32,9 +32,15 @@ _CATEGORY_BY_HEADING = [
 ]
 
 
+def starts_closed(text: str) -> bool:
+    """Does the question open like a yes/no question ("Do you...", "Could you...")?"""
+    return bool(_CLOSED_START.match(text.strip().lstrip("\"'“‘(")))
+
+
 def is_open_question(text: str) -> bool:
+    """The product's bar: an open question of at least four words."""
     text = text.strip()
-    return text.endswith("?") and not _CLOSED_START.match(text) and len(text.split()) >= 4
+    return text.endswith("?") and not starts_closed(text) and len(text.split()) >= 4
 
 
 def _category(heading: str) -> str:

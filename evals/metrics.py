@@ -16,6 +16,8 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from assistant.starters import starts_closed
+
 Embed = Callable[[Sequence[str]], np.ndarray]
 
 # Groundedness: an answer sentence counts as supported when its best cosine similarity to a
@@ -33,9 +35,6 @@ ACTION_SIMILARITY = 0.70
 ACTION_FUZZY = 0.80
 MIN_SENTENCE_WORDS = 4  # "Good luck!" is not a claim that needs support
 
-CLOSED_OPENERS = frozenset(
-    "is are do does did can could will would should have has".split()
-)
 
 
 @dataclass(frozen=True)
@@ -218,10 +217,9 @@ def groundedness(
 
 
 def is_open_question(text: str) -> bool:
-    words = text.strip().split()
-    if not words or not text.strip().endswith("?"):
-        return False
-    return words[0].strip("\"'“‘(").lower() not in CLOSED_OPENERS
+    """Open-question rate counts any non-yes/no question; the yes/no openers are the
+    product's own list (assistant.starters.starts_closed), so the two cannot drift apart."""
+    return text.strip().endswith("?") and not starts_closed(text)
 
 
 def starter_scores(texts: Sequence[str], requested: int, embed: Embed) -> dict[str, Score]:

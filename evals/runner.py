@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from assistant.config import PROJECT_ROOT
 from assistant.errors import CoachError, InputError
 from assistant.retrieval import CANDIDATES, RRF_K
 from evals.metrics import GROUNDED_SIMILARITY, percentile
@@ -25,7 +24,6 @@ from evals.suites import SUITES, metric_catalog
 from evals.suites.common import MetricInfo, SuiteContext, load_dataset, reasons
 
 Progress = Callable[[str, int, int], None]
-REPORTS = PROJECT_ROOT / "reports"
 _GATE = re.compile(r"^\s*([\w.@-]+)\s*=\s*(-?[0-9]*\.?[0-9]+)\s*$")
 
 
@@ -210,8 +208,7 @@ def report_payload(run: EvalRun, baseline: Any | None = None) -> dict[str, Any]:
     return payload
 
 
-def write_report(payload: dict[str, Any], path: Path | None = None) -> Path:
-    path = path or REPORTS / f"eval-{payload['run_id']}.json"
+def write_report(payload: dict[str, Any], path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str),

@@ -44,6 +44,11 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit {args.limit} is not a positive number of cases.",
                          "Use --limit 1 or more, or leave it out to run every case.")
+    # Reports live with the run's database, so two data folders never overwrite each other's.
+    report = Path(args.report) if args.report else None
+    if report is not None and (report.is_dir() or not report.parent.is_dir()):
+        raise InputError(f"Cannot write the report to {report}.",
+                         "Give a file path in an existing folder (checked before the run).")
     if args.model:
         settings = settings.with_(backend=args.model)
     services = build_services(settings)
@@ -60,7 +65,8 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     catalog = runner.metric_catalog(suites)
     run.gates = [gate.check(run.metrics, catalog) for gate in gates]
     payload = runner.report_payload(run, baseline)
-    path = runner.write_report(payload, Path(args.report) if args.report else None)
+    path = runner.write_report(payload, report or settings.data_dir / "reports"
+                               / f"eval-{payload['run_id']}.json")
     if args.json:
         print(json.dumps({k: v for k, v in payload.items() if k != "cases"} | {
             "report": str(path)}, ensure_ascii=False, default=str))
@@ -98,5 +104,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "where lower is better: errors, attack success, leaks, latency)")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
     p.add_argument("--report", metavar="PATH",
-                   help="where to write the JSON report (default reports/eval-<run id>.json)")
+                   help="where to write the JSON report "
+                        "(default <data dir>/reports/eval-<run id>.json)")
     p.set_defaults(func=run_eval_command)
