@@ -113,6 +113,11 @@ class Settings:
         prompts_dir = Path(merged.get("COACH_PROMPTS_DIR") or PROJECT_ROOT / "prompts")
 
         base_url = merged.get("OPENAI_BASE_URL") or None
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"OPENAI_BASE_URL={base_url!r} is not an http(s) URL "
+                "(e.g. http://127.0.0.1:8080/v1)."
+            )
         api_key = merged.get("OPENAI_API_KEY") or None
         backend = (merged.get("COACH_MODEL") or "").strip().lower()
         if not backend:

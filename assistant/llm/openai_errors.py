@@ -19,7 +19,7 @@ from assistant.llm.errors import (
     ModelUnavailable,
     RateLimited,
 )
-from assistant.llm.retry import is_quota_exhausted
+from assistant.llm.retry import StreamEndedEarly, is_quota_exhausted
 
 ENDPOINT_HINT = (
     "Check OPENAI_BASE_URL and that the server is running, or unset it to use the embedded model."
@@ -74,10 +74,16 @@ def describe_failure(
             f"{server} did not answer within {timeout:g} s ({tried}).",
             "Check that it is running and not overloaded, or raise COACH_OPENAI_TIMEOUT.",
         )
+    if isinstance(exc, StreamEndedEarly):  # it answered, just not with a chat stream
+        return ModelUnavailable(
+            f"{server} answered, but not with an OpenAI chat stream ({tried}).",
+            "Check OPENAI_BASE_URL: for most servers it ends in /v1.",
+        )
     if not isinstance(exc, openai.APIStatusError):
         reason = str(getattr(exc, "__cause__", None) or exc) or type(exc).__name__
         return ModelUnavailable(
-            f"Cannot reach the model server at {base_url} ({tried}): {reason}.", ENDPOINT_HINT
+            f"Cannot reach the model server at {base_url} ({tried}): {reason.rstrip('.')}.",
+            ENDPOINT_HINT,
         )
 
     status = exc.status_code
