@@ -25,6 +25,7 @@ from assistant.prompts import PromptLibrary, default_library
 from assistant.retrieval import Passage, Retriever, SearchResult
 from assistant.schemas import (
     MAX_NOTES_CHARS,
+    MAX_QUESTION_CHARS,
     PERSONA_LABELS,
     Agenda,
     AgendaRequest,
@@ -36,7 +37,6 @@ from assistant.schemas import (
     Turn,
 )
 
-MAX_QUESTION_CHARS = 2_000
 PASSAGES_IN_PROMPT = 4
 PASSAGE_CHARS = 650
 HISTORY_TURNS = 4

@@ -24,6 +24,7 @@ STAGE_LABELS: dict[str, str] = {
 }
 MIN_MINUTES, MAX_MINUTES = 5, 240
 MAX_NOTES_CHARS = 50_000
+MAX_QUESTION_CHARS = 2_000
 
 
 def _now() -> str:

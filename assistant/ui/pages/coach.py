@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from assistant.errors import CoachError
-from assistant.schemas import PERSONA_LABELS, Answer, Turn
+from assistant.schemas import MAX_QUESTION_CHARS, PERSONA_LABELS, Answer, Turn
 from assistant.ui.resources import services
 from assistant.ui.widgets import (
     download,
@@ -42,7 +42,6 @@ SUGGESTIONS: dict[str, list[str]] = {
         "How can we measure whether the program works?",
     ],
 }
-MAX_QUESTION_CHARS = 2000
 
 
 def _chat() -> dict[str, Any]:
