@@ -6,7 +6,7 @@ Only st.Page + st.navigation here; the pages live in assistant/ui/pages.
 import streamlit as st
 
 from assistant.ui.pages import agenda, coach, feedback, history, knowledge, starters
-from assistant.ui.shell import framed, optional_page
+from assistant.ui.shell import framed, optional_page, remember_pages
 
 dashboard = optional_page("assistant.ui.pages.dashboard")  # written separately; may be absent
 
@@ -34,4 +34,5 @@ if dashboard is not None:
                 url_path="dashboard"),
     ]
 
+remember_pages(pages)
 st.navigation(pages).run()

@@ -46,6 +46,24 @@ def framed(render: Callable[[], None]) -> Callable[[], None]:
     return page
 
 
+NAV_PAGES = "_nav_pages"  # url_path -> StreamlitPage, set by the router on every run
+
+
+def remember_pages(pages: dict[str, list]) -> None:
+    """Let pages send the user to another page (`open_page`) without importing the router."""
+    st.session_state[NAV_PAGES] = {
+        page.url_path: page for group in pages.values() for page in group
+    }
+
+
+def open_page(url_path: str, title: str) -> None:
+    """Go to another page; where there is no router (a page run on its own), say where to go."""
+    page = st.session_state.get(NAV_PAGES, {}).get(url_path)
+    if page is not None:
+        st.switch_page(page)
+    st.success(f"Loaded. Open the {title} page to carry on.", icon=":material/check:")
+
+
 def optional_page(module_name: str) -> Callable[[], None] | None:
     """The module's `render`, imported only when the page runs; None if it is not there."""
     try:

@@ -14,7 +14,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from assistant.errors import CoachError
-from assistant.schemas import Citation, Provenance
+from assistant.schemas import MAX_MINUTES, MIN_MINUTES, Citation, Provenance
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ def validation_messages(err: ValidationError) -> list[str]:
         ctx = problem.get("ctx") or {}
         kind = problem.get("type", "")
         if kind in ("greater_than_equal", "less_than_equal") and field == "minutes":
-            text = "must be between 5 and 240 minutes"
+            text = f"must be between {MIN_MINUTES} and {MAX_MINUTES} minutes"
         elif kind == "greater_than_equal":
             text = f"must be at least {ctx.get('ge')}"
         elif kind == "less_than_equal":

@@ -95,3 +95,81 @@ def test_an_empty_history_says_what_will_appear() -> None:
     at = page_app("history").run()
     assert not at.exception
     assert "Nothing saved yet" in shown(at, "info")
+
+
+def test_an_agenda_opens_again_in_the_agenda_builder() -> None:
+    from assistant.schemas import Agenda, AgendaItem
+
+    agenda = Agenda(title="Session 3: prompts", topic="prompts", minutes=30, stage="middle",
+                    items=[AgendaItem(minutes=30, activity="Try three prompts", details="",
+                                      sources=["activities/live-demo.md"])],
+                    backend="scripted", model="scripted")
+    agenda_id = app_services().store.save_artifact(agenda)
+    at = page_app("history").run()
+    at.button(key=f"history_open_{agenda_id}").click().run()
+    assert not at.exception
+    result = at.session_state["agenda_result"]
+    assert result["artifact_id"] == agenda_id
+    assert Agenda.model_validate(result["agenda"]).items[0].activity == "Try three prompts"
+    # Run on its own (no router), the page says where to carry on instead of switching.
+    assert "Open the Agenda builder page" in shown(at, "success")
+    # Only agendas get the button.
+    assert [b.key for b in at.button if b.key.startswith("history_open_")] == [
+        f"history_open_{agenda_id}"]
+
+
+def test_a_conversation_can_be_continued_on_the_coach_page() -> None:
+    ids = seed()
+    app_services().store.rate(ids["answer"], 1)
+    at = page_app("history").run()
+    at.button(key=f"history_continue_{ids['conversation']}").click().run()
+    assert not at.exception
+    chat = at.session_state["chat"]
+    assert chat["conversation_id"] == ids["conversation"]
+    assert [(m["role"], m["content"]) for m in chat["messages"]] == [
+        ("user", "Preparing the first session"), ("assistant", "Agree one goal [1].")]
+    reply = chat["messages"][1]
+    assert reply["artifact_id"] == ids["answer"] and reply["rating"] == 1
+    assert Answer.model_validate(reply["answer"]).answer == "Agree one goal [1]."
+    assert "Open the Coach page" in shown(at, "success")
+
+
+def test_a_long_history_is_drawn_a_page_at_a_time() -> None:
+    from assistant.ui.pages.history import PAGE
+
+    store = app_services().store
+    for i in range(PAGE + 3):
+        store.save_artifact(StarterSet(topic=f"topic {i}", starters=[Starter(
+            text=f"What surprised you about topic {i}?", category="icebreaker", why="")]))
+    at = page_app("history").run()
+    assert len(artifact_expanders(at)) == PAGE
+    at.button(key="history_shown_button").click().run()
+    assert len(artifact_expanders(at)) == PAGE + 3
+    assert not [b for b in at.button if b.key == "history_shown_button"]
+
+
+
+ROUTER = """
+import streamlit as st
+from assistant.ui.pages import agenda, coach, history
+from assistant.ui.shell import framed, remember_pages
+
+pages = {"Pages": [
+    st.Page(framed(history.render), title="History", url_path="history", default=True),
+    st.Page(framed(coach.render), title="Coach", url_path="coach"),
+    st.Page(framed(agenda.render), title="Agenda builder", url_path="agenda"),
+]}
+remember_pages(pages)
+st.navigation(pages).run()
+"""
+
+
+def test_behind_a_router_continue_switches_to_the_coach_page_with_the_transcript() -> None:
+    ids = seed()
+    at = AppTest.from_string(ROUTER, default_timeout=30).run()
+    assert at.title[0].value == "History"
+    at.button(key=f"history_continue_{ids['conversation']}").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Coach"
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert "Agree one goal" in shown(at, "markdown")

@@ -15,7 +15,14 @@ import streamlit as st
 from pydantic import ValidationError
 
 from assistant.errors import CoachError
-from assistant.schemas import STAGE_LABELS, Agenda, AgendaItem, AgendaRequest
+from assistant.schemas import (
+    MAX_MINUTES,
+    MIN_MINUTES,
+    STAGE_LABELS,
+    Agenda,
+    AgendaItem,
+    AgendaRequest,
+)
 from assistant.ui.resources import services
 from assistant.ui.widgets import (
     attempt,
@@ -38,9 +45,11 @@ def _form() -> None:
         topic = st.text_input("Topic", key="agenda_topic", persist_state=_SESSION,
                               placeholder="e.g. Using AI chatbots in everyday work")
         first, second, third = st.columns(3)
-        minutes = first.number_input("Minutes", min_value=0, max_value=1440, value=45, step=5,
+        # The widget takes any whole number so that an out-of-range value gets the same
+        # sentence as every other input error (from AgendaRequest), not a silent clamp.
+        minutes = first.number_input("Minutes", min_value=0, value=45, step=5,
                                      key="agenda_minutes", persist_state=_SESSION,
-                                     help="Between 5 and 240.")
+                                     help=f"Between {MIN_MINUTES} and {MAX_MINUTES}.")
         stage = second.selectbox("Session stage", list(STAGE_LABELS), index=1,
                                  format_func=STAGE_LABELS.__getitem__, key="agenda_stage",
                                  persist_state=_SESSION)
@@ -125,7 +134,7 @@ def _editor(agenda: Agenda, version: int) -> Agenda:
         _table(agenda), key=f"agenda_editor_{version}", num_rows="dynamic", hide_index=True,
         disabled=["sources"],
         column_config={
-            "minutes": st.column_config.NumberColumn("Min", min_value=0, max_value=240, step=1,
+            "minutes": st.column_config.NumberColumn("Min", min_value=0, max_value=MAX_MINUTES, step=1,
                                                      width="small"),
             "activity": st.column_config.TextColumn("Activity", required=True, width="medium"),
             "details": st.column_config.TextColumn("Details", width="large"),

@@ -1,6 +1,8 @@
 """History: saved agendas, summaries, starters, answers and conversations.
 
-Searchable, re-downloadable, deletable. A delete asks once for confirmation.
+Searchable, re-downloadable, deletable; a delete asks once for confirmation. An agenda opens
+again in the Agenda builder (to edit it or download a calendar invite) and a conversation can
+be continued on the Coach page. The list draws a page of items at a time.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ import streamlit as st
 from assistant.errors import CoachError
 from assistant.schemas import PERSONA_LABELS
 from assistant.ui.resources import services
+from assistant.ui.shell import open_page
 from assistant.ui.widgets import download, show_error, slug
 
 KIND_LABELS = {"agenda": "Agenda", "feedback": "Feedback summary", "starters": "Starters",
                "answer": "Answer"}
 CONFIRM = "history_confirm"
-LIMIT = 100
+PAGE = 20  # items drawn per "page" of the list
+MORE_ARTIFACTS, MORE_CONVERSATIONS = "history_shown", "history_conversations_shown"
 
 
 def _delete(what: str, item_id: int) -> None:
@@ -50,6 +54,58 @@ def _delete_controls(what: str, item_id: int) -> None:
                   on_click=_ask_confirm, args=(what, item_id))
 
 
+def _more(key: str) -> None:
+    st.session_state[key] = st.session_state.get(key, PAGE) + PAGE
+
+
+def _shown_count(key: str) -> int:
+    """How many items to draw: one page, plus a page per "Show more" click. Drawing only these
+    keeps each rerun's cost bounded by what the user asked to see, not by the history's size."""
+    return int(st.session_state.get(key, PAGE))
+
+
+def _show_more(key: str, more: bool) -> None:
+    if more:
+        st.button(f"Show {PAGE} more", key=f"{key}_button", on_click=_more, args=(key,),
+                  icon=":material/expand_more:")
+
+
+def _open_agenda(item_id: int) -> None:
+    from assistant.ui.pages.agenda import RESULT
+
+    stored = services().store.get_artifact(item_id)
+    if stored is None:
+        st.warning("That agenda is no longer in the history.", icon=":material/inbox:")
+        return
+    version = st.session_state.get(RESULT, {}).get("version", 0) + 1
+    st.session_state[RESULT] = {"agenda": stored.payload, "artifact_id": stored.id,
+                                "version": version}
+    open_page("agenda", "Agenda builder")
+
+
+def _continue_conversation(conversation_id: int) -> None:
+    from assistant.store import load_artifact
+
+    store = services().store
+    messages: list[dict] = []
+    for row in store.get_messages(conversation_id):
+        message: dict = {"role": row.role, "content": row.content}
+        if row.role == "assistant":
+            stored = store.get_artifact(row.artifact_id) if row.artifact_id else None
+            message |= {"artifact_id": row.artifact_id,
+                        "rating": stored.rating if stored else None}
+            if stored is not None and stored.kind == "answer":
+                try:  # an answer saved by an older version may not load: keep its text only
+                    load_artifact(stored)
+                    message["answer"] = stored.payload
+                except CoachError:
+                    pass
+        messages.append(message)
+    st.session_state["chat"] = {"conversation_id": conversation_id, "messages": messages,
+                                "failed": None, "pending": None}
+    open_page("coach", "Coach")
+
+
 def _artifacts() -> None:
     from assistant.export import to_markdown
     from assistant.store import load_artifact
@@ -59,14 +115,17 @@ def _artifacts() -> None:
                           format_func=lambda k: "Everything" if k == "all" else KIND_LABELS[k])
     search = right.text_input("Search saved results", key="history_search",
                               placeholder="a word from the title or the text")
+    shown = _shown_count(MORE_ARTIFACTS)
     items = services().store.list_artifacts(kind=None if kind == "all" else kind,
-                                            search=search or None, limit=LIMIT)
+                                            search=search or None, limit=shown + 1)
     if not items:
         st.info("Nothing saved matches." if search or kind != "all" else
                 "Nothing saved yet: agendas, summaries, starters and answers appear here.",
                 icon=":material/inbox:")
         return
-    st.caption(f"{len(items)} saved result(s), newest first.")
+    more = len(items) > shown
+    items = items[:shown]
+    st.caption(f"The {len(items)} newest saved result(s)" + (", more below." if more else "."))
     for item in items:
         rating = {1: " · 👍", -1: " · 👎"}.get(item.rating or 0, "")
         label = f"{KIND_LABELS.get(item.kind, item.kind)} · {item.title} · " \
@@ -81,7 +140,13 @@ def _artifacts() -> None:
                     st.markdown(markdown)
                 download("Download (Markdown)", markdown, f"{item.kind}-{slug(item.title)}.md",
                          "text/markdown", key=f"history_download_{item.id}")
+                if item.kind == "agenda" and st.button(
+                        "Open in the Agenda builder", key=f"history_open_{item.id}",
+                        icon=":material/edit_calendar:",
+                        help="Edit it, and download it as Markdown or a calendar invite (.ics)."):
+                    _open_agenda(item.id)
             _delete_controls("artifact", item.id)
+    _show_more(MORE_ARTIFACTS, more)
 
 
 def _conversations() -> None:
@@ -89,13 +154,15 @@ def _conversations() -> None:
 
     search = st.text_input("Search conversations", key="history_conversation_search")
     store = services().store
-    rows = store.list_conversations(search=search or None, limit=LIMIT)
+    shown = _shown_count(MORE_CONVERSATIONS)
+    rows = store.list_conversations(search=search or None, limit=shown + 1)
     if not rows:
         st.info("No conversations match." if search else
                 "No conversations yet: chats on the Coach page appear here.",
                 icon=":material/forum:")
         return
-    for row in rows:
+    more = len(rows) > shown
+    for row in rows[:shown]:
         persona = PERSONA_LABELS.get(row.persona, row.persona)
         label = f"{row.title} · {persona} · {row.messages} message(s) · " \
                 f"{row.updated_at[:16].replace('T', ' ')}"
@@ -108,7 +175,12 @@ def _conversations() -> None:
                      conversation_to_markdown(row.title, messages),
                      f"conversation-{slug(row.title)}.md", "text/markdown",
                      key=f"history_conversation_download_{row.id}")
+            if st.button("Continue this conversation", key=f"history_continue_{row.id}",
+                         icon=":material/forum:",
+                         help="Opens it on the Coach page, where you can ask follow-ups."):
+                _continue_conversation(row.id)
             _delete_controls("conversation", row.id)
+    _show_more(MORE_CONVERSATIONS, more)
 
 
 def render() -> None:
