@@ -134,8 +134,8 @@ def _editor(agenda: Agenda, version: int) -> Agenda:
         _table(agenda), key=f"agenda_editor_{version}", num_rows="dynamic", hide_index=True,
         disabled=["sources"],
         column_config={
-            "minutes": st.column_config.NumberColumn("Min", min_value=0, max_value=MAX_MINUTES, step=1,
-                                                     width="small"),
+            "minutes": st.column_config.NumberColumn("Min", min_value=0, max_value=MAX_MINUTES,
+                                                     step=1, width="small"),
             "activity": st.column_config.TextColumn("Activity", required=True, width="medium"),
             "details": st.column_config.TextColumn("Details", width="large"),
             "sources": st.column_config.TextColumn(
