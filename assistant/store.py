@@ -44,6 +44,7 @@ ARTIFACT_TYPES: dict[str, type[Artifact]] = {
     "feedback": FeedbackSummary,
 }
 TITLE_CHARS = 80
+RUN_RUNNING, RUN_INTERRUPTED, RUN_COMPLETE = "running", "interrupted", "complete"
 _UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 @dataclass
 class StoredArtifact:
@@ -91,6 +92,12 @@ class EvalRunRow:
     seconds: float
     metrics: dict[str, float]
     cases: list[dict] | None
+
+    @property
+    def status(self) -> str:
+        """complete, running (or killed), or interrupted; runs stored before statuses existed
+        were always complete."""
+        return str(self.config.get("status", RUN_COMPLETE))
 
 
 def _now() -> str:
@@ -294,19 +301,42 @@ class Store:
     def save_eval_run(self, *, suites: list[str], backend: str, model: str,
                       prompt_versions: dict, config: dict, seconds: float,
                       metrics: dict[str, float], cases: list[dict]) -> int:
+        """A finished run in one go (runs made case by case use start/add/finish)."""
+        run_id = self.start_eval_run(suites=suites, backend=backend, model=model,
+                                     prompt_versions=prompt_versions, config=config)
+        self.add_eval_cases(run_id, cases)
+        self.finish_eval_run(run_id, seconds=seconds, metrics=metrics, config=config)
+        return run_id
+
+    def start_eval_run(self, *, suites: list[str], backend: str, model: str,
+                       prompt_versions: dict, config: dict) -> int:
+        """A run that has not finished yet: its cases are added as they complete, so an
+        interrupted run keeps them and can be resumed."""
         with self._begin() as conn:
-            run_id = conn.execute(eval_runs.insert().values(
+            return conn.execute(eval_runs.insert().values(
                 created_at=_now(), suites=list(suites), backend=backend, model=model,
-                prompt_versions=prompt_versions, config=config, seconds=float(seconds),
-                metrics=metrics)).inserted_primary_key[0]
-            if cases:
-                conn.execute(eval_cases.insert(), [{
-                    "run_id": run_id, "suite": c["suite"], "case_id": str(c["case_id"]),
-                    "input": c.get("input", {}), "output": c.get("output"),
-                    "scores": c.get("scores", {}), "reasons": c.get("reasons", {}),
-                    "seconds": float(c.get("seconds", 0.0)), "error": c.get("error"),
-                } for c in cases])
-            return run_id
+                prompt_versions=prompt_versions, config=config | {"status": RUN_RUNNING},
+                seconds=0.0, metrics={})).inserted_primary_key[0]
+
+    def add_eval_cases(self, run_id: int, cases: list[dict]) -> None:
+        if not cases:
+            return
+        with self._begin() as conn:
+            self._require(conn, eval_runs, run_id, "eval run")
+            conn.execute(eval_cases.insert(), [{
+                "run_id": run_id, "suite": c["suite"], "case_id": str(c["case_id"]),
+                "input": c.get("input", {}), "output": c.get("output"),
+                "scores": c.get("scores", {}), "reasons": c.get("reasons", {}),
+                "seconds": float(c.get("seconds", 0.0)), "error": c.get("error"),
+            } for c in cases])
+
+    def finish_eval_run(self, run_id: int, *, seconds: float, metrics: dict[str, float],
+                        config: dict, status: str = RUN_COMPLETE) -> None:
+        """Record the run's scores and time; `status="interrupted"` keeps it resumable."""
+        with self._begin() as conn:
+            self._require(conn, eval_runs, run_id, "eval run")
+            conn.execute(eval_runs.update().where(eval_runs.c.id == run_id).values(
+                seconds=float(seconds), metrics=metrics, config=config | {"status": status}))
 
     @staticmethod
     def _to_run(row: Any, cases: list[dict] | None) -> EvalRunRow:
@@ -320,11 +350,13 @@ class Store:
         with self._begin(write=False) as conn:
             return [self._to_run(row, None) for row in conn.execute(query)]
 
-    def get_eval_run(self, run_id: int) -> EvalRunRow | None:
+    def get_eval_run(self, run_id: int, *, with_cases: bool = True) -> EvalRunRow | None:
         with self._begin(write=False) as conn:
             row = conn.execute(sa.select(eval_runs).where(eval_runs.c.id == run_id)).first()
             if row is None:
                 return None
+            if not with_cases:
+                return self._to_run(row, None)
             case_rows = conn.execute(sa.select(eval_cases).where(eval_cases.c.run_id == run_id)
                                      .order_by(eval_cases.c.id))
             cases = [{"suite": c.suite, "case_id": c.case_id, "input": c.input,

@@ -141,22 +141,39 @@ def _model_identity(services: Any, suites: Sequence[str]) -> tuple[str, str]:
 
 def run_eval(
     services: Any, suites: Sequence[str], limit: int | None = None,
-    progress: Progress | None = None, config: dict[str, Any] | None = None,
+    progress: Progress | None = None, config: dict[str, Any] | None = None, *,
+    done: Sequence[dict[str, Any]] = (), on_case: Callable[[dict[str, Any]], None] | None = None,
 ) -> EvalRun:
-    """Run the suites case by case; nothing is stored here (see `save`)."""
+    """Run the suites case by case. Cases in `done` (from an interrupted run) are kept and not
+    run again; `on_case` gets each new case as soon as it is scored (to store it at once).
+    Nothing is stored here (see `save` and the `coach eval` command)."""
     ctx = SuiteContext(services)
     datasets = {name: load_dataset(SUITES[name].DATASET)[:limit] for name in suites}
+    cases: list[dict[str, Any]] = list(done)
+    finished = {(c["suite"], str(c["case_id"])) for c in cases}
     started = time.perf_counter()
-    cases: list[dict[str, Any]] = []
     for name in suites:
         suite, todo = SUITES[name], datasets[name]
+        count = sum(1 for c in cases if c["suite"] == name)
         if progress:
-            progress(name, 0, len(todo))
-        for done, case in enumerate(todo, 1):
-            cases.append(run_case(suite, ctx, case))
+            progress(name, count, len(todo))
+        for case in todo:
+            if (name, str(case.get("id", ""))) in finished:
+                continue
+            record = run_case(suite, ctx, case)
+            cases.append(record)
+            if on_case:
+                on_case(record)
+            count += 1
             if progress:
-                progress(name, done, len(todo))
-    seconds = time.perf_counter() - started
+                progress(name, count, len(todo))
+    return build_run(services, suites, limit, cases, time.perf_counter() - started, config)
+
+
+def build_run(services: Any, suites: Sequence[str], limit: int | None,
+              cases: list[dict[str, Any]], seconds: float,
+              config: dict[str, Any] | None = None) -> EvalRun:
+    """The run's identity, settings and aggregate scores, for the cases scored so far."""
     backend, model = _model_identity(services, suites)
     return EvalRun(
         suites=list(suites),
@@ -183,7 +200,7 @@ def save(run: EvalRun, store: Any) -> int:
         prompt_versions=run.prompt_versions, config=run.config, seconds=run.seconds,
         metrics=run.metrics, cases=run.cases,
     )
-    stored = store.get_eval_run(run.run_id)
+    stored = store.get_eval_run(run.run_id, with_cases=False)
     run.created_at = stored.created_at if stored else ""
     return run.run_id
 

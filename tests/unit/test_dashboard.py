@@ -145,3 +145,16 @@ def test_an_empty_history_says_how_to_produce_a_run(env: Store) -> None:
     text = " ".join(i.value for i in at.info)
     assert "coach eval" in text and "No thumbs ratings yet" in text
     assert not at.dataframe
+
+
+def test_an_unfinished_run_is_named_but_not_shown_as_the_latest(two_runs) -> None:  # noqa: ANN001
+    first, second = two_runs
+    unfinished = Store(get_settings().database_url).start_eval_run(
+        suites=["chat"], backend="local", model="qwen2.5-coder-0.5b",
+        prompt_versions={"answer": "answer-v1"}, config={})
+    at = _app()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert f"unfinished run(s) #{unfinished}" in captions and "--resume" in captions
+    assert f"#{second} ·" in captions  # the latest finished run is the one shown
+    assert _row(at.dataframe[0].value, "retrieval.ndcg@10")["Score"] == 0.72

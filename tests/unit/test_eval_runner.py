@@ -7,6 +7,9 @@ search quality. The structural suites run a few cases on the scripted model.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,6 +114,83 @@ def test_bad_arguments_exit_2_with_one_line_and_run_nothing(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("coach: ")
     assert Store(env.database_url).list_eval_runs() == []
+
+
+
+def _interrupt_eval(sig: signal.Signals) -> subprocess.CompletedProcess:
+    """`coach eval --suite retrieval` in its own process, sent `sig` once it scores cases."""
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "eval", "--suite",
+                             "retrieval"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stderr is not None
+    seen = ""
+    for line in proc.stderr:  # "retrieval: 0/195 cases" is printed as the first case starts
+        seen += line
+        if "retrieval: 0/" in line:
+            proc.send_signal(sig)
+            break
+    out, err = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, seen + err)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
+def test_a_stopped_run_keeps_its_cases_and_resume_completes_it(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], sig: signal.Signals
+) -> None:
+    from assistant.store import RUN_COMPLETE, RUN_INTERRUPTED, RUN_RUNNING
+
+    stopped = _interrupt_eval(sig)
+    store = Store(env.database_url)
+    [run] = store.list_eval_runs()
+    kept = store.get_eval_run(run.id).cases
+    total = len(load_dataset("retrieval"))
+    assert len(kept) < total
+    if sig == signal.SIGINT:
+        assert stopped.returncode == 130, stopped.stderr
+        assert f"Carry on with `coach eval --resume {run.id}`" in stopped.stderr
+        assert "Traceback" not in stopped.stderr
+        assert run.status == RUN_INTERRUPTED
+    else:
+        assert run.status == RUN_RUNNING  # killed: nothing could mark it, it still resumes
+
+    assert _eval(tmp_path, "--resume", str(run.id)) == 0
+    resumed = store.get_eval_run(run.id)
+    assert resumed.status == RUN_COMPLETE and resumed.config["resumed"] == 1
+    ids = [c["case_id"] for c in resumed.cases]
+    assert len(ids) == len(set(ids)) == total
+    assert [c["case_id"] for c in resumed.cases[:len(kept)]] == [c["case_id"] for c in kept]
+    # Scores equal a run made in one go (retrieval is deterministic).
+    capsys.readouterr()
+    assert _eval(tmp_path, "--suite", "retrieval") == 0
+    fresh = store.list_eval_runs()[0]
+    assert fresh.id != run.id
+    same = {k: v for k, v in fresh.metrics.items() if "latency" not in k}
+    assert {k: resumed.metrics[k] for k in same} == same
+
+
+def test_resume_refuses_a_finished_run_another_model_or_new_suites(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store(env.database_url)
+    assert _eval(tmp_path, "--suite", "retrieval", "--limit", "2") == 0
+    finished = store.list_eval_runs()[0].id
+    services = build_services(env)
+    other = store.start_eval_run(suites=["chat"], backend="local", model="qwen2.5-coder-1.5b",
+                                 prompt_versions=services.prompts.versions(), config={})
+    stale = store.start_eval_run(suites=["chat"], backend="scripted", model="scripted",
+                                 prompt_versions={"answer": "answer-v0"}, config={})
+    capsys.readouterr()
+    for args, expected in [
+        (["--resume", str(finished)], "already complete"),
+        (["--resume", str(other)], "was made with local/qwen2.5-coder-1.5b"),
+        (["--resume", str(stale)], "prompts changed"),
+        (["--resume", "999"], "no eval run #999"),
+        (["--resume", str(other), "--suite", "chat"], "own suites and limit"),
+    ]:
+        assert _eval(tmp_path, *args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and expected in err[0], (args, err)
+    assert len(store.get_eval_run(other).cases) == 0
 
 
 def test_an_unknown_suite_is_refused_by_the_parser(env: Settings) -> None:

@@ -315,3 +315,28 @@ def test_an_unusable_path_gives_a_one_line_error(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not sqlite " * 100)
     with pytest.raises(CoachError, match="junk.db"):
         Store(f"sqlite:///{junk}")
+
+
+def test_an_eval_run_is_stored_case_by_case_and_finished_later(tmp_path) -> None:  # noqa: ANN001
+    from assistant.store import RUN_COMPLETE, RUN_INTERRUPTED, RUN_RUNNING
+
+    store = Store(f"sqlite:///{tmp_path / 'coach.db'}")
+    run_id = store.start_eval_run(suites=["chat"], backend="local", model="m",
+                                  prompt_versions={"answer": "answer-v1"}, config={"limit": 2})
+    assert store.get_eval_run(run_id).status == RUN_RUNNING
+    case = {"suite": "chat", "case_id": "chat-001", "input": {}, "output": None,
+            "scores": {"groundedness": 1.0}, "reasons": {}, "seconds": 2.5, "error": None}
+    store.add_eval_cases(run_id, [case])
+    # A second connection (another process, the dashboard) sees the case at once.
+    other = Store(f"sqlite:///{tmp_path / 'coach.db'}").get_eval_run(run_id)
+    assert [c["case_id"] for c in other.cases] == ["chat-001"] and other.metrics == {}
+    store.finish_eval_run(run_id, seconds=2.5, metrics={"chat.groundedness": 1.0},
+                          config={"limit": 2}, status=RUN_INTERRUPTED)
+    assert store.get_eval_run(run_id, with_cases=False).status == RUN_INTERRUPTED
+    store.finish_eval_run(run_id, seconds=5.0, metrics={"chat.groundedness": 1.0},
+                          config={"limit": 2})
+    row = store.get_eval_run(run_id, with_cases=False)
+    assert (row.status, row.seconds, row.cases, row.config["limit"]) == (RUN_COMPLETE, 5.0,
+                                                                          None, 2)
+    with pytest.raises(CoachError, match="no saved eval run #99"):
+        store.add_eval_cases(99, [case])

@@ -175,7 +175,12 @@ def render() -> None:
     st.title("Quality dashboard")
     st.caption("Offline eval scores of the coach (run `coach eval` or `make eval`) and the "
                "ratings users give. Targets are the levels we expect before trusting a model.")
-    runs = services().store.list_eval_runs(limit=RUNS_SHOWN)
+    stored = services().store.list_eval_runs(limit=RUNS_SHOWN)
+    runs = [run for run in stored if run.status == "complete"]
+    unfinished = [run.id for run in stored if run.status != "complete"]
+    if unfinished:
+        st.caption(f"Not shown: unfinished run(s) {', '.join(f'#{i}' for i in unfinished)} "
+                   "(still running, or stopped). `coach eval --resume RUN_ID` completes one.")
     if not runs:
         st.info("No eval runs yet. Run `coach eval --suite all` (or `make eval`) to score the "
                 "coach; the results appear here.", icon=":material/monitoring:")
