@@ -178,7 +178,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         usable = True
 
     model = get_model(settings)
-    status = model.status()
+    probe = getattr(model, "probe", None)  # a remote endpoint: ask it, quickly, once
+    status = probe() if callable(probe) else model.status()
     _line("status", f"{status.state}: {status.detail}")
     if args.check:
         if hasattr(model, "on_progress"):

@@ -97,6 +97,8 @@ def test_streams_text_from_a_real_llama_cpp_server(server_model: OpenAIModel) ->
     assert len(chunks) > 3
     assert isinstance(stream, TextStream) and stream.text.strip()
     assert server_model.status().state == "ready"
+    probe = server_model.probe()  # what `coach models` asks: reachable, and serving "local"
+    assert probe.state == "ready" and "serves 'local'" in probe.detail
 
 
 class Starter(pydantic.BaseModel):
