@@ -148,3 +148,19 @@ def test_reindex_with_a_broken_file_on_disk_fails_and_keeps_the_index() -> None:
     assert status.state == "error"
     assert "left as it was" in status.label
     assert app_services().index.count() == before
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_file_changed_on_disk_shows_up_on_the_next_rerun() -> None:
+    at = page_app("knowledge").run()
+    assert metrics(at)["Files with problems"] == "0"
+    target = get_settings().knowledge_dir / "uploads" / "video.md"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(NEW_DOC, "utf-8")
+    at.run()  # the parsed documents are cached, but keyed on the files: a new one is seen
+    assert metrics(at)["Documents"] == "56"
+    assert "Mentoring over video calls" in list(at.dataframe[0].value["Title"])
+    target.write_text("an edit that broke the front matter", "utf-8")
+    at.run()
+    assert metrics(at)["Documents"] == "55" and metrics(at)["Files with problems"] == "1"
+    assert "uploads/video.md: has no YAML front matter" in shown(at, "error")

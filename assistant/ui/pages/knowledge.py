@@ -28,13 +28,31 @@ FLASH = "kb_flash"
 
 
 def _documents(root: Path, max_bytes: int) -> tuple[list[Document], list[str]]:
-    documents, problems = [], []
+    """Every document and every file's problem. Parsing all files costs ~30 ms, stat-ing them
+    ~1 ms, so the parse is cached on the files' names, sizes and modification times: any
+    change on disk (an upload, an edit, `coach index` elsewhere) is picked up at once."""
+    fingerprint = []
     for path in find_files(root):
         try:
-            documents.append(parse_document(path.read_bytes(), path.relative_to(root).as_posix(),
-                                            max_bytes))
+            stat = path.stat()
+        except OSError:  # removed while we looked: it is simply not there any more
+            continue
+        fingerprint.append((path.relative_to(root).as_posix(), stat.st_mtime_ns, stat.st_size))
+    return _parse_all(str(root), max_bytes, tuple(fingerprint))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _parse_all(root_name: str, max_bytes: int,
+               fingerprint: tuple[tuple[str, int, int], ...]) -> tuple[list[Document], list[str]]:
+    root = Path(root_name)
+    documents, problems = [], []
+    for name, _, _ in fingerprint:
+        try:
+            documents.append(parse_document((root / name).read_bytes(), name, max_bytes))
         except KnowledgeError as err:
             problems.append(err.message)
+        except OSError as err:
+            problems.append(f"{name}: could not be read ({err.strerror})")
     return documents, problems
 
 
