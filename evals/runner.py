@@ -37,7 +37,7 @@ class Gate:
         actual = metrics.get(self.metric)
         if actual is None:
             return GateResult(self, None, False, f"{self.metric}: no value (every case failed)")
-        ok = actual >= self.value if info.higher_is_better else actual <= self.value
+        ok = bool(info.passes(actual, self.value))
         sign = (">=" if ok else "<") if info.higher_is_better else ("<=" if ok else ">")
         return GateResult(self, actual, ok, f"{self.metric} = {actual:.3f} {sign} {self.value}")
 

@@ -32,10 +32,12 @@ class MetricInfo:
     higher_is_better: bool = True
     aggregate: str = "mean"  # or "sum" (counts such as leaked personal details)
 
-    def passes(self, value: float) -> bool | None:
-        if self.threshold is None:
+    def passes(self, value: float, threshold: float | None = None) -> bool | None:
+        """Does `value` meet the target (or `threshold`, e.g. a --fail-under gate's)?"""
+        target = self.threshold if threshold is None else threshold
+        if target is None:
             return None
-        return value >= self.threshold if self.higher_is_better else value <= self.threshold
+        return value >= target if self.higher_is_better else value <= target
 
 
 @dataclass
