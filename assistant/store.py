@@ -350,6 +350,14 @@ class Store:
         with self._begin(write=False) as conn:
             return [self._to_run(row, None) for row in conn.execute(query)]
 
+    def count_eval_cases(self, run_ids: list[int]) -> dict[int, int]:
+        """Cases stored so far per run (how far an unfinished run got)."""
+        query = (sa.select(eval_cases.c.run_id, sa.func.count().label("n"))
+                 .where(eval_cases.c.run_id.in_(run_ids)).group_by(eval_cases.c.run_id))
+        with self._begin(write=False) as conn:
+            counts = {row.run_id: int(row.n) for row in conn.execute(query)}
+        return {run_id: counts.get(run_id, 0) for run_id in run_ids}
+
     def get_eval_run(self, run_id: int, *, with_cases: bool = True) -> EvalRunRow | None:
         with self._begin(write=False) as conn:
             row = conn.execute(sa.select(eval_runs).where(eval_runs.c.id == run_id)).first()

@@ -33,6 +33,10 @@ DUPLICATE_SIMILARITY = 0.90
 ACTION_SIMILARITY = 0.70
 # ... or this similar as characters (difflib ratio, after normalising case and spaces).
 ACTION_FUZZY = 0.80
+# A gold learning (what one side of the pair learned) is reported when an item of either
+# "learned" list is this similar. Lower than for action items: learnings are paraphrased more
+# freely than tasks. Calibration: see tests/unit/test_eval_metrics.py.
+LEARNED_SIMILARITY = 0.60
 MIN_SENTENCE_WORDS = 4  # "Good luck!" is not a claim that needs support
 
 
@@ -254,6 +258,32 @@ def _normal(text: str) -> str:
     return " ".join(re.sub(r"[^\w@+.]+", " ", text.lower()).split())
 
 
+def match_items(
+    predicted: Sequence[str], gold: Sequence[str], embed: Embed,
+    similarity: float = ACTION_SIMILARITY, fuzzy: float = ACTION_FUZZY,
+) -> dict[int, int]:
+    """Gold index -> predicted index, matched one-to-one, greedily from the most similar pair;
+    a pair matches when its embedding cosine or its character ratio is high enough."""
+    if not gold or not predicted:
+        return {}
+    vectors = embed([*gold, *predicted])
+    sims = vectors[: len(gold)] @ vectors[len(gold):].T
+    pairs = sorted(
+        ((float(sims[g, p]), g, p) for g in range(len(gold)) for p in range(len(predicted))),
+        reverse=True,
+    )
+    matched: dict[int, int] = {}
+    used: set[int] = set()
+    for sim, g, p in pairs:
+        if g in matched or p in used:
+            continue
+        ratio = SequenceMatcher(None, _normal(gold[g]), _normal(predicted[p])).ratio()
+        if sim >= similarity or ratio >= fuzzy:
+            matched[g] = p
+            used.add(p)
+    return matched
+
+
 def action_item_recall(
     predicted: Sequence[str], gold: Sequence[str], embed: Embed,
     similarity: float = ACTION_SIMILARITY, fuzzy: float = ACTION_FUZZY,
@@ -263,26 +293,55 @@ def action_item_recall(
         return Score(1.0, "no gold action items")
     if not predicted:
         return Score(0.0, f"0/{len(gold)} action items: the summary has none")
-    vectors = embed([*gold, *predicted])
-    sims = vectors[: len(gold)] @ vectors[len(gold):].T
-    pairs = sorted(
-        ((float(sims[g, p]), g, p) for g in range(len(gold)) for p in range(len(predicted))),
-        reverse=True,
-    )
-    matched_gold: set[int] = set()
-    used: set[int] = set()
-    for sim, g, p in pairs:
-        if g in matched_gold or p in used:
-            continue
-        ratio = SequenceMatcher(None, _normal(gold[g]), _normal(predicted[p])).ratio()
-        if sim >= similarity or ratio >= fuzzy:
-            matched_gold.add(g)
-            used.add(p)
-    missed = [gold[g] for g in range(len(gold)) if g not in matched_gold]
-    reason = f"{len(matched_gold)}/{len(gold)} gold action items found"
+    matched = match_items(predicted, gold, embed, similarity, fuzzy)
+    missed = [gold[g] for g in range(len(gold)) if g not in matched]
+    reason = f"{len(matched)}/{len(gold)} gold action items found"
     if missed:
         reason += f"; missed: {missed[0][:80]!r}"
-    return Score(len(matched_gold) / len(gold), reason)
+    return Score(len(matched) / len(gold), reason)
+
+
+def owner_accuracy(
+    predicted: Sequence[tuple[str, str]], gold: Sequence[tuple[str, str]], embed: Embed,
+) -> Score | None:
+    """Of the gold action items the summary found, the share it gave to the right person
+    (mentor, mentee or both). Items are (owner, action); None when none was found."""
+    matched = match_items([a for _, a in predicted], [a for _, a in gold], embed)
+    if not matched:
+        return None
+    wrong = [(gold[g][1], predicted[p][0]) for g, p in matched.items()
+             if predicted[p][0].strip().lower() != gold[g][0].strip().lower()]
+    reason = f"{len(matched) - len(wrong)}/{len(matched)} found action items have the right owner"
+    if wrong:
+        reason += f"; {wrong[0][0][:60]!r} went to {wrong[0][1]!r}"
+    return Score(1 - len(wrong) / len(matched), reason)
+
+
+def ledger_scores(
+    senior: Sequence[str], junior: Sequence[str], gold_senior: Sequence[str],
+    gold_junior: Sequence[str], embed: Embed, similarity: float = LEARNED_SIMILARITY,
+) -> dict[str, Score]:
+    """The two-way ledger: which gold learnings the summary reports at all (in either list),
+    and of those, the share it put on the right side (what the senior learned vs what the
+    junior learned). Empty when the notes show no learning."""
+    gold = [(text, "senior") for text in gold_senior] + [(text, "junior") for text in gold_junior]
+    if not gold:
+        return {}
+    shown = [(text, "senior") for text in senior] + [(text, "junior") for text in junior]
+    matched = match_items([t for t, _ in shown], [t for t, _ in gold], embed, similarity)
+    missed = [text for i, (text, _) in enumerate(gold) if i not in matched]
+    reason = f"{len(matched)}/{len(gold)} gold learnings reported"
+    if missed:
+        reason += f"; missed: {missed[0][:70]!r}"
+    scores = {"learned_recall": Score(len(matched) / len(gold), reason)}
+    if matched:
+        swapped = [gold[g][0] for g, p in matched.items() if shown[p][1] != gold[g][1]]
+        right = len(matched) - len(swapped)
+        reason = f"{right}/{len(matched)} reported learnings on the right side"
+        if swapped:
+            reason += f"; on the wrong side: {swapped[0][:70]!r}"
+        scores["learned_side"] = Score(1 - len(swapped) / len(matched), reason)
+    return scores
 
 
 def leaked(planted: str, output: str) -> bool:

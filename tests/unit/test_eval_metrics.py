@@ -20,7 +20,9 @@ from evals.metrics import (
     is_open_question,
     latency_summary,
     leaked,
+    ledger_scores,
     ndcg_at_k,
+    owner_accuracy,
     pii_leaks,
     recall_at_k,
     reciprocal_rank,
@@ -182,6 +184,35 @@ def test_action_item_recall_matches_one_to_one_with_fuzzy_text() -> None:
                                ["Send the prompt cheat sheet by Friday"] * 2, _fake_embed)
     assert twice.value == 0.5
 
+
+
+def test_owner_accuracy_scores_only_the_items_found() -> None:
+    gold = [("mentor", "Send the prompt cheat sheet"), ("mentee", "Book sessions 4-6"),
+            ("mentee", "Post the weekly update on the board")]
+    predicted = [("Mentor", "Send the prompt cheat sheet"), ("Mentor", "Book sessions 4-6"),
+                 ("Both", "Something else entirely")]
+    score = owner_accuracy(predicted, gold, _fake_embed)
+    assert score is not None and score.value == 0.5
+    assert "'Book sessions 4-6' went to 'Mentor'" in score.reason
+    assert owner_accuracy([("Mentor", "Unrelated")], gold, _fake_embed) is None
+
+
+def test_the_ledger_catches_a_swapped_side_and_a_missing_learning() -> None:
+    senior_gold = ["prompting with context role and format"]
+    junior_gold = ["the board reads page one first", "how the budget round decides"]
+    right = ledger_scores(senior_gold, junior_gold, senior_gold, junior_gold, _fake_embed)
+    assert (right["learned_recall"].value, right["learned_side"].value) == (1.0, 1.0)
+    # The model put what the senior learned under the junior, and missed one learning.
+    swapped = ledger_scores([], ["prompting with context role and format",
+                                 "the board reads page one first"],
+                            senior_gold, junior_gold, _fake_embed)
+    assert swapped["learned_recall"].value == pytest.approx(2 / 3)
+    assert "missed: 'how the budget round decides'" in swapped["learned_recall"].reason
+    assert swapped["learned_side"].value == 0.5
+    assert "wrong side: 'prompting" in swapped["learned_side"].reason
+    nothing = ledger_scores([], [], senior_gold, [], _fake_embed)
+    assert nothing["learned_recall"].value == 0.0 and "learned_side" not in nothing
+    assert ledger_scores(["anything"], [], [], [], _fake_embed) == {}
 
 def test_planted_personal_details_are_found_however_they_are_formatted() -> None:
     output = "Mentor: PRIYA RAMAN. Call 020 7946 0321 or write to [EMAIL 1]."

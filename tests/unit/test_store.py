@@ -330,6 +330,7 @@ def test_an_eval_run_is_stored_case_by_case_and_finished_later(tmp_path) -> None
     # A second connection (another process, the dashboard) sees the case at once.
     other = Store(f"sqlite:///{tmp_path / 'coach.db'}").get_eval_run(run_id)
     assert [c["case_id"] for c in other.cases] == ["chat-001"] and other.metrics == {}
+    assert store.count_eval_cases([run_id, 99]) == {run_id: 1, 99: 0}
     store.finish_eval_run(run_id, seconds=2.5, metrics={"chat.groundedness": 1.0},
                           config={"limit": 2}, status=RUN_INTERRUPTED)
     assert store.get_eval_run(run_id, with_cases=False).status == RUN_INTERRUPTED

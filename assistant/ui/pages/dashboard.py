@@ -179,8 +179,10 @@ def render() -> None:
     runs = [run for run in stored if run.status == "complete"]
     unfinished = [run.id for run in stored if run.status != "complete"]
     if unfinished:
-        st.caption(f"Not shown: unfinished run(s) {', '.join(f'#{i}' for i in unfinished)} "
-                   "(still running, or stopped). `coach eval --resume RUN_ID` completes one.")
+        counts = services().store.count_eval_cases(unfinished)
+        listed = ", ".join(f"#{i} ({counts[i]} cases scored so far)" for i in unfinished)
+        st.caption(f"Not shown: unfinished run(s) {listed}, still running or stopped. "
+                   "`coach eval --resume RUN_ID` completes a stopped one.")
     if not runs:
         st.info("No eval runs yet. Run `coach eval --suite all` (or `make eval`) to score the "
                 "coach; the results appear here.", icon=":material/monitoring:")
