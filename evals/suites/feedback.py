@@ -46,8 +46,10 @@ def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     summary = ctx.services.coach.feedback(case["notes"], names=case.get("names") or ())
     output = summary.model_dump(mode="json")
     visible = json.dumps(output, ensure_ascii=False)  # everything a user could see
-    gold = [(g.get("owner", ""), g["action"]) if isinstance(g, dict) else ("", str(g))
-            for g in case["gold_action_items"]]
+    names = list(case.get("names") or [])
+    roles = dict(zip(names, ("mentor", "mentee"), strict=False))  # names: mentor, then mentee
+    gold = [(roles.get(g.get("owner", ""), g.get("owner", "")), g["action"])
+            if isinstance(g, dict) else ("", str(g)) for g in case["gold_action_items"]]
     predicted = [(a.owner, a.action) for a in summary.action_items]
     scores: dict[str, Any] = {
         "action_recall": action_item_recall([a for _, a in predicted], [a for _, a in gold],
