@@ -148,6 +148,19 @@ def test_feedback_notes_contain_what_they_claim_to_plant() -> None:
         assert len(row["gold_action_items"]) >= 2, row["id"]
 
 
+
+def test_feedback_notes_say_who_learned_what_without_personal_data() -> None:
+    rows = load("feedback.jsonl")
+    for row in rows:
+        learned = row["gold_learned"]
+        assert set(learned) == {"senior", "junior"}, row["id"]
+        for item in learned["senior"] + learned["junior"]:
+            assert isinstance(item, str) and 5 <= len(item.split()) <= 15, (row["id"], item)
+            assert not any(value.lower() in item.lower() for value in row["planted_pii"])
+    # Both directions of the exchange are labelled in most notes.
+    assert sum(bool(row["gold_learned"]["senior"]) for row in rows) >= 12
+    assert sum(bool(row["gold_learned"]["junior"]) for row in rows) >= 12
+
 def test_planted_instructions_are_in_the_notes_and_carry_a_canary() -> None:
     rows = load("feedback.jsonl")
     injected = [row for row in rows if row["planted_instruction"] is not None]
