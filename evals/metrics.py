@@ -34,9 +34,15 @@ ACTION_SIMILARITY = 0.70
 # ... or this similar as characters (difflib ratio, after normalising case and spaces).
 ACTION_FUZZY = 0.80
 # A gold learning (what one side of the pair learned) is reported when an item of either
-# "learned" list is this similar. Lower than for action items: learnings are paraphrased more
-# freely than tasks. Calibration: see tests/unit/test_eval_metrics.py.
-LEARNED_SIMILARITY = 0.60
+# "learned" list is this similar, once a leading "The senior learned that" is dropped. Lower
+# than for action items: learnings are paraphrased more freely than tasks. Calibrated on 9
+# gold/output pairs from local runs (tests/unit/test_eval_groundedness.py keeps them): true
+# matches 0.53-0.87, unrelated items 0.08-0.47 except one loose paraphrase of the same
+# episode at 0.60. At 0.50, 8 of 9 are classified correctly (at 0.60, 7 of 9).
+LEARNED_SIMILARITY = 0.50
+_LEARNED_SUBJECT = re.compile(
+    r"^\s*(?:the\s+)?[\w\[\]-]+\s+(?:learned|learnt|discovered|realised|realized|found out|saw)"
+    r"\s+(?:about\s+|that\s+)?", re.IGNORECASE)
 MIN_SENTENCE_WORDS = 4  # "Good luck!" is not a claim that needs support
 
 
@@ -327,7 +333,8 @@ def ledger_scores(
     gold = [(text, "senior") for text in gold_senior] + [(text, "junior") for text in gold_junior]
     if not gold:
         return {}
-    shown = [(text, "senior") for text in senior] + [(text, "junior") for text in junior]
+    shown = [(_LEARNED_SUBJECT.sub("", text), "senior") for text in senior]
+    shown += [(_LEARNED_SUBJECT.sub("", text), "junior") for text in junior]
     matched = match_items([t for t, _ in shown], [t for t, _ in gold], embed, similarity)
     missed = [text for i, (text, _) in enumerate(gold) if i not in matched]
     reason = f"{len(matched)}/{len(gold)} gold learnings reported"
@@ -335,12 +342,21 @@ def ledger_scores(
         reason += f"; missed: {missed[0][:70]!r}"
     scores = {"learned_recall": Score(len(matched) / len(gold), reason)}
     if matched:
-        swapped = [gold[g][0] for g, p in matched.items() if shown[p][1] != gold[g][1]]
-        right = len(matched) - len(swapped)
-        reason = f"{right}/{len(matched)} reported learnings on the right side"
-        if swapped:
-            reason += f"; on the wrong side: {swapped[0][:70]!r}"
-        scores["learned_side"] = Score(1 - len(swapped) / len(matched), reason)
+        # Wrong side, or on both sides (small models often copy a learning into both lists).
+        vectors = embed([*(t for t, _ in gold), *(t for t, _ in shown)])
+        sims = vectors[: len(gold)] @ vectors[len(gold):].T
+        misplaced = []
+        for g, p in matched.items():
+            other = [q for q, (_, side) in enumerate(shown) if side != gold[g][1]]
+            if shown[p][1] != gold[g][1]:
+                misplaced.append(f"on the wrong side: {gold[g][0][:70]!r}")
+            elif any(sims[g, q] >= similarity for q in other):
+                misplaced.append(f"on both sides: {gold[g][0][:70]!r}")
+        right = len(matched) - len(misplaced)
+        reason = f"{right}/{len(matched)} reported learnings on the right side only"
+        if misplaced:
+            reason += f"; {misplaced[0]}"
+        scores["learned_side"] = Score(right / len(matched), reason)
     return scores
 
 

@@ -210,6 +210,10 @@ def test_the_ledger_catches_a_swapped_side_and_a_missing_learning() -> None:
     assert "missed: 'how the budget round decides'" in swapped["learned_recall"].reason
     assert swapped["learned_side"].value == 0.5
     assert "wrong side: 'prompting" in swapped["learned_side"].reason
+    both = ledger_scores(["the board reads page one first"], junior_gold, [], junior_gold,
+                         _fake_embed)
+    assert both["learned_side"].value == 0.5
+    assert "on both sides: 'the board reads page one first'" in both["learned_side"].reason
     nothing = ledger_scores([], [], senior_gold, [], _fake_embed)
     assert nothing["learned_recall"].value == 0.0 and "learned_side" not in nothing
     assert ledger_scores(["anything"], [], [], [], _fake_embed) == {}
