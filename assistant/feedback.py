@@ -30,6 +30,9 @@ _DUE_IN_ACTION = re.compile(
     re.IGNORECASE,
 )
 _SUBJECT = re.compile(r"^\s*(the\s+)?(mentor|junior|mentee|senior)\b", re.IGNORECASE)
+_LEARNED_BY = re.compile(
+    r"^\s*(?:the\s+)?(?:mentor|junior|mentee|senior)\s+(?:has\s+)?(?:learned|learnt|discovered|"
+    r"realised|realized|saw|found out)\s+(?:about\s+|that\s+)?", re.IGNORECASE)
 
 
 def validate_notes(notes: str, max_chars: int = MAX_NOTES_CHARS) -> str:
@@ -54,8 +57,16 @@ def _split_due(action: str) -> tuple[str, str | None]:
     return (action[: match.start()] + action[match.end() :]).strip(" ,.;"), match.group(1)
 
 
-def _fix_ledger(senior: list[str], junior: list[str]) -> tuple[list[str], list[str]]:
-    """Route each sentence to the side its subject names, and never show one list twice."""
+def _learning_key(sentence: str) -> str:
+    """What was learned, without who learned it: "The senior learned that X" -> "x"."""
+    text = _LEARNED_BY.sub("", sentence.lower())
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def _fix_ledger(senior: list[str], junior: list[str]) -> tuple[list[str], list[str], int]:
+    """Route each sentence to the side its subject names, and never show one learning on both
+    sides. Returns both lists and how many learnings the model gave to both sides (kept once,
+    where it listed them first, under the senior: the reader is told to check)."""
     sentences = [(s, "senior") for item in senior for s in re.split(r"(?<=[.!?])\s+", item)]
     sentences += [(s, "junior") for item in junior for s in re.split(r"(?<=[.!?])\s+", item)]
     fixed: dict[str, list[str]] = {"senior": [], "junior": []}
@@ -66,8 +77,9 @@ def _fix_ledger(senior: list[str], junior: list[str]) -> tuple[list[str], list[s
             side = "junior" if match.group(2).lower() in ("mentor", "junior") else "senior"
         if sentence and sentence not in fixed[side]:
             fixed[side].append(sentence)
-    fixed["junior"] = [s for s in fixed["junior"] if s not in fixed["senior"]]
-    return fixed["senior"], fixed["junior"]
+    senior_keys = {_learning_key(s) for s in fixed["senior"]}
+    junior = [s for s in fixed["junior"] if _learning_key(s) not in senior_keys]
+    return fixed["senior"], junior, len(fixed["junior"]) - len(junior)
 
 
 def _readable(text: str) -> str:
@@ -133,9 +145,14 @@ def build_feedback(
             "assistant and were ignored."
         )
     summary = clean(draft.summary) or "The model did not produce a usable summary."
-    senior_learned, junior_learned = _fix_ledger(
+    senior_learned, junior_learned, on_both = _fix_ledger(
         clean_list(draft.senior_learned), clean_list(draft.junior_learned)
     )
+    if on_both:
+        run_notes.append(
+            f"The model listed {on_both} learning(s) for both the senior and the junior; each "
+            "is shown once, under what the senior learned. Check who really learned it."
+        )
     return FeedbackSummary(
         summary=summary, went_well=clean_list(draft.went_well),
         senior_learned=senior_learned, junior_learned=junior_learned,

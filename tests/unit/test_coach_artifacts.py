@@ -184,3 +184,23 @@ def test_feedback_repairs_a_muddled_ledger_and_moves_due_dates_out_of_actions(co
     assert summary.junior_learned == ["The mentor learned how mid-year budget sign-off works"]
     assert [(a.owner, a.action, a.due) for a in summary.action_items] == [
         ("Mentee", "write three prompts", "28 Nov"), ("Mentor", "send the checklist", "Monday")]
+
+
+def test_a_learning_given_to_both_sides_is_shown_once_with_a_note(coach: Coach) -> None:
+    """What the 1.5B model returned in eval run #3: each learning copied into both lists."""
+    coach.model.enqueue({
+        "summary": "Filming rules and refit choices.", "went_well": [],
+        "senior_learned": ["The senior learned about simple rules for filming in stores.",
+                           "The senior learned how to pick which shops get a refit."],
+        "junior_learned": ["The junior learned about simple rules for filming in stores.",
+                           "The junior learned how to pick which shops get a refit.",
+                           "The junior learned that the board reads page one first."],
+        "challenges": [], "action_items": [], "next_focus": "",
+    })
+    summary = coach.feedback(NOTES, names=["Priya Raman", "Gordon Hale"])
+    assert summary.senior_learned == [
+        "The senior learned about simple rules for filming in stores.",
+        "The senior learned how to pick which shops get a refit."]
+    assert summary.junior_learned == ["The junior learned that the board reads page one first."]
+    assert any("listed 2 learning(s) for both the senior and the junior" in note
+               for note in summary.notes)
