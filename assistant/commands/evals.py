@@ -83,7 +83,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     else:
         errors = sum(c["error"] is not None for c in run.cases)
         on = "no model needed" if run.backend == "none" else f"on {run.backend}/{run.model}"
-        resumed = f", resumed from {previous.config.get('cases', 0)}" if previous else ""
+        resumed = f", {len(previous.cases or [])} kept from before" if previous else ""
         print(f"Eval run #{run.run_id}: {', '.join(suites)} ({on}), "
               f"{len(run.cases)} cases ({errors} failed{resumed}) in {run.seconds:.1f} s\n")
         print(runner.score_table(run, baseline.metrics if baseline else None))
@@ -135,8 +135,9 @@ def _run_and_store(services: Any, runner: Any, suites: list[str], limit: int | N
     config = {"model_override": model_override}
     if previous is not None:
         run_id = previous.id
-        config = {k: v for k, v in previous.config.items() if k != "status"} | {
-            "resumed": int(previous.config.get("resumed", 0)) + 1}
+        # Only the keys this command adds: the rest (case count, settings) is recomputed.
+        config = {"model_override": previous.config.get("model_override"),
+                  "resumed": int(previous.config.get("resumed", 0)) + 1}
     else:
         head = runner.build_run(services, suites, limit, [], 0.0, config)
         run_id = store.start_eval_run(suites=head.suites, backend=head.backend,

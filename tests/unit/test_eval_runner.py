@@ -156,6 +156,7 @@ def test_a_stopped_run_keeps_its_cases_and_resume_completes_it(
     assert _eval(tmp_path, "--resume", str(run.id)) == 0
     resumed = store.get_eval_run(run.id)
     assert resumed.status == RUN_COMPLETE and resumed.config["resumed"] == 1
+    assert resumed.config["cases"] == total
     ids = [c["case_id"] for c in resumed.cases]
     assert len(ids) == len(set(ids)) == total
     assert [c["case_id"] for c in resumed.cases[:len(kept)]] == [c["case_id"] for c in kept]
