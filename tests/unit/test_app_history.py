@@ -132,6 +132,7 @@ def test_a_conversation_can_be_continued_on_the_coach_page() -> None:
     assert reply["artifact_id"] == ids["answer"] and reply["rating"] == 1
     assert Answer.model_validate(reply["answer"]).answer == "Agree one goal [1]."
     assert "Open the Coach page" in shown(at, "success")
+    assert at.session_state["coach_persona"] == "mentor"  # the conversation's own persona
 
 
 def test_a_long_history_is_drawn_a_page_at_a_time() -> None:

@@ -83,7 +83,7 @@ def _open_agenda(item_id: int) -> None:
     open_page("agenda", "Agenda builder")
 
 
-def _continue_conversation(conversation_id: int) -> None:
+def _continue_conversation(conversation_id: int, persona: str) -> None:
     from assistant.store import load_artifact
 
     store = services().store
@@ -103,6 +103,8 @@ def _continue_conversation(conversation_id: int) -> None:
         messages.append(message)
     st.session_state["chat"] = {"conversation_id": conversation_id, "messages": messages,
                                 "failed": None, "pending": None}
+    if persona in PERSONA_LABELS:  # follow-ups are answered for the same reader
+        st.session_state["coach_persona"] = persona
     open_page("coach", "Coach")
 
 
@@ -178,7 +180,7 @@ def _conversations() -> None:
             if st.button("Continue this conversation", key=f"history_continue_{row.id}",
                          icon=":material/forum:",
                          help="Opens it on the Coach page, where you can ask follow-ups."):
-                _continue_conversation(row.id)
+                _continue_conversation(row.id, row.persona)
             _delete_controls("conversation", row.id)
     _show_more(MORE_CONVERSATIONS, more)
 
