@@ -102,9 +102,19 @@ def build_agenda(
         notes=sanitize_untrusted(request.notes_from_last_time).text or "(none)",
         plan=plan_lines, guidance=guidance_lines or "(none)",
     )
-    draft, completion = complete_structured(model, messages, AgendaDraft, max_tokens=900)
+    draft, completion = complete_structured(model, messages, AgendaDraft,
+                                            max_tokens=reply_budget(len(plan)))
     assert isinstance(draft, AgendaDraft)
     return _assemble(request, plan, draft, citations, numbers, prompts, completion, started)
+
+
+# The reply holds one detail per planned item plus up to 16 short list entries: a fixed 900
+# tokens cut the JSON short for 9-item half-day plans (eval case agenda-009, local 1.5B model).
+REPLY_BASE_TOKENS, REPLY_TOKENS_PER_ITEM = 500, 100
+
+
+def reply_budget(items: int) -> int:
+    return REPLY_BASE_TOKENS + REPLY_TOKENS_PER_ITEM * items
 
 
 def _assemble(

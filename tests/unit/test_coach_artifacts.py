@@ -53,6 +53,17 @@ def test_agenda_invariants_hold_against_a_wrong_reply(
     assert agenda.backend == "scripted"
 
 
+
+def test_a_longer_plan_gives_the_model_room_to_write_every_item(coach: Coach) -> None:
+    from assistant.agendas import reply_budget
+
+    coach.model.enqueue(WRONG_AGENDA, WRONG_AGENDA)
+    short = coach.agenda(AgendaRequest(topic="video", minutes=45, stage="first"))
+    long = coach.agenda(AgendaRequest(topic="video", minutes=180, stage="first"))
+    budgets = [call.max_tokens for call in coach.model.history]
+    assert budgets == [reply_budget(len(short.items)), reply_budget(len(long.items))]
+    assert len(long.items) >= 8 and budgets[1] >= 1300  # 900 cut a 9-item reply short
+
 def test_agenda_stage_rules(coach: Coach) -> None:
     coach.model.enqueue(WRONG_AGENDA, WRONG_AGENDA)
     first = coach.agenda(AgendaRequest(topic="social media", minutes=45, stage="first"))
