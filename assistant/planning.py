@@ -7,6 +7,7 @@ item rests on a real card, a first session sets expectations, a closing session 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from assistant.index import StoredChunk
@@ -137,6 +138,21 @@ def _fit(items: list[PlannedItem], minutes: int, *groups: list[PlannedItem]) -> 
         if excess <= 0:
             break
         item.minutes -= min(excess, item.minutes - item.card.minutes_min)
+    # Still too long: what must stay may run up to a third under its minimum if that keeps
+    # the rest, e.g. a 15-minute first session keeps its wrap-up (agreeing next steps) with a
+    # 10-minute charter rather than spending all 15 minutes on the charter alone.
+    excess = total() - minutes
+    if excess > 0:
+        room = {id(i): i.minutes - math.ceil(i.card.minutes_min * 2 / 3)
+                for i in alive() if i.required}
+        if sum(max(0, r) for r in room.values()) >= excess:
+            for item in [i for i in alive() if i.required]:
+                cut = min(max(0, room[id(item)]), excess)
+                if cut:
+                    item.minutes -= cut
+                    excess -= cut
+                    item.notes.append("shortened below the card's usual minimum to fit the "
+                                      "session")
     while total() > minutes:
         optional = [i for i in alive() if not i.required]
         if not optional or len(alive()) == 1:

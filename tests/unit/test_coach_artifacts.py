@@ -64,6 +64,15 @@ def test_a_longer_plan_gives_the_model_room_to_write_every_item(coach: Coach) ->
     assert budgets == [reply_budget(len(short.items)), reply_budget(len(long.items))]
     assert len(long.items) >= 8 and budgets[1] >= 1300  # 900 cut a 9-item reply short
 
+
+def test_a_short_first_session_keeps_its_wrap_up_with_a_shorter_charter(coach: Coach) -> None:
+    """Eval case agenda-019: 15 minutes used to be one 15-minute charter and nothing else."""
+    coach.model.enqueue(WRONG_AGENDA)
+    agenda = coach.agenda(AgendaRequest(topic="AI chatbots", minutes=15, stage="first"))
+    assert [(i.minutes, i.activity) for i in agenda.items] == [
+        (10, "Expectation-setting charter"), (5, "Action planning wrap-up")]
+    assert any("shortened below the card's usual minimum" in n for n in agenda.notes)
+
 def test_agenda_stage_rules(coach: Coach) -> None:
     coach.model.enqueue(WRONG_AGENDA, WRONG_AGENDA)
     first = coach.agenda(AgendaRequest(topic="social media", minutes=45, stage="first"))
