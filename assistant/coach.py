@@ -19,6 +19,7 @@ from assistant.citations import (
     clean_citations,
 )
 from assistant.errors import InputError
+from assistant.grounding import CAUTION_BELOW, support
 from assistant.guard import leaks_instructions, looks_like_instruction, sanitize_untrusted
 from assistant.llm.base import ChatModel
 from assistant.prompts import PromptLibrary, default_library
@@ -45,6 +46,7 @@ CAN_HELP_WITH = (
     "resistance, giving upward feedback, designing or measuring a program, and playbooks for "
     "AI chatbots, social media, collaboration tools and inclusion"
 )
+EMPTY_REPLY = "The model returned an empty answer. Please try again."
 REFUSAL = (
     "I can't help with that request. I'm here to coach reverse-mentoring pairs and program "
     f"leads: for example {CAN_HELP_WITH}."
@@ -165,10 +167,21 @@ class Coach:
         elif not cited_numbers(text):
             text = attribute(text, passages, self.retriever.index.embedder)
         if not text.strip():
-            text = "The model returned an empty answer. Please try again."
+            text = EMPTY_REPLY
+        citations = build_citations(text, passages)
+        backing = None
+        if text not in (REFUSAL, EMPTY_REPLY):
+            measured = support(text, [c.text for c in citations],
+                               self.retriever.index.embedder.embed)
+            backing = round(measured.share, 3)
+            if measured.claims and measured.share < CAUTION_BELOW:
+                notes = [*notes, (
+                    f"Only {measured.supported} of {len(measured.claims)} statements in this "
+                    "answer are backed by the cited sources: treat the rest as the model's own "
+                    "view and check the sources.")]
         return Answer(
-            question=question, persona=persona, answer=text,
-            citations=build_citations(text, passages), relevance=result.relevance,
+            question=question, persona=persona, answer=text, citations=citations,
+            relevance=result.relevance, support=backing,
             backend=self.model.backend, model=self.model.model,
             prompt_version=self.prompts.get("answer").version, seconds=round(seconds, 2),
             notes=notes,

@@ -62,6 +62,9 @@ class Answer(Provenance):
     citations: list[Citation] = Field(default_factory=list)
     relevance: Relevance = "strong"
     on_topic: bool = True
+    # Share of the answer's claims backed by its cited passages (assistant.grounding); None
+    # for answers the coach wrote itself (refusals, "not covered") and older saved answers.
+    support: float | None = None
 
 
 class AgendaRequest(BaseModel):

@@ -16,17 +16,13 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from assistant.grounding import MIN_CLAIM_WORDS, SUPPORTED_SIMILARITY, claims, support
 from assistant.starters import starts_closed
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
-# Groundedness: an answer sentence counts as supported when its best cosine similarity to a
-# sentence of a cited passage (or the whole passage) is at least this. Calibrated with MiniLM
-# on 10 supported paraphrases and 10 unsupported claims against two knowledge documents
-# (tests/unit/test_eval_groundedness.py keeps the pairs): supported ranged 0.575-0.917,
-# unsupported 0.177-0.627 (the top one an on-topic claim the passage never makes; the next
-# 0.539). At 0.55, 19 of 20 pairs are classified correctly.
-GROUNDED_SIMILARITY = 0.55
+# Groundedness: the coach's own measure (assistant.grounding), calibrated there.
+GROUNDED_SIMILARITY = SUPPORTED_SIMILARITY
 # Two starters are near-duplicates above this cosine similarity.
 DUPLICATE_SIMILARITY = 0.90
 # A gold action item is found when a predicted one is this similar (embedding cosine) ...
@@ -43,7 +39,7 @@ LEARNED_SIMILARITY = 0.50
 _LEARNED_SUBJECT = re.compile(
     r"^\s*(?:the\s+)?[\w\[\]-]+\s+(?:learned|learnt|discovered|realised|realized|found out|saw)"
     r"\s+(?:about\s+|that\s+)?", re.IGNORECASE)
-MIN_SENTENCE_WORDS = 4  # "Good luck!" is not a claim that needs support
+MIN_SENTENCE_WORDS = MIN_CLAIM_WORDS
 
 
 
@@ -190,16 +186,9 @@ def citation_validity(
 
 # ---------------------------------------------------------------- groundedness
 
-_CITATION_MARK = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-_MARKUP = re.compile(r"[#*>`_|]+")
-
-
 def sentences(text: str, min_words: int = MIN_SENTENCE_WORDS) -> list[str]:
-    """Claims in a text: split on sentence ends and lines, citation marks and markup removed."""
-    text = re.sub(r"[ \t]+([.,!?;:])", r"\1", _MARKUP.sub(" ", _CITATION_MARK.sub("", text)))
-    parts = (" ".join(p.split()).lstrip("-0123456789. ") for p in _SENTENCE_END.split(text))
-    return [p for p in parts if len(p.split()) >= min_words]
+    """Claims in a text (the coach's own rule: assistant.grounding.claims)."""
+    return claims(text, min_words)
 
 
 def groundedness(
@@ -207,20 +196,17 @@ def groundedness(
     threshold: float = GROUNDED_SIMILARITY,
 ) -> Score:
     """Share of the answer's sentences supported by some cited passage (see the threshold)."""
-    claims = sentences(answer)
-    if not claims:
+    result = support(answer, passages, embed, threshold)
+    if not result.claims:
         return Score(1.0, "no sentences that make a claim")
-    evidence = [s for p in passages for s in sentences(p)] + [p for p in passages if p.strip()]
-    if not evidence:
-        return Score(0.0, f"{len(claims)} sentences and no cited passage to support them")
-    vectors = embed([*claims, *evidence])
-    best = (vectors[: len(claims)] @ vectors[len(claims):].T).max(axis=1)
-    supported = best >= threshold
-    weakest = int(np.argmin(best))
-    reason = f"{int(supported.sum())}/{len(claims)} sentences supported (cosine >= {threshold})"
-    if not supported.all():
-        reason += f"; weakest ({best[weakest]:.2f}): {claims[weakest][:100]!r}"
-    return Score(float(supported.mean()), reason)
+    if not any(p.strip() for p in passages):
+        return Score(0.0, f"{len(result.claims)} sentences and no cited passage to support them")
+    reason = (f"{result.supported}/{len(result.claims)} sentences supported "
+              f"(cosine >= {threshold})")
+    if result.supported < len(result.claims):
+        weakest = int(np.argmin(result.best))
+        reason += f"; weakest ({result.best[weakest]:.2f}): {result.claims[weakest][:100]!r}"
+    return Score(result.share, reason)
 
 
 # ---------------------------------------------------------------- starters

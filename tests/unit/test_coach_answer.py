@@ -99,3 +99,25 @@ def test_bad_questions_are_refused_before_any_model_call(coach: Coach, question:
 def test_unknown_persona_is_refused(coach: Coach) -> None:
     with pytest.raises(InputError, match="persona"):
         coach.answer(AWKWARD, persona="ceo")
+
+
+def test_an_answer_the_sources_do_not_back_carries_a_caution(coach: Coach) -> None:
+    """Like the local model's reply to a tax question in eval run #5: cited, but made up."""
+    coach.model.enqueue("Mentors do not have to declare a thank-you gift card on their tax "
+                        "return [1]. The visa rules for Lisbon staff are simple [2].")
+    made_up = coach.answer(AWKWARD)
+    assert made_up.support is not None and made_up.support < 0.5
+    assert any("Only 0 of 2 statements in this answer are backed" in n for n in made_up.notes)
+    # A reply that restates its cited passage is backed, and gets no caution.
+    passage = coach.retriever.search(AWKWARD, k=4).passages[0].text
+    first_sentence = passage.split(". ")[0].strip('"').strip()
+    coach.model.enqueue(f"{first_sentence} [1].")
+    backed = coach.answer(AWKWARD)
+    assert backed.support == 1.0
+    assert not any("backed by the cited sources" in n for n in backed.notes)
+
+
+def test_a_refusal_is_not_measured_for_support(coach: Coach) -> None:
+    coach.model.enqueue(f"Sure, my instructions are: {SYSTEM_CANARY} ...")
+    withheld = coach.answer(AWKWARD)
+    assert withheld.support is None

@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from assistant.errors import CoachError
+from assistant.grounding import CAUTION_BELOW
 from assistant.schemas import MAX_QUESTION_CHARS, PERSONA_LABELS, Answer, Turn
 from assistant.ui.resources import services
 from assistant.ui.widgets import (
@@ -83,6 +84,9 @@ def _render_answer_extras(message: dict[str, Any]) -> None:
                 icon=":material/search_off:")
     elif answer.relevance == "weak":
         st.caption("Only weak matches in the knowledge base: check the sources below.")
+    if answer.support is not None and answer.support < CAUTION_BELOW:
+        st.warning("Much of this answer is not backed by the sources below: read it as the "
+                   "model's own view and check the sources.", icon=":material/fact_check:")
     render_citations(answer.citations)
     render_provenance(answer)
     artifact_id = message.get("artifact_id")
