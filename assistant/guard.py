@@ -41,6 +41,49 @@ _INSTRUCTION_PATTERNS = [
     r"\b(humiliate|embarrass|fire|punish|fake|falsif|fabricat)\w*\b.{0,40}\b(mentee|mentor|"
     r"survey|result|employee|him|her|them)\b",
 ]
+# Classes of hijack seen in injection taxonomies (and, for the first measurement, in the
+# eval's attack set): chat-template tokens, words addressed to the assistant or summariser,
+# output hijacks ("start your reply with", "and nothing else"), role hijacks, the summary's own
+# field names, exfiltration of hidden data, prompt extraction, non-English "ignore", HTML
+# comments. tests/unit/test_privacy_guard.py measures them on a held-out set written blind.
+_INSTRUCTION_PATTERNS += [
+    r"<\|[^|>\n]{1,30}\|>|<<\s*/?\s*SYS\s*>>|^\W*#{2,}\s*(system|instructions?|assistant)\b",
+    r"\b(note|message|instructions?|reminder|p\.?s\.?)\s+(to|for)\s+(the\s+)?(ai|a\.i\.|bot|"
+    r"assistant|summari[sz]er|summary\s+bot|model|llm|chatbot|copilot|gpt|chatgpt)\b",
+    r"\b(for|to|attention|dear|hey)\s+(the\s+)?(summari[sz]er|summary\s+bot|summari[sz]ing\s+"
+    r"(bot|ai|tool)|automated\s+summary|auto-?summary|ai\s+summari[sz]er)\b",
+    r"^\W*(bot|assistant|summari[sz]er|copilot|llm|chatbot)\s*[:,]",
+    r"\b(start|begin|prefix|preface|open|end|finish|close)\b[^.?!\n]{0,30}\b(reply|replies|"
+    r"answer|response|output|message|summary|list)\b[^.?!\n]{0,20}\bwith\b",
+    r"\band\s+nothing\s+else\b",
+    r"\bstop\s+being\s+(a|an|the)\b|\bno\s+longer\s+(a|an|the)\s+(coach|assistant|bot)\b",
+    r"\byour\s+(only|sole|one|new|real|true)\s+(job|task|role|purpose|goal|mission)\b",
+    r"\bstay\s+in\s+character\b|\b(from\s+now\s+on|henceforth)\b[^.?!\n]{0,40}\byou\b",
+    r"\b(let'?s|let\s+us)\s+role-?\s?play\b[^.?!\n]{0,60}\byou('re|\s+are)\b",
+    r"\b(went_well|senior_learned|junior_learned|next_focus|action_items)\b",
+    r"\b(the\s+)?(summary|output|response|reply|answer)\s+(must|should|shall|has\s+to|needs\s+to)"
+    r"\s+(include|say|contain|read|state|mention|begin|start|end|list)\b",
+    r"\b(list|send|show|give|reveal|tell|print|output|share|forward|dump)\b[^.?!\n]{0,60}"
+    r"\b(redacted|hidden|other\s+(people|users|pairs)'?s?)\b",
+    r"\b(initial|original|hidden|preceding)\s+(prompt|instructions)\b|\bverbatim\b[^.?!\n]{0,40}"
+    r"\b(prompt|instructions|rules)\b|\brepeat\b[^.?!\n]{0,30}\b(above|before\s+this)\b",
+    r"\b(ignorez|ignora|ignoriere|olvida|oubliez|vergiss)\b",
+    r"\bswitch\s+(to|into)\s+(french|german|spanish|italian|portuguese|dutch|chinese|japanese|"
+    r"russian|arabic|pirate)\b",
+    r"<!--",
+    r"\b(ignore|disregard|forget|bypass)\b.{0,40}\b(knowledge\s+base|context|sources|passages|"
+    r"guardrails|safety|notes\s+above)\b",
+    r"\b(assistant|developer|dev|admin)\s+(instructions?|note|notes|here|override|message|mode)\b",
+    r"\binstructions?\s+(updated|changed|overridden)\b",
+    r"(^|[.!?;]\s+)(assistant|bot|summari[sz]er|copilot)\s*:",
+    r"\b(new|next|real|actual)\s+task\s*:|\b(end|start)\s+of\s+(the\s+)?(notes|document|"
+    r"context|passages|input|instructions)\b",
+    r"\bdo\s+what\s+it\s+says\b|\b(then|and)\s+(follow|obey|execute|carry\s+out)\s+(it|them|"
+    r"those|these|the\s+instructions?)\b",
+    r"\bexact\s+(value|string)\b|\b(answer|citations?|summary)\s+field\b",
+]
+# Digits standing in for letters ("1gn0r3 y0ur 1nstruct10ns") are read as letters too.
+_LEET = str.maketrans("013457@$", "oieastas")
 _INSTRUCTION = re.compile("|".join(f"(?:{p})" for p in _INSTRUCTION_PATTERNS),
                           re.IGNORECASE | re.MULTILINE)
 _BASE64_BLOB = re.compile(r"\b[A-Za-z0-9+/]{24,}={0,2}")
@@ -78,7 +121,7 @@ def _decoded_looks_like_instruction(blob: str) -> bool:
 
 
 def looks_like_instruction(text: str) -> bool:
-    if _INSTRUCTION.search(text):
+    if _INSTRUCTION.search(text) or _INSTRUCTION.search(text.lower().translate(_LEET)):
         return True
     return any(_decoded_looks_like_instruction(b) for b in _BASE64_BLOB.findall(text))
 
