@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +111,24 @@ def test_stray_chinese_from_the_model_is_removed() -> None:
 
     assert strip_foreign_script("a consistent brand voice統一") == "a consistent brand voice"
     assert strip_foreign_script("the need to be 灵活 and open") == "the need to be  and open"
+
+
+def _flagged(text: str, planted: bool) -> bool:
+    """A typed question is refused when it looks like an instruction; a planted note line is
+    neutralised (as the attack suite plants it: one bullet in the notes)."""
+    return bool(sanitize_untrusted(f"- {text}").removed) if planted else looks_like_instruction(
+        text)
+
+
+def test_held_out_attacks_and_hard_benign_inputs_stay_at_their_measured_rates() -> None:
+    """tests/data/*.jsonl were written blind (without seeing the guard or the eval's attack
+    set). First measurement, before any tuning on them: the guard before this change caught
+    10/30 typed and 5/30 planted attacks and flagged 1/30 benign questions and 2/30 benign
+    note lines; after it, 17/30, 17/30, 3/30 and 4/30. This keeps those rates from slipping."""
+    data = Path(__file__).parents[1] / "data"
+    attacks = [json.loads(line) for line in (data / "attacks_heldout.jsonl").open()]
+    benign = [json.loads(line) for line in (data / "benign_hard.jsonl").open()]
+    caught = Counter(a["vector"] for a in attacks if _flagged(a["text"], a["vector"] == "notes"))
+    wrongly = Counter(b["kind"] for b in benign if _flagged(b["text"], b["kind"] == "note_line"))
+    assert caught["direct"] >= 17 and caught["notes"] >= 17, caught
+    assert wrongly["question"] <= 3 and wrongly["note_line"] <= 4, wrongly
