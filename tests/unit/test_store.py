@@ -226,7 +226,7 @@ def test_eval_runs_are_listed_newest_first_and_keep_their_cases(store: Store) ->
     run = store.get_eval_run(first)
     assert run is not None
     assert (run.metrics, run.config, run.prompt_versions) == (
-        {"faithfulness": 0.5}, {"k": 5}, {"answer": "answer@3"})
+        {"faithfulness": 0.5}, {"k": 5, "status": "complete"}, {"answer": "answer@3"})
     assert run.cases == cases
     assert store.get_eval_run(second).cases == []
     assert store.get_eval_run(12345) is None
