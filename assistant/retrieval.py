@@ -155,8 +155,10 @@ class _LexicalIndex:
             for c in chunks
         ]
         self.bm25 = bm25s.BM25()
-        self.bm25.index(corpus, show_progress=False)
-        self.vocab = set(self.bm25.vocab_dict)
+        self.vocab: set[str] = set()
+        if chunks:  # bm25s averages over the corpus: an empty index would warn "mean of empty"
+            self.bm25.index(corpus, show_progress=False)
+            self.vocab = set(self.bm25.vocab_dict)
 
     def scores(self, query: str) -> np.ndarray:
         tokens = [t for t in tokenize(query) if t in self.vocab]
