@@ -31,8 +31,8 @@ _DUE_IN_ACTION = re.compile(
 )
 _SUBJECT = re.compile(r"^\s*(the\s+)?(mentor|junior|mentee|senior)\b", re.IGNORECASE)
 _LEARNED_BY = re.compile(
-    r"^\s*(?:the\s+)?(?:mentor|junior|mentee|senior)\s+(?:has\s+)?(?:learned|learnt|discovered|"
-    r"realised|realized|saw|found out)\s+(?:about\s+|that\s+)?", re.IGNORECASE)
+    r"^\s*(?:the\s+)?[\w\[\]-]+\s+(?:has\s+)?(?:learned|learnt|discovered|realised|realized|"
+    r"saw|found out)\s+(?:about\s+|that\s+)?", re.IGNORECASE)
 
 
 def validate_notes(notes: str, max_chars: int = MAX_NOTES_CHARS) -> str:
@@ -57,10 +57,13 @@ def _split_due(action: str) -> tuple[str, str | None]:
     return (action[: match.start()] + action[match.end() :]).strip(" ,.;"), match.group(1)
 
 
+def what_was_learned(sentence: str) -> str:
+    """The learning without who learned it: "The senior learned that X" -> "X"."""
+    return _LEARNED_BY.sub("", sentence)
+
+
 def _learning_key(sentence: str) -> str:
-    """What was learned, without who learned it: "The senior learned that X" -> "x"."""
-    text = _LEARNED_BY.sub("", sentence.lower())
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+    return " ".join(re.sub(r"[^\w\s]", " ", what_was_learned(sentence).lower()).split())
 
 
 def _fix_ledger(senior: list[str], junior: list[str]) -> tuple[list[str], list[str], int]:

@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from assistant.feedback import what_was_learned
 from assistant.grounding import MIN_CLAIM_WORDS, SUPPORTED_SIMILARITY, claims, support
 from assistant.starters import starts_closed
 
@@ -30,15 +31,13 @@ ACTION_SIMILARITY = 0.70
 # ... or this similar as characters (difflib ratio, after normalising case and spaces).
 ACTION_FUZZY = 0.80
 # A gold learning (what one side of the pair learned) is reported when an item of either
-# "learned" list is this similar, once a leading "The senior learned that" is dropped. Lower
+# "learned" list is this similar, once a leading "The senior learned that" is dropped
+# (assistant.feedback.what_was_learned, the rule the summary's own de-duplication uses). Lower
 # than for action items: learnings are paraphrased more freely than tasks. Calibrated on 9
 # gold/output pairs from local runs (tests/unit/test_eval_groundedness.py keeps them): true
 # matches 0.53-0.87, unrelated items 0.08-0.47 except one loose paraphrase of the same
 # episode at 0.60. At 0.50, 8 of 9 are classified correctly (at 0.60, 7 of 9).
 LEARNED_SIMILARITY = 0.50
-_LEARNED_SUBJECT = re.compile(
-    r"^\s*(?:the\s+)?[\w\[\]-]+\s+(?:learned|learnt|discovered|realised|realized|found out|saw)"
-    r"\s+(?:about\s+|that\s+)?", re.IGNORECASE)
 MIN_SENTENCE_WORDS = MIN_CLAIM_WORDS
 
 
@@ -250,16 +249,23 @@ def _normal(text: str) -> str:
     return " ".join(re.sub(r"[^\w@+.]+", " ", text.lower()).split())
 
 
+def _similarities(predicted: Sequence[str], gold: Sequence[str], embed: Embed) -> np.ndarray:
+    vectors = embed([*gold, *predicted])
+    return vectors[: len(gold)] @ vectors[len(gold):].T
+
+
 def match_items(
     predicted: Sequence[str], gold: Sequence[str], embed: Embed,
     similarity: float = ACTION_SIMILARITY, fuzzy: float = ACTION_FUZZY,
+    sims: np.ndarray | None = None,
 ) -> dict[int, int]:
     """Gold index -> predicted index, matched one-to-one, greedily from the most similar pair;
-    a pair matches when its embedding cosine or its character ratio is high enough."""
+    a pair matches when its embedding cosine or its character ratio is high enough. `sims`
+    (gold x predicted cosines) saves embedding the texts again when the caller has them."""
     if not gold or not predicted:
         return {}
-    vectors = embed([*gold, *predicted])
-    sims = vectors[: len(gold)] @ vectors[len(gold):].T
+    if sims is None:
+        sims = _similarities(predicted, gold, embed)
     pairs = sorted(
         ((float(sims[g, p]), g, p) for g in range(len(gold)) for p in range(len(predicted))),
         reverse=True,
@@ -319,9 +325,11 @@ def ledger_scores(
     gold = [(text, "senior") for text in gold_senior] + [(text, "junior") for text in gold_junior]
     if not gold:
         return {}
-    shown = [(_LEARNED_SUBJECT.sub("", text), "senior") for text in senior]
-    shown += [(_LEARNED_SUBJECT.sub("", text), "junior") for text in junior]
-    matched = match_items([t for t, _ in shown], [t for t, _ in gold], embed, similarity)
+    shown = [(what_was_learned(text), "senior") for text in senior]
+    shown += [(what_was_learned(text), "junior") for text in junior]
+    sims = _similarities([t for t, _ in shown], [t for t, _ in gold], embed) if shown else None
+    matched = match_items([t for t, _ in shown], [t for t, _ in gold], embed, similarity,
+                          sims=sims)
     missed = [text for i, (text, _) in enumerate(gold) if i not in matched]
     reason = f"{len(matched)}/{len(gold)} gold learnings reported"
     if missed:
@@ -329,8 +337,7 @@ def ledger_scores(
     scores = {"learned_recall": Score(len(matched) / len(gold), reason)}
     if matched:
         # Wrong side, or on both sides (small models often copy a learning into both lists).
-        vectors = embed([*(t for t, _ in gold), *(t for t, _ in shown)])
-        sims = vectors[: len(gold)] @ vectors[len(gold):].T
+        assert sims is not None  # matched implies shown
         misplaced = []
         for g, p in matched.items():
             other = [q for q, (_, side) in enumerate(shown) if side != gold[g][1]]

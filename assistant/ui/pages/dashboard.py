@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from assistant.store import RUN_COMPLETE
 from assistant.ui.resources import services
 from evals.runner import metric_rows
 from evals.suites import SUITES, metric_catalog
@@ -176,8 +177,8 @@ def render() -> None:
     st.caption("Offline eval scores of the coach (run `coach eval` or `make eval`) and the "
                "ratings users give. Targets are the levels we expect before trusting a model.")
     stored = services().store.list_eval_runs(limit=RUNS_SHOWN)
-    runs = [run for run in stored if run.status == "complete"]
-    unfinished = [run.id for run in stored if run.status != "complete"]
+    runs = [run for run in stored if run.status == RUN_COMPLETE]
+    unfinished = [run.id for run in stored if run.status != RUN_COMPLETE]
     if unfinished:
         counts = services().store.count_eval_cases(unfinished)
         listed = ", ".join(f"#{i} ({counts[i]} cases scored so far)" for i in unfinished)
