@@ -12,26 +12,49 @@ dashboard = optional_page("assistant.ui.pages.dashboard")  # written separately;
 
 pages = {
     "Coach": [
-        st.Page(framed(coach.render), title="Coach", icon=":material/forum:", url_path="coach",
-                default=True),
-        st.Page(framed(agenda.render), title="Agenda builder", icon=":material/event_note:",
-                url_path="agenda"),
-        st.Page(framed(starters.render), title="Conversation starters",
-                icon=":material/chat_bubble:", url_path="starters"),
-        st.Page(framed(feedback.render), title="Feedback summary", icon=":material/summarize:",
-                url_path="feedback"),
+        st.Page(
+            framed(coach.render),
+            title="Coach",
+            icon=":material/forum:",
+            url_path="coach",
+            default=True,
+        ),
+        st.Page(
+            framed(agenda.render),
+            title="Agenda builder",
+            icon=":material/event_note:",
+            url_path="agenda",
+        ),
+        st.Page(
+            framed(starters.render),
+            title="Conversation starters",
+            icon=":material/chat_bubble:",
+            url_path="starters",
+        ),
+        st.Page(
+            framed(feedback.render),
+            title="Feedback summary",
+            icon=":material/summarize:",
+            url_path="feedback",
+        ),
     ],
     "Library": [
-        st.Page(framed(knowledge.render), title="Knowledge base", icon=":material/menu_book:",
-                url_path="knowledge"),
-        st.Page(framed(history.render), title="History", icon=":material/history:",
-                url_path="history"),
+        st.Page(
+            framed(knowledge.render),
+            title="Knowledge base",
+            icon=":material/menu_book:",
+            url_path="knowledge",
+        ),
+        st.Page(
+            framed(history.render), title="History", icon=":material/history:", url_path="history"
+        ),
     ],
 }
 if dashboard is not None:
     pages["Program leads"] = [
-        st.Page(framed(dashboard), title="Dashboard", icon=":material/monitoring:",
-                url_path="dashboard"),
+        st.Page(
+            framed(dashboard), title="Dashboard", icon=":material/monitoring:", url_path="dashboard"
+        ),
     ]
 
 remember_pages(pages)

@@ -78,32 +78,49 @@ def build_agenda(
         card = item.card
         if card.source not in numbers:
             numbers[card.source] = len(citations) + 1
-            citations.append(Citation(
-                n=numbers[card.source], id=card.chunk_id, source=card.source,
-                title=card.title, heading="How to run it", text=card.how_to[:600],
-            ))
+            citations.append(
+                Citation(
+                    n=numbers[card.source],
+                    id=card.chunk_id,
+                    source=card.source,
+                    title=card.title,
+                    heading="How to run it",
+                    text=card.how_to[:600],
+                )
+            )
     for p in guidance:
         if p.source not in numbers:
             numbers[p.source] = len(citations) + 1
-            citations.append(Citation(n=numbers[p.source], id=p.id, source=p.source,
-                                      title=p.title, heading=p.heading, text=p.text[:600]))
+            citations.append(
+                Citation(
+                    n=numbers[p.source],
+                    id=p.id,
+                    source=p.source,
+                    title=p.title,
+                    heading=p.heading,
+                    text=p.text[:600],
+                )
+            )
 
     plan_lines = "\n".join(
         f"{i}. {item.card.title} ({item.minutes} min): {item.card.summary}"
         for i, item in enumerate(plan, 1)
     )
-    guidance_lines = "\n".join(
-        f"- {p.title}: {' '.join(p.text.split())[:300]}" for p in guidance
-    )
+    guidance_lines = "\n".join(f"- {p.title}: {' '.join(p.text.split())[:300]}" for p in guidance)
     messages = prompts.get("agenda").render(
-        topic=request.topic, stage=STAGE_LABELS[request.stage], minutes=request.minutes,
-        mentor_role=request.mentor_role, mentee_role=request.mentee_role,
+        topic=request.topic,
+        stage=STAGE_LABELS[request.stage],
+        minutes=request.minutes,
+        mentor_role=request.mentor_role,
+        mentee_role=request.mentee_role,
         goals=goals or "(none given)",
         notes=sanitize_untrusted(request.notes_from_last_time).text or "(none)",
-        plan=plan_lines, guidance=guidance_lines or "(none)",
+        plan=plan_lines,
+        guidance=guidance_lines or "(none)",
     )
-    draft, completion = complete_structured(model, messages, AgendaDraft,
-                                            max_tokens=reply_budget(len(plan)))
+    draft, completion = complete_structured(
+        model, messages, AgendaDraft, max_tokens=reply_budget(len(plan))
+    )
     assert isinstance(draft, AgendaDraft)
     return _assemble(request, plan, draft, citations, numbers, prompts, completion, started)
 
@@ -118,15 +135,22 @@ def reply_budget(items: int) -> int:
 
 
 def _assemble(
-    request: AgendaRequest, plan: list[PlannedItem], draft: AgendaDraft,
-    citations: list[Citation], numbers: dict[str, int], prompts: PromptLibrary,
-    completion, started: float,  # noqa: ANN001
+    request: AgendaRequest,
+    plan: list[PlannedItem],
+    draft: AgendaDraft,
+    citations: list[Citation],
+    numbers: dict[str, int],
+    prompts: PromptLibrary,
+    completion,
+    started: float,  # noqa: ANN001
 ) -> Agenda:
     notes = list(completion.notes)
     draft = AgendaDraft(
         title=strip_foreign_script(draft.title),
-        **{field: [strip_foreign_script(v) for v in getattr(draft, field)]
-           for field in ("details", "objectives", "starters", "prepare", "follow_up")},
+        **{
+            field: [strip_foreign_script(v) for v in getattr(draft, field)]
+            for field in ("details", "objectives", "starters", "prepare", "follow_up")
+        },
     )
     items = []
     for i, item in enumerate(plan):
@@ -134,9 +158,14 @@ def _assemble(
         detail = _strip_echo(draft.details[i], card.title) if i < len(draft.details) else ""
         if not _ok(detail):
             detail = _first_sentences(card.how_to or card.summary)
-        items.append(AgendaItem(
-            minutes=item.minutes, activity=card.title, details=detail, sources=[card.source],
-        ))
+        items.append(
+            AgendaItem(
+                minutes=item.minutes,
+                activity=card.title,
+                details=detail,
+                sources=[card.source],
+            )
+        )
         notes += [f"{card.title}: {n}." for n in item.notes]
     if len(draft.details) != len(plan):
         notes.append(
@@ -154,13 +183,24 @@ def _assemble(
         "Send a short recap with the agreed actions within a day."
     ]
     return Agenda(
-        title=title, topic=request.topic, minutes=request.minutes, stage=request.stage,
-        session_number=request.session_number, mentor_role=request.mentor_role,
-        mentee_role=request.mentee_role, objectives=objectives, items=items,
-        starters=starters, prepare=prepare, follow_up=follow_up, citations=citations,
-        backend=completion.backend, model=completion.model,
+        title=title,
+        topic=request.topic,
+        minutes=request.minutes,
+        stage=request.stage,
+        session_number=request.session_number,
+        mentor_role=request.mentor_role,
+        mentee_role=request.mentee_role,
+        objectives=objectives,
+        items=items,
+        starters=starters,
+        prepare=prepare,
+        follow_up=follow_up,
+        citations=citations,
+        backend=completion.backend,
+        model=completion.model,
         prompt_version=prompts.get("agenda").version,
-        seconds=round(time.perf_counter() - started, 2), notes=notes,
+        seconds=round(time.perf_counter() - started, 2),
+        notes=notes,
     )
 
 

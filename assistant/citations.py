@@ -65,8 +65,11 @@ def attribute(text: str, passages: Sequence[Passage], embedder) -> str:  # noqa:
 def build_citations(text: str, passages: Sequence[Passage]) -> list[Citation]:
     return [
         Citation(
-            n=n, id=passages[n - 1].id, source=passages[n - 1].source,
-            title=passages[n - 1].title, heading=passages[n - 1].heading,
+            n=n,
+            id=passages[n - 1].id,
+            source=passages[n - 1].source,
+            title=passages[n - 1].title,
+            heading=passages[n - 1].heading,
             text=passages[n - 1].text,
         )
         for n in sorted(cited_numbers(text))

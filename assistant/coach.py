@@ -62,9 +62,7 @@ _MENTORING_WORDS = re.compile(
 
 def _persona(persona: str) -> Persona:
     if persona not in PERSONA_LABELS:
-        raise InputError(
-            f"Unknown persona '{persona}'.", "Use one of: mentor, mentee, lead."
-        )
+        raise InputError(f"Unknown persona '{persona}'.", "Use one of: mentor, mentee, lead.")
     return persona  # type: ignore[return-value]
 
 
@@ -87,7 +85,10 @@ class AnswerStream:
 
 class Coach:
     def __init__(
-        self, retriever: Retriever, model: ChatModel, prompts: PromptLibrary | None = None,
+        self,
+        retriever: Retriever,
+        model: ChatModel,
+        prompts: PromptLibrary | None = None,
         max_notes_chars: int = MAX_NOTES_CHARS,
     ) -> None:
         self.retriever = retriever
@@ -112,8 +113,14 @@ class Coach:
 
         def canned(text: str, relevance: str, on_topic: bool) -> Answer:
             return Answer(
-                question=question, persona=persona, answer=text, relevance=relevance,
-                on_topic=on_topic, backend="rules", model="none", prompt_version=version,
+                question=question,
+                persona=persona,
+                answer=text,
+                relevance=relevance,
+                on_topic=on_topic,
+                backend="rules",
+                model="none",
+                prompt_version=version,
             )
 
         if looks_like_instruction(question):  # answered with a fixed refusal, no model call
@@ -151,13 +158,20 @@ class Coach:
             turns.append(f"{who}: {sanitize_untrusted(turn.content[:300]).text}")
         earlier = ("Earlier in this conversation:\n" + "\n".join(turns)) if turns else ""
         return self.prompts.get("answer").render(
-            persona=PERSONA_LABELS[persona], history=earlier, passages="\n".join(lines),
+            persona=PERSONA_LABELS[persona],
+            history=earlier,
+            passages="\n".join(lines),
             question=question,
         )
 
     def _finish_answer(
-        self, question: str, persona: Persona, result: SearchResult, raw: str,
-        seconds: float, notes: list[str],
+        self,
+        question: str,
+        persona: Persona,
+        result: SearchResult,
+        raw: str,
+        seconds: float,
+        notes: list[str],
     ) -> Answer:
         passages = result.passages
         text = clean_citations(raw, len(passages))
@@ -171,19 +185,30 @@ class Coach:
         citations = build_citations(text, passages)
         backing = None
         if text not in (REFUSAL, EMPTY_REPLY):
-            measured = support(text, [c.text for c in citations],
-                               self.retriever.index.embedder.embed)
+            measured = support(
+                text, [c.text for c in citations], self.retriever.index.embedder.embed
+            )
             backing = round(measured.share, 3)
             if measured.claims and measured.share < CAUTION_BELOW:
-                notes = [*notes, (
-                    f"Only {measured.supported} of {len(measured.claims)} statements in this "
-                    "answer are backed by the cited sources: treat the rest as the model's own "
-                    "view and check the sources.")]
+                notes = [
+                    *notes,
+                    (
+                        f"Only {measured.supported} of {len(measured.claims)} statements in this "
+                        "answer are backed by the cited sources: treat the rest as the model's own "
+                        "view and check the sources."
+                    ),
+                ]
         return Answer(
-            question=question, persona=persona, answer=text, citations=citations,
-            relevance=result.relevance, support=backing,
-            backend=self.model.backend, model=self.model.model,
-            prompt_version=self.prompts.get("answer").version, seconds=round(seconds, 2),
+            question=question,
+            persona=persona,
+            answer=text,
+            citations=citations,
+            relevance=result.relevance,
+            support=backing,
+            backend=self.model.backend,
+            model=self.model.model,
+            prompt_version=self.prompts.get("answer").version,
+            seconds=round(seconds, 2),
             notes=notes,
         )
 
@@ -200,7 +225,11 @@ class Coach:
             self._messages(question, persona_, history, result.passages), max_tokens=400
         )
         return self._finish_answer(
-            question, persona_, result, completion.text, time.perf_counter() - started,
+            question,
+            persona_,
+            result,
+            completion.text,
+            time.perf_counter() - started,
             list(completion.notes),
         )
 

@@ -147,7 +147,8 @@ class Settings:
             n_threads=_int(merged, "COACH_N_THREADS", min(cpu, 8), 1, 256),
             openai_api_key=api_key,
             openai_base_url=base_url,
-            openai_model=merged.get("COACH_OPENAI_MODEL") or merged.get("OPENAI_MODEL")
+            openai_model=merged.get("COACH_OPENAI_MODEL")
+            or merged.get("OPENAI_MODEL")
             or "gpt-4o-mini",
             openai_timeout=_float(merged, "COACH_OPENAI_TIMEOUT", 60.0),
             openai_connect_timeout=_float(merged, "COACH_OPENAI_CONNECT_TIMEOUT", 5.0),
@@ -159,7 +160,8 @@ class Settings:
             ),
             max_notes_chars=_int(merged, "COACH_MAX_NOTES_CHARS", 50_000, 100, 10_000_000),
             models_dir_override=Path(merged["COACH_MODELS_DIR"])
-            if merged.get("COACH_MODELS_DIR") else None,
+            if merged.get("COACH_MODELS_DIR")
+            else None,
         )
 
 

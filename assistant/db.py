@@ -22,7 +22,8 @@ _URL_HINT = (
 
 metadata = sa.MetaData()
 conversations = sa.Table(
-    "conversations", metadata,
+    "conversations",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("persona", sa.String(40), nullable=False),
     sa.Column("title", sa.Text, nullable=False),
@@ -30,7 +31,8 @@ conversations = sa.Table(
     sa.Column("updated_at", sa.String(40), nullable=False, index=True),
 )
 artifacts = sa.Table(
-    "artifacts", metadata,
+    "artifacts",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("kind", sa.String(20), nullable=False, index=True),
     sa.Column("title", sa.Text, nullable=False),
@@ -41,30 +43,47 @@ artifacts = sa.Table(
     sa.Column("payload", sa.JSON, nullable=False),
     # Lower-cased title + the payload's string values, so a search does not match JSON keys.
     sa.Column("search_text", sa.Text, nullable=False),
-    sa.Column("conversation_id", sa.Integer,
-              sa.ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True),
+    sa.Column(
+        "conversation_id",
+        sa.Integer,
+        sa.ForeignKey("conversations.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
 )
 messages = sa.Table(
-    "messages", metadata,
+    "messages",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("conversation_id", sa.Integer,
-              sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column(
+        "conversation_id",
+        sa.Integer,
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("content", sa.Text, nullable=False),
-    sa.Column("artifact_id", sa.Integer,
-              sa.ForeignKey("artifacts.id", ondelete="SET NULL"), nullable=True),
+    sa.Column(
+        "artifact_id", sa.Integer, sa.ForeignKey("artifacts.id", ondelete="SET NULL"), nullable=True
+    ),
     sa.Column("created_at", sa.String(40), nullable=False),
 )
 ratings = sa.Table(
-    "ratings", metadata,
-    sa.Column("artifact_id", sa.Integer, sa.ForeignKey("artifacts.id", ondelete="CASCADE"),
-              primary_key=True),
+    "ratings",
+    metadata,
+    sa.Column(
+        "artifact_id",
+        sa.Integer,
+        sa.ForeignKey("artifacts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     sa.Column("score", sa.Integer, nullable=False),
     sa.Column("comment", sa.Text, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
 )
 eval_runs = sa.Table(
-    "eval_runs", metadata,
+    "eval_runs",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("suites", sa.JSON, nullable=False),
@@ -76,10 +95,16 @@ eval_runs = sa.Table(
     sa.Column("metrics", sa.JSON, nullable=False),
 )
 eval_cases = sa.Table(
-    "eval_cases", metadata,
+    "eval_cases",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("run_id", sa.Integer, sa.ForeignKey("eval_runs.id", ondelete="CASCADE"),
-              nullable=False, index=True),
+    sa.Column(
+        "run_id",
+        sa.Integer,
+        sa.ForeignKey("eval_runs.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     sa.Column("suite", sa.String(100), nullable=False),
     sa.Column("case_id", sa.String(200), nullable=False),
     sa.Column("input", sa.JSON, nullable=False),
@@ -104,7 +129,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     # Case-insensitive search beyond ASCII: SQLite's own lower() only folds A-Z.
     dbapi_connection.create_function(
-        "lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True)
+        "lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True
+    )
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -131,20 +157,21 @@ def _make_engine(database_url: str) -> Engine:
         database = url.database or ""
         if database in ("", ":memory:"):
             # One shared connection, so every caller sees the same in-memory database.
-            kwargs = {"poolclass": sa.pool.StaticPool,
-                      "connect_args": {"check_same_thread": False}}
+            kwargs = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
         elif not database.startswith("file:"):
             try:
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise CoachError(
                     f"Cannot create the folder for the database {shown} ({exc.strerror}).",
-                    _URL_HINT) from exc
+                    _URL_HINT,
+                ) from exc
     try:
         engine = sa.create_engine(url, **kwargs)
     except sa_exc.NoSuchModuleError as exc:
-        raise CoachError(f"DATABASE_URL {shown!r} names an unknown database type.",
-                         _URL_HINT) from exc
+        raise CoachError(
+            f"DATABASE_URL {shown!r} names an unknown database type.", _URL_HINT
+        ) from exc
     except ImportError as exc:
         raise CoachError(
             f"DATABASE_URL {shown!r} needs the Python driver {exc.name!r}, which is not installed.",

@@ -36,9 +36,7 @@ def Text(limit: int) -> Any:  # noqa: N802 (reads like a type)
 
 
 def TextList(limit: int, items: int) -> Any:  # noqa: N802
-    return Annotated[
-        list[Text(limit)], BeforeValidator(_trim_list(items)), Field(max_length=items)
-    ]
+    return Annotated[list[Text(limit)], BeforeValidator(_trim_list(items)), Field(max_length=items)]
 
 
 def _require_all(schema: dict[str, Any]) -> None:

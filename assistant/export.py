@@ -95,30 +95,47 @@ def _provenance(artifact: Provenance) -> list[str]:
 
 
 def _answer(answer: Answer) -> list[str]:
-    lines = [f"# {answer.question}", "",
-             f"_For: {PERSONA_LABELS.get(answer.persona, answer.persona)}_", "",
-             answer.answer, ""]
+    lines = [
+        f"# {answer.question}",
+        "",
+        f"_For: {PERSONA_LABELS.get(answer.persona, answer.persona)}_",
+        "",
+        answer.answer,
+        "",
+    ]
     if answer.relevance != "strong":
         lines += ["> The knowledge base only partly covers this question; check the sources.", ""]
     return lines + _citations(answer.citations)
 
 
 def _agenda(agenda: Agenda) -> list[str]:
-    facts = [f"**Topic:** {agenda.topic}", f"**Length:** {agenda.minutes} minutes",
-             f"**Stage:** {STAGE_LABELS.get(agenda.stage, agenda.stage)}"]
+    facts = [
+        f"**Topic:** {agenda.topic}",
+        f"**Length:** {agenda.minutes} minutes",
+        f"**Stage:** {STAGE_LABELS.get(agenda.stage, agenda.stage)}",
+    ]
     if agenda.session_number:
         facts.append(f"**Session:** {agenda.session_number}")
-    roles = [f"**{label}:** {role}" for label, role in
-             (("Mentor", agenda.mentor_role), ("Mentee", agenda.mentee_role)) if role]
+    roles = [
+        f"**{label}:** {role}"
+        for label, role in (("Mentor", agenda.mentor_role), ("Mentee", agenda.mentee_role))
+        if role
+    ]
     lines = [f"# {agenda.title}", "", " · ".join(facts), ""]
     if roles:
         lines += [" · ".join(roles), ""]
     lines += _bullets("Objectives", agenda.objectives)
-    rows = [(slot, str(item.minutes), item.activity, item.details,
-             _source_refs(item.sources, agenda.citations))
-            for slot, item in zip(_time_slots(agenda), agenda.items, strict=True)]
-    lines += ["## Plan", "",
-              *_table(("Time", "Min", "Activity", "Details", "Sources"), rows), ""]
+    rows = [
+        (
+            slot,
+            str(item.minutes),
+            item.activity,
+            item.details,
+            _source_refs(item.sources, agenda.citations),
+        )
+        for slot, item in zip(_time_slots(agenda), agenda.items, strict=True)
+    ]
+    lines += ["## Plan", "", *_table(("Time", "Min", "Activity", "Details", "Sources"), rows), ""]
     lines += _bullets("Conversation starters", agenda.starters)
     lines += _bullets("To prepare", agenda.prepare)
     lines += _bullets("Follow-up", agenda.follow_up)
@@ -126,8 +143,12 @@ def _agenda(agenda: Agenda) -> list[str]:
 
 
 def _starters(starter_set: StarterSet) -> list[str]:
-    lines = [f"# Conversation starters: {starter_set.topic}", "",
-             f"_{STAGE_LABELS.get(starter_set.stage, starter_set.stage)}_", ""]
+    lines = [
+        f"# Conversation starters: {starter_set.topic}",
+        "",
+        f"_{STAGE_LABELS.get(starter_set.stage, starter_set.stage)}_",
+        "",
+    ]
     for category, label in CATEGORY_LABELS.items():
         group = [s for s in starter_set.starters if s.category == category]
         if not group:
@@ -156,8 +177,11 @@ def _feedback(feedback: FeedbackSummary) -> list[str]:
     if feedback.next_focus:
         lines += ["## Next focus", "", feedback.next_focus, ""]
     if feedback.redactions:
-        lines += [f"_{feedback.redactions} personal detail(s) were redacted from the notes "
-                  "before the model saw them._", ""]
+        lines += [
+            f"_{feedback.redactions} personal detail(s) were redacted from the notes "
+            "before the model saw them._",
+            "",
+        ]
     return lines
 
 
@@ -206,11 +230,14 @@ def agenda_as_text(agenda: Agenda) -> str:
     return "\n".join(lines)
 
 
-def agenda_to_ics(agenda: Agenda, start: datetime, *, location: str = "",
-                  organizer_email: str | None = None) -> bytes:
+def agenda_to_ics(
+    agenda: Agenda, start: datetime, *, location: str = "", organizer_email: str | None = None
+) -> bytes:
     if start.tzinfo is None or start.utcoffset() is None:
-        raise InputError("The session start time has no time zone.",
-                         "Give a start time with a time zone, e.g. 2025-03-04 10:00 Europe/Berlin.")
+        raise InputError(
+            "The session start time has no time zone.",
+            "Give a start time with a time zone, e.g. 2025-03-04 10:00 Europe/Berlin.",
+        )
     event = Event()
     event.add("uid", f"{uuid.uuid4()}@{UID_DOMAIN}")
     event.add("dtstamp", datetime.now(UTC))
@@ -223,8 +250,10 @@ def agenda_to_ics(agenda: Agenda, start: datetime, *, location: str = "",
     if organizer_email:
         email = organizer_email.strip().removeprefix("mailto:")
         if "@" not in email or any(ch.isspace() for ch in email):
-            raise InputError(f"{organizer_email!r} is not an email address.",
-                             "Give the organizer as name@example.org, or leave it empty.")
+            raise InputError(
+                f"{organizer_email!r} is not an email address.",
+                "Give the organizer as name@example.org, or leave it empty.",
+            )
         event.add("organizer", vCalAddress(f"mailto:{email}"))
     calendar = Calendar()
     calendar.add("prodid", PRODID)

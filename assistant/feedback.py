@@ -17,9 +17,18 @@ from assistant.prompts import PromptLibrary
 from assistant.schemas import MAX_NOTES_CHARS, ActionItem, FeedbackSummary
 
 _ROLE_WORDS = {
-    "mentor": "Mentor", "[mentor]": "Mentor", "junior": "Mentor", "junior mentor": "Mentor",
-    "mentee": "Mentee", "[mentee]": "Mentee", "senior": "Mentee", "senior mentee": "Mentee",
-    "both": "Both", "pair": "Both", "both of us": "Both", "mentor and mentee": "Both",
+    "mentor": "Mentor",
+    "[mentor]": "Mentor",
+    "junior": "Mentor",
+    "junior mentor": "Mentor",
+    "mentee": "Mentee",
+    "[mentee]": "Mentee",
+    "senior": "Mentee",
+    "senior mentee": "Mentee",
+    "both": "Both",
+    "pair": "Both",
+    "both of us": "Both",
+    "mentor and mentee": "Both",
 }
 _STOP = {"by", "on", "the", "next", "before", "end", "of", "in", "a", "at", "due"}
 _DUE_IN_ACTION = re.compile(
@@ -32,15 +41,18 @@ _DUE_IN_ACTION = re.compile(
 _SUBJECT = re.compile(r"^\s*(the\s+)?(mentor|junior|mentee|senior)\b", re.IGNORECASE)
 _LEARNED_BY = re.compile(
     r"^\s*(?:the\s+)?[\w\[\]-]+\s+(?:has\s+)?(?:learned|learnt|discovered|realised|realized|"
-    r"saw|found out)\s+(?:about\s+|that\s+)?", re.IGNORECASE)
+    r"saw|found out)\s+(?:about\s+|that\s+)?",
+    re.IGNORECASE,
+)
 
 
 def validate_notes(notes: str, max_chars: int = MAX_NOTES_CHARS) -> str:
     if notes is None or not notes.strip():
         raise InputError("The session notes are empty.", "Paste the notes from the session.")
     if "\x00" in notes or sum(ch < " " and ch not in "\n\r\t" for ch in notes) > 10:
-        raise InputError("The notes look like binary data, not text.",
-                         "Paste or upload the notes as plain text.")
+        raise InputError(
+            "The notes look like binary data, not text.", "Paste or upload the notes as plain text."
+        )
     if len(notes) > max_chars:
         raise InputError(
             f"The notes are {len(notes):,} characters; the limit is {max_chars:,}.",
@@ -87,8 +99,12 @@ def _fix_ledger(senior: list[str], junior: list[str]) -> tuple[list[str], list[s
 
 def _readable(text: str) -> str:
     # "the junior mentor [MENTOR]" would read "the junior mentor the mentor".
-    text = re.sub(r"\b(?:the\s+)?(?:junior|senior)?\s*(?:mentor|mentee)\s+(\[MENTOR\]|\[MENTEE\])",
-                  r"\1", text, flags=re.IGNORECASE)
+    text = re.sub(
+        r"\b(?:the\s+)?(?:junior|senior)?\s*(?:mentor|mentee)\s+(\[MENTOR\]|\[MENTEE\])",
+        r"\1",
+        text,
+        flags=re.IGNORECASE,
+    )
     for tag, role in (("[MENTOR]", "mentor"), ("[MENTEE]", "mentee")):
         text = re.sub(rf"(^|[.!?]\s+){re.escape(tag)}", rf"\1The {role}", text)
         text = text.replace(tag, f"the {role}")
@@ -110,7 +126,10 @@ def _due_is_stated(due: str | None, notes: str) -> str | None:
 
 
 def build_feedback(
-    model: ChatModel, prompts: PromptLibrary, notes: str, names: Sequence[str] = (),
+    model: ChatModel,
+    prompts: PromptLibrary,
+    notes: str,
+    names: Sequence[str] = (),
     max_chars: int = MAX_NOTES_CHARS,
 ) -> FeedbackSummary:
     started = time.perf_counter()
@@ -139,8 +158,13 @@ def build_feedback(
             continue
         seen.add(key)
         owner = clean(_owner(item.owner)) or "Unassigned"
-        actions.append(ActionItem(owner=owner[:1].upper() + owner[1:], action=action,
-                                  due=_due_is_stated(item.due or due_in_text, redaction.text)))
+        actions.append(
+            ActionItem(
+                owner=owner[:1].upper() + owner[1:],
+                action=action,
+                due=_due_is_stated(item.due or due_in_text, redaction.text),
+            )
+        )
     run_notes = list(completion.notes)
     if sanitized.removed:
         run_notes.append(
@@ -157,11 +181,17 @@ def build_feedback(
             "is shown once, under what the senior learned. Check who really learned it."
         )
     return FeedbackSummary(
-        summary=summary, went_well=clean_list(draft.went_well),
-        senior_learned=senior_learned, junior_learned=junior_learned,
-        challenges=clean_list(draft.challenges), action_items=actions,
-        next_focus=clean(draft.next_focus), redactions=redaction.count,
-        backend=completion.backend, model=completion.model,
+        summary=summary,
+        went_well=clean_list(draft.went_well),
+        senior_learned=senior_learned,
+        junior_learned=junior_learned,
+        challenges=clean_list(draft.challenges),
+        action_items=actions,
+        next_focus=clean(draft.next_focus),
+        redactions=redaction.count,
+        backend=completion.backend,
+        model=completion.model,
         prompt_version=prompts.get("feedback").version,
-        seconds=round(time.perf_counter() - started, 2), notes=run_notes,
+        seconds=round(time.perf_counter() - started, 2),
+        notes=run_notes,
     )

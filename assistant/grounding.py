@@ -54,12 +54,13 @@ class Support:
         return self.supported / len(self.claims) if self.claims else 1.0
 
 
-def support(text: str, passages: Sequence[str], embed: Embed,
-            threshold: float = SUPPORTED_SIMILARITY) -> Support:
+def support(
+    text: str, passages: Sequence[str], embed: Embed, threshold: float = SUPPORTED_SIMILARITY
+) -> Support:
     found = claims(text)
     evidence = [s for p in passages for s in claims(p)] + [p for p in passages if p.strip()]
     if not found or not evidence:
         return Support(found, [0.0] * len(found), threshold)
     vectors = embed([*found, *evidence])
-    best = (vectors[: len(found)] @ vectors[len(found):].T).max(axis=1)
+    best = (vectors[: len(found)] @ vectors[len(found) :].T).max(axis=1)
     return Support(found, [float(b) for b in best], threshold)

@@ -84,8 +84,9 @@ _INSTRUCTION_PATTERNS += [
 ]
 # Digits standing in for letters ("1gn0r3 y0ur 1nstruct10ns") are read as letters too.
 _LEET = str.maketrans("013457@$", "oieastas")
-_INSTRUCTION = re.compile("|".join(f"(?:{p})" for p in _INSTRUCTION_PATTERNS),
-                          re.IGNORECASE | re.MULTILINE)
+_INSTRUCTION = re.compile(
+    "|".join(f"(?:{p})" for p in _INSTRUCTION_PATTERNS), re.IGNORECASE | re.MULTILINE
+)
 _BASE64_BLOB = re.compile(r"\b[A-Za-z0-9+/]{24,}={0,2}")
 REMOVED = "[removed: text that looked like an instruction to the assistant]"
 
@@ -146,8 +147,9 @@ def sanitize_untrusted(text: str) -> Sanitized:
                 kept.append(sentence)
         out_lines.append(" ".join(kept))
     # Delimiter tricks: the notes may not close or open our own tags.
-    cleaned = re.sub(r"</?\s*(notes|passages|question|system)\s*>", "", "\n".join(out_lines),
-                     flags=re.IGNORECASE)
+    cleaned = re.sub(
+        r"</?\s*(notes|passages|question|system)\s*>", "", "\n".join(out_lines), flags=re.IGNORECASE
+    )
     return Sanitized(cleaned, removed)
 
 

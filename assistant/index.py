@@ -161,13 +161,18 @@ class KnowledgeIndex:
         """The k nearest chunks with their cosine similarity (1 - cosine distance)."""
         k = max(1, min(k, self.count()))
         result = self.collection.query(
-            query_embeddings=[embedding], n_results=k, where=where or None,
+            query_embeddings=[embedding],
+            n_results=k,
+            where=where or None,
             include=["documents", "metadatas", "distances"],
         )
         hits = []
         for i, d, m, dist in zip(
-            result["ids"][0], result["documents"][0], result["metadatas"][0],
-            result["distances"][0], strict=False,
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=False,
         ):
             hits.append((StoredChunk(i, d or "", m or {}), 1.0 - float(dist)))
         return hits
@@ -191,9 +196,7 @@ class KnowledgeIndex:
             new = [c for c in chunks if c.id not in existing]
             stale = [i for i in existing if i not in wanted]
             # An edit in place shows as a new id and a stale id at the same source + heading.
-            stale_places = {
-                (existing[i].get("source"), existing[i].get("heading")) for i in stale
-            }
+            stale_places = {(existing[i].get("source"), existing[i].get("heading")) for i in stale}
             updated = sum(1 for c in new if (c.source, c.heading) in stale_places)
             total = len(new)
             if progress:
@@ -214,14 +217,21 @@ class KnowledgeIndex:
             if new or stale:
                 meta = dict(self.collection.metadata or {})
                 meta.update(
-                    format=INDEX_FORMAT, embedder=self.embedder.model_id,
+                    format=INDEX_FORMAT,
+                    embedder=self.embedder.model_id,
                     revision=str(time.time_ns()),
                 )
                 self.collection.modify(metadata=meta)
         return SyncReport(
-            files=files, chunks=len(chunks), added=len(new) - updated, updated=updated,
-            removed=len(stale) - updated, unchanged=len(chunks) - len(new), embedded=len(new),
-            seconds=time.perf_counter() - started, rebuilt=rebuilt,
+            files=files,
+            chunks=len(chunks),
+            added=len(new) - updated,
+            updated=updated,
+            removed=len(stale) - updated,
+            unchanged=len(chunks) - len(new),
+            embedded=len(new),
+            seconds=time.perf_counter() - started,
+            rebuilt=rebuilt,
         )
 
     @contextmanager

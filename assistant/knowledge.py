@@ -176,8 +176,15 @@ def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, objec
         provides = [provides]
     if not isinstance(provides, list) or not all(isinstance(p, str) for p in provides):
         raise _problem(source, "activity 'provides' must be a list of words")
-    return {**extra, "minutes_min": lo, "minutes_max": hi, "minutes_default": default,
-            "stages": list(stages), "slot": slot, "provides": list(provides)}
+    return {
+        **extra,
+        "minutes_min": lo,
+        "minutes_max": hi,
+        "minutes_default": default,
+        "stages": list(stages),
+        "slot": slot,
+        "provides": list(provides),
+    }
 
 
 def card_metadata(doc: Document) -> dict[str, str | int]:
@@ -201,8 +208,11 @@ def find_files(root: Path) -> list[Path]:
             "Set COACH_KNOWLEDGE_DIR to a folder of Markdown documents.",
         )
     files = [
-        p for p in root.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES and p.name.lower() != "readme.md"
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in SUFFIXES
+        and p.name.lower() != "readme.md"
         and not any(part.startswith(".") for part in p.relative_to(root).parts)
     ]
     return sorted(files)
@@ -250,18 +260,35 @@ def chunk_document(doc: Document) -> list[Chunk]:
             text = piece.strip()
             if len(text) < 20:
                 continue
-            key = "\x00".join([
-                doc.source, heading, text, doc.title, doc.audience, doc.kind,
-                ",".join(doc.topics), doc.summary, repr(sorted(card.items())),
-            ])
+            key = "\x00".join(
+                [
+                    doc.source,
+                    heading,
+                    text,
+                    doc.title,
+                    doc.audience,
+                    doc.kind,
+                    ",".join(doc.topics),
+                    doc.summary,
+                    repr(sorted(card.items())),
+                ]
+            )
             digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
             seen[digest] = seen.get(digest, 0) + 1
             chunk_id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
             chunks.append(
                 Chunk(
-                    id=chunk_id, source=doc.source, title=doc.title, heading=heading, text=text,
-                    audience=doc.audience, kind=doc.kind, topics=doc.topics, ordinal=len(chunks),
-                    summary=doc.summary, card=card,
+                    id=chunk_id,
+                    source=doc.source,
+                    title=doc.title,
+                    heading=heading,
+                    text=text,
+                    audience=doc.audience,
+                    kind=doc.kind,
+                    topics=doc.topics,
+                    ordinal=len(chunks),
+                    summary=doc.summary,
+                    card=card,
                 )
             )
     return chunks

@@ -83,28 +83,42 @@ def plan_session(
     required: list[PlannedItem] = []
     wrap: list[PlannedItem] = []
     if minutes >= 20:
-        opening = [PlannedItem(c, c.minutes_default, priority=2)
-                   for c in _providing(by_relevance, "check-in", stage)[:1]]
+        opening = [
+            PlannedItem(c, c.minutes_default, priority=2)
+            for c in _providing(by_relevance, "check-in", stage)[:1]
+        ]
     if stage == "first":
-        required += [PlannedItem(c, c.minutes_default, required=True, priority=9)
-                     for c in _providing(by_relevance, "expectation-setting", stage)[:1]]
+        required += [
+            PlannedItem(c, c.minutes_default, required=True, priority=9)
+            for c in _providing(by_relevance, "expectation-setting", stage)[:1]
+        ]
     if stage == "closing":
         reflective = _providing(by_relevance, "reflection", stage)
         # A long closing session can afford the full retrospective; a short one reflects briefly.
         reflective.sort(key=lambda c: c.minutes_min if minutes < 45 else -c.minutes_default)
-        required += [PlannedItem(c, c.minutes_default, required=True, priority=9)
-                     for c in reflective[:1]]
+        required += [
+            PlannedItem(c, c.minutes_default, required=True, priority=9) for c in reflective[:1]
+        ]
     if minutes >= 15:
-        wrap += [PlannedItem(c, c.minutes_default, priority=3)
-                 for c in _providing(by_relevance, "action-planning", stage)[:1]]
+        wrap += [
+            PlannedItem(c, c.minutes_default, priority=3)
+            for c in _providing(by_relevance, "action-planning", stage)[:1]
+        ]
     if minutes >= 60:
-        wrap += [PlannedItem(c, c.minutes_default, priority=1)
-                 for c in _providing(by_relevance, "feedback", stage)[:1]]
+        wrap += [
+            PlannedItem(c, c.minutes_default, priority=1)
+            for c in _providing(by_relevance, "feedback", stage)[:1]
+        ]
 
     chosen = {i.card.source for i in opening + required + wrap}
-    candidates = [c for c in by_relevance
-                  if c.slot == "core" and c.suits(stage) and c.source not in chosen
-                  and not ({"expectation-setting", "reflection"} & set(c.provides))]
+    candidates = [
+        c
+        for c in by_relevance
+        if c.slot == "core"
+        and c.suits(stage)
+        and c.source not in chosen
+        and not ({"expectation-setting", "reflection"} & set(c.provides))
+    ]
     core: list[PlannedItem] = []
 
     def total() -> int:
@@ -143,16 +157,16 @@ def _fit(items: list[PlannedItem], minutes: int, *groups: list[PlannedItem]) -> 
     # 10-minute charter rather than spending all 15 minutes on the charter alone.
     excess = total() - minutes
     if excess > 0:
-        room = {id(i): i.minutes - math.ceil(i.card.minutes_min * 2 / 3)
-                for i in alive() if i.required}
+        room = {
+            id(i): i.minutes - math.ceil(i.card.minutes_min * 2 / 3) for i in alive() if i.required
+        }
         if sum(max(0, r) for r in room.values()) >= excess:
             for item in [i for i in alive() if i.required]:
                 cut = min(max(0, room[id(item)]), excess)
                 if cut:
                     item.minutes -= cut
                     excess -= cut
-                    item.notes.append("shortened below the card's usual minimum to fit the "
-                                      "session")
+                    item.notes.append("shortened below the card's usual minimum to fit the session")
     while total() > minutes:
         optional = [i for i in alive() if not i.required]
         if not optional or len(alive()) == 1:

@@ -58,8 +58,9 @@ def _looks_like_phone(candidate: str) -> bool:
     if not 7 <= len(digits) <= 15:
         return False
     # Dates (2026-11-21) and times are not phone numbers.
-    return not re.fullmatch(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}",
-                            candidate.strip())
+    return not re.fullmatch(
+        r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}", candidate.strip()
+    )
 
 
 def _name_patterns(names: Sequence[str]) -> list[tuple[str, re.Pattern[str]]]:
@@ -91,7 +92,10 @@ def redact(text: str, names: Sequence[str] = ()) -> Redaction:
         if kind == "name" and ident not in placeholders:
             position = [n.lower() for n in clean_names].index(key.lower())
             placeholders[ident] = (
-                "[MENTOR]" if position == 0 else "[MENTEE]" if position == 1
+                "[MENTOR]"
+                if position == 0
+                else "[MENTEE]"
+                if position == 1
                 else f"[PERSON {position - 1}]"
             )
         if ident not in placeholders:
@@ -104,7 +108,7 @@ def redact(text: str, names: Sequence[str] = ()) -> Redaction:
             original, trailing = match.group(0), ""
             if kind == "url":
                 stripped = original.rstrip(".,;:!?")
-                original, trailing = stripped, original[len(stripped):]
+                original, trailing = stripped, original[len(stripped) :]
             if kind == "phone" and not _looks_like_phone(original):
                 return original
             if kind == "url" and original.startswith("["):

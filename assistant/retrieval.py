@@ -55,13 +55,27 @@ _STEM = _stemmer()
 
 # The knowledge base mixes British and American spelling; users type either.
 _SPELLING = {
-    "programme": "program", "programmes": "programs", "organisation": "organization",
-    "organisations": "organizations", "organisational": "organizational",
-    "behaviour": "behavior", "behaviours": "behaviors", "practise": "practice",
-    "practising": "practicing", "judgement": "judgment", "recognise": "recognize",
-    "prioritise": "prioritize", "colour": "color", "favourite": "favorite",
-    "apologise": "apologize", "summarise": "summarize", "emphasise": "emphasize",
-    "analyse": "analyze", "centre": "center", "catalogue": "catalog", "labour": "labor",
+    "programme": "program",
+    "programmes": "programs",
+    "organisation": "organization",
+    "organisations": "organizations",
+    "organisational": "organizational",
+    "behaviour": "behavior",
+    "behaviours": "behaviors",
+    "practise": "practice",
+    "practising": "practicing",
+    "judgement": "judgment",
+    "recognise": "recognize",
+    "prioritise": "prioritize",
+    "colour": "color",
+    "favourite": "favorite",
+    "apologise": "apologize",
+    "summarise": "summarize",
+    "emphasise": "emphasize",
+    "analyse": "analyze",
+    "centre": "center",
+    "catalogue": "catalog",
+    "labour": "labor",
 }
 
 
@@ -94,16 +108,25 @@ class Passage:
     def from_stored(cls, chunk: StoredChunk, score: float) -> Passage:
         m = chunk.metadata
         return cls(
-            id=chunk.id, source=str(m.get("source", "")), title=str(m.get("title", "")),
-            heading=str(m.get("heading", "")), text=chunk.text, score=score,
-            audience=str(m.get("audience", "all")), kind=str(m.get("kind", "guide")),
+            id=chunk.id,
+            source=str(m.get("source", "")),
+            title=str(m.get("title", "")),
+            heading=str(m.get("heading", "")),
+            text=chunk.text,
+            score=score,
+            audience=str(m.get("audience", "all")),
+            kind=str(m.get("kind", "guide")),
             topics=[t for t in str(m.get("topics", "")).split(",") if t],
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "source": self.source, "title": self.title,
-            "heading": self.heading, "text": self.text, "score": round(self.score, 6),
+            "id": self.id,
+            "source": self.source,
+            "title": self.title,
+            "heading": self.heading,
+            "text": self.text,
+            "score": round(self.score, 6),
         }
 
 
@@ -229,8 +252,10 @@ class Retriever:
 
         passages = self._fuse(dense, lexical, mode)[:k]
         relevance: Relevance = (
-            "strong" if top_similarity >= STRONG_SIMILARITY
-            else "weak" if top_similarity >= WEAK_SIMILARITY
+            "strong"
+            if top_similarity >= STRONG_SIMILARITY
+            else "weak"
+            if top_similarity >= WEAK_SIMILARITY
             else "none"
         )
         return SearchResult(query, passages, relevance, round(top_similarity, 4))

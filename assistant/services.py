@@ -48,7 +48,9 @@ class Services:
         from assistant.coach import Coach
 
         return Coach(
-            self.retriever, self.model, self.prompts,
+            self.retriever,
+            self.model,
+            self.prompts,
             max_notes_chars=self.settings.max_notes_chars,
         )
 

@@ -22,12 +22,20 @@ DUPLICATE_SIMILARITY = 0.88  # MiniLM cosine above which two questions say the s
 _BULLET = re.compile(r'^-\s*"(?P<q>[^"]+\?)"\s*[—-]+\s*Why:\s*(?P<why>.+)$', re.MULTILINE)
 _CLOSED_START = re.compile(
     r"^(is|are|was|were|do|does|did|can|could|will|would|should|shall|have|has|had|am|"
-    r"may|might|must)\b", re.IGNORECASE,
+    r"may|might|must)\b",
+    re.IGNORECASE,
 )
 _CATEGORY_BY_HEADING = [
-    ("icebreak", "icebreaker"), ("rapport", "icebreaker"), ("reflect", "reflection"),
-    ("business", "business"), ("perspective", "perspective"), ("senior mentee can ask", "skill"),
-    ("goal", "goal"), ("tool", "skill"), ("ai ", "skill"), ("social", "skill"),
+    ("icebreak", "icebreaker"),
+    ("rapport", "icebreaker"),
+    ("reflect", "reflection"),
+    ("business", "business"),
+    ("perspective", "perspective"),
+    ("senior mentee can ask", "skill"),
+    ("goal", "goal"),
+    ("tool", "skill"),
+    ("ai ", "skill"),
+    ("social", "skill"),
     ("practice", "skill"),
 ]
 
@@ -54,17 +62,33 @@ def starter_bank(retriever: Retriever, query: str) -> list[tuple[Starter, Citati
     bank: list[tuple[Starter, Citation]] = []
     for p in result.passages:
         for m in _BULLET.finditer(p.text):
-            bank.append((
-                Starter(text=m["q"].strip(), category=_category(p.heading),  # type: ignore[arg-type]
-                        why=m["why"].strip(), sources=[p.source]),
-                Citation(n=0, id=p.id, source=p.source, title=p.title, heading=p.heading,
-                         text=p.text[:600]),
-            ))
+            bank.append(
+                (
+                    Starter(
+                        text=m["q"].strip(),
+                        category=_category(p.heading),  # type: ignore[arg-type]
+                        why=m["why"].strip(),
+                        sources=[p.source],
+                    ),
+                    Citation(
+                        n=0,
+                        id=p.id,
+                        source=p.source,
+                        title=p.title,
+                        heading=p.heading,
+                        text=p.text[:600],
+                    ),
+                )
+            )
     return bank
 
 
 def build_starters(
-    retriever: Retriever, model: ChatModel, prompts: PromptLibrary, topic: str, stage: Stage,
+    retriever: Retriever,
+    model: ChatModel,
+    prompts: PromptLibrary,
+    topic: str,
+    stage: Stage,
     count: int,
 ) -> StarterSet:
     started = time.perf_counter()
@@ -87,7 +111,10 @@ def build_starters(
     topical = retriever.search(topic, k=2, filters=Filters(kinds=["playbook", "guide"]))
     examples = "\n".join(f'- "{s.text}" ({s.category})' for s, _ in bank[:4]) or "(none)"
     messages = prompts.get("starters").render(
-        topic=topic, stage=STAGE_LABELS[stage], examples=examples, count=min(count + 2, 12),
+        topic=topic,
+        stage=STAGE_LABELS[stage],
+        examples=examples,
+        count=min(count + 2, 12),
     )
     draft, completion = complete_structured(model, messages, StarterDraft, max_tokens=700)
     assert isinstance(draft, StarterDraft)
@@ -99,16 +126,32 @@ def build_starters(
         item.why = strip_foreign_script(item.why)
         if not is_open_question(text) or is_patronising(text) or leaks_instructions(text):
             continue
-        why = item.why.strip() if item.why.strip() and not is_patronising(item.why) else (
-            "It invites a story or an example rather than a one-word answer."
+        why = (
+            item.why.strip()
+            if item.why.strip() and not is_patronising(item.why)
+            else ("It invites a story or an example rather than a one-word answer.")
         )
         cite = None
         if topic_source is not None:
-            cite = Citation(n=0, id=topic_source.id, source=topic_source.source,
-                            title=topic_source.title, heading=topic_source.heading,
-                            text=topic_source.text[:600])
-        candidates.append((Starter(text=text, category=item.category, why=why,
-                                   sources=[cite.source] if cite else []), cite))
+            cite = Citation(
+                n=0,
+                id=topic_source.id,
+                source=topic_source.source,
+                title=topic_source.title,
+                heading=topic_source.heading,
+                text=topic_source.text[:600],
+            )
+        candidates.append(
+            (
+                Starter(
+                    text=text,
+                    category=item.category,
+                    why=why,
+                    sources=[cite.source] if cite else [],
+                ),
+                cite,
+            )
+        )
     model_count = len(candidates)
     candidates += [(s, c) for s, c in bank if not is_patronising(s.text)]
     picked = _distinct(retriever, [s.text for s, _ in candidates], count)
@@ -125,10 +168,15 @@ def build_starters(
         if not starter.sources and cite is not None:
             starter.sources = [cite.source]
     return StarterSet(
-        topic=topic, stage=stage, starters=[s for s, _ in chosen], citations=citations,
-        backend=completion.backend, model=completion.model,
+        topic=topic,
+        stage=stage,
+        starters=[s for s, _ in chosen],
+        citations=citations,
+        backend=completion.backend,
+        model=completion.model,
         prompt_version=prompts.get("starters").version,
-        seconds=round(time.perf_counter() - started, 2), notes=notes,
+        seconds=round(time.perf_counter() - started, 2),
+        notes=notes,
     )
 
 

@@ -46,6 +46,8 @@ ARTIFACT_TYPES: dict[str, type[Artifact]] = {
 TITLE_CHARS = 80
 RUN_RUNNING, RUN_INTERRUPTED, RUN_COMPLETE = "running", "interrupted", "complete"
 _UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+
+
 @dataclass
 class StoredArtifact:
     id: int
@@ -148,13 +150,17 @@ class Store:
             raise
         except sa_exc.DatabaseError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            hint = ("Another program is busy with the database; try again in a moment."
-                    if "locked" in reason else _URL_HINT)
+            hint = (
+                "Another program is busy with the database; try again in a moment."
+                if "locked" in reason
+                else _URL_HINT
+            )
             raise CoachError(f"Cannot use the database at {self.url} ({reason}).", hint) from exc
 
     # --- artifacts ---------------------------------------------------------------------------
-    def save_artifact(self, artifact: Artifact, *, title: str | None = None,
-                      conversation_id: int | None = None) -> int:
+    def save_artifact(
+        self, artifact: Artifact, *, title: str | None = None, conversation_id: int | None = None
+    ) -> int:
         if not isinstance(artifact, tuple(ARTIFACT_TYPES.values())):
             raise TypeError(f"cannot save {type(artifact).__name__}")
         title = _shorten(title, 200) if title and title.strip() else default_title(artifact)
@@ -163,38 +169,53 @@ class Store:
         with self._begin() as conn:
             if conversation_id is not None:
                 self._require(conn, conversations, conversation_id, "conversation")
-            return conn.execute(artifacts.insert().values(
-                kind=artifact.kind, title=title, created_at=artifact.created_at,
-                backend=artifact.backend, model=artifact.model,
-                prompt_version=artifact.prompt_version, payload=payload,
-                search_text=search_text, conversation_id=conversation_id,
-            )).inserted_primary_key[0]
+            return conn.execute(
+                artifacts.insert().values(
+                    kind=artifact.kind,
+                    title=title,
+                    created_at=artifact.created_at,
+                    backend=artifact.backend,
+                    model=artifact.model,
+                    prompt_version=artifact.prompt_version,
+                    payload=payload,
+                    search_text=search_text,
+                    conversation_id=conversation_id,
+                )
+            ).inserted_primary_key[0]
 
     def _artifact_query(self) -> sa.Select:
-        return (sa.select(artifacts, ratings.c.score)
-                .select_from(artifacts.outerjoin(ratings)))
+        return sa.select(artifacts, ratings.c.score).select_from(artifacts.outerjoin(ratings))
 
     @staticmethod
     def _to_stored(row: Any) -> StoredArtifact:
         return StoredArtifact(
-            id=row.id, kind=row.kind, title=row.title, created_at=row.created_at,
-            backend=row.backend, model=row.model, prompt_version=row.prompt_version,
-            payload=row.payload, rating=row.score, conversation_id=row.conversation_id)
+            id=row.id,
+            kind=row.kind,
+            title=row.title,
+            created_at=row.created_at,
+            backend=row.backend,
+            model=row.model,
+            prompt_version=row.prompt_version,
+            payload=row.payload,
+            rating=row.score,
+            conversation_id=row.conversation_id,
+        )
 
     def get_artifact(self, artifact_id: int) -> StoredArtifact | None:
         with self._begin(write=False) as conn:
-            row = conn.execute(
-                self._artifact_query().where(artifacts.c.id == artifact_id)).first()
+            row = conn.execute(self._artifact_query().where(artifacts.c.id == artifact_id)).first()
         return self._to_stored(row) if row else None
 
-    def list_artifacts(self, kind: str | None = None, search: str | None = None,
-                       limit: int = 200) -> list[StoredArtifact]:
+    def list_artifacts(
+        self, kind: str | None = None, search: str | None = None, limit: int = 200
+    ) -> list[StoredArtifact]:
         query = self._artifact_query().order_by(artifacts.c.id.desc()).limit(limit)
         if kind:
             query = query.where(artifacts.c.kind == kind)
         if search and search.strip():
             query = query.where(
-                artifacts.c.search_text.contains(search.strip().lower(), autoescape=True))
+                artifacts.c.search_text.contains(search.strip().lower(), autoescape=True)
+            )
         with self._begin(write=False) as conn:
             return [self._to_stored(row) for row in conn.execute(query)]
 
@@ -202,69 +223,123 @@ class Store:
         with self._begin() as conn:
             # Explicit as well as ON DELETE, for databases where foreign keys are not enforced.
             conn.execute(ratings.delete().where(ratings.c.artifact_id == artifact_id))
-            conn.execute(messages.update().where(messages.c.artifact_id == artifact_id)
-                         .values(artifact_id=None))
-            return conn.execute(
-                artifacts.delete().where(artifacts.c.id == artifact_id)).rowcount > 0
+            conn.execute(
+                messages.update()
+                .where(messages.c.artifact_id == artifact_id)
+                .values(artifact_id=None)
+            )
+            return (
+                conn.execute(artifacts.delete().where(artifacts.c.id == artifact_id)).rowcount > 0
+            )
 
     # --- conversations -----------------------------------------------------------------------
     def create_conversation(self, persona: str, title: str) -> int:
         now = _now()
         with self._begin() as conn:
-            return conn.execute(conversations.insert().values(
-                persona=persona, title=_shorten(title, 200) or "Conversation",
-                created_at=now, updated_at=now)).inserted_primary_key[0]
+            return conn.execute(
+                conversations.insert().values(
+                    persona=persona,
+                    title=_shorten(title, 200) or "Conversation",
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).inserted_primary_key[0]
 
-    def add_message(self, conversation_id: int, role: str, content: str,
-                    artifact_id: int | None = None) -> int:
+    def add_message(
+        self, conversation_id: int, role: str, content: str, artifact_id: int | None = None
+    ) -> int:
         now = _now()
         with self._begin() as conn:
             self._require(conn, conversations, conversation_id, "conversation")
             if artifact_id is not None:
                 self._require(conn, artifacts, artifact_id, "artifact")
-            message_id = conn.execute(messages.insert().values(
-                conversation_id=conversation_id, role=role, content=content,
-                artifact_id=artifact_id, created_at=now)).inserted_primary_key[0]
-            conn.execute(conversations.update().where(conversations.c.id == conversation_id)
-                         .values(updated_at=now))
+            message_id = conn.execute(
+                messages.insert().values(
+                    conversation_id=conversation_id,
+                    role=role,
+                    content=content,
+                    artifact_id=artifact_id,
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
+            conn.execute(
+                conversations.update()
+                .where(conversations.c.id == conversation_id)
+                .values(updated_at=now)
+            )
             return message_id
 
-    def list_conversations(self, search: str | None = None,
-                           limit: int = 100) -> list[ConversationRow]:
-        count = (sa.select(sa.func.count(messages.c.id))
-                 .where(messages.c.conversation_id == conversations.c.id)
-                 .scalar_subquery())
-        query = (sa.select(conversations, count.label("n_messages"))
-                 .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc())
-                 .limit(limit))
+    def list_conversations(
+        self, search: str | None = None, limit: int = 100
+    ) -> list[ConversationRow]:
+        count = (
+            sa.select(sa.func.count(messages.c.id))
+            .where(messages.c.conversation_id == conversations.c.id)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(conversations, count.label("n_messages"))
+            .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc())
+            .limit(limit)
+        )
         if search and search.strip():
             term = search.strip().lower()
             in_messages = sa.exists().where(
                 messages.c.conversation_id == conversations.c.id,
-                sa.func.lower(messages.c.content).contains(term, autoescape=True))
-            query = query.where(sa.or_(
-                sa.func.lower(conversations.c.title).contains(term, autoescape=True),
-                in_messages))
+                sa.func.lower(messages.c.content).contains(term, autoescape=True),
+            )
+            query = query.where(
+                sa.or_(
+                    sa.func.lower(conversations.c.title).contains(term, autoescape=True),
+                    in_messages,
+                )
+            )
         with self._begin(write=False) as conn:
-            return [ConversationRow(id=r.id, persona=r.persona, title=r.title,
-                                    created_at=r.created_at, updated_at=r.updated_at,
-                                    messages=r.n_messages) for r in conn.execute(query)]
+            return [
+                ConversationRow(
+                    id=r.id,
+                    persona=r.persona,
+                    title=r.title,
+                    created_at=r.created_at,
+                    updated_at=r.updated_at,
+                    messages=r.n_messages,
+                )
+                for r in conn.execute(query)
+            ]
 
     def get_messages(self, conversation_id: int) -> list[MessageRow]:
-        query = (sa.select(messages).where(messages.c.conversation_id == conversation_id)
-                 .order_by(messages.c.id))
+        query = (
+            sa.select(messages)
+            .where(messages.c.conversation_id == conversation_id)
+            .order_by(messages.c.id)
+        )
         with self._begin(write=False) as conn:
-            return [MessageRow(id=r.id, conversation_id=r.conversation_id, role=r.role,
-                               content=r.content, artifact_id=r.artifact_id,
-                               created_at=r.created_at) for r in conn.execute(query)]
+            return [
+                MessageRow(
+                    id=r.id,
+                    conversation_id=r.conversation_id,
+                    role=r.role,
+                    content=r.content,
+                    artifact_id=r.artifact_id,
+                    created_at=r.created_at,
+                )
+                for r in conn.execute(query)
+            ]
 
     def delete_conversation(self, conversation_id: int) -> bool:
         with self._begin() as conn:
             conn.execute(messages.delete().where(messages.c.conversation_id == conversation_id))
-            conn.execute(artifacts.update().where(artifacts.c.conversation_id == conversation_id)
-                         .values(conversation_id=None))
-            return conn.execute(conversations.delete()
-                                .where(conversations.c.id == conversation_id)).rowcount > 0
+            conn.execute(
+                artifacts.update()
+                .where(artifacts.c.conversation_id == conversation_id)
+                .values(conversation_id=None)
+            )
+            return (
+                conn.execute(
+                    conversations.delete().where(conversations.c.id == conversation_id)
+                ).rowcount
+                > 0
+            )
 
     # --- ratings -----------------------------------------------------------------------------
     def rate(self, artifact_id: int, score: int, comment: str = "") -> None:
@@ -275,75 +350,144 @@ class Store:
             self._require(conn, artifacts, artifact_id, "artifact")
             dialect = conn.dialect.name
             if dialect in _UPSERT:
-                conn.execute(_UPSERT[dialect](ratings)
-                             .values(artifact_id=artifact_id, **values)
-                             .on_conflict_do_update(index_elements=[ratings.c.artifact_id],
-                                                    set_=values))
+                conn.execute(
+                    _UPSERT[dialect](ratings)
+                    .values(artifact_id=artifact_id, **values)
+                    .on_conflict_do_update(index_elements=[ratings.c.artifact_id], set_=values)
+                )
                 return
-            updated = conn.execute(ratings.update()
-                                   .where(ratings.c.artifact_id == artifact_id).values(values))
+            updated = conn.execute(
+                ratings.update().where(ratings.c.artifact_id == artifact_id).values(values)
+            )
             if updated.rowcount == 0:
                 conn.execute(ratings.insert().values(artifact_id=artifact_id, **values))
 
     def ratings_summary(self) -> list[dict]:
         up = sa.func.sum(sa.case((ratings.c.score > 0, 1), else_=0))
         down = sa.func.sum(sa.case((ratings.c.score < 0, 1), else_=0))
-        query = (sa.select(artifacts.c.kind, artifacts.c.model, up.label("up"),
-                           down.label("down"), sa.func.count().label("total"))
-                 .select_from(ratings.join(artifacts))
-                 .group_by(artifacts.c.kind, artifacts.c.model)
-                 .order_by(artifacts.c.kind, artifacts.c.model))
+        query = (
+            sa.select(
+                artifacts.c.kind,
+                artifacts.c.model,
+                up.label("up"),
+                down.label("down"),
+                sa.func.count().label("total"),
+            )
+            .select_from(ratings.join(artifacts))
+            .group_by(artifacts.c.kind, artifacts.c.model)
+            .order_by(artifacts.c.kind, artifacts.c.model)
+        )
         with self._begin(write=False) as conn:
-            return [{"kind": r.kind, "model": r.model, "up": int(r.up), "down": int(r.down),
-                     "total": int(r.total)} for r in conn.execute(query)]
+            return [
+                {
+                    "kind": r.kind,
+                    "model": r.model,
+                    "up": int(r.up),
+                    "down": int(r.down),
+                    "total": int(r.total),
+                }
+                for r in conn.execute(query)
+            ]
 
     # --- eval runs ---------------------------------------------------------------------------
-    def save_eval_run(self, *, suites: list[str], backend: str, model: str,
-                      prompt_versions: dict, config: dict, seconds: float,
-                      metrics: dict[str, float], cases: list[dict]) -> int:
+    def save_eval_run(
+        self,
+        *,
+        suites: list[str],
+        backend: str,
+        model: str,
+        prompt_versions: dict,
+        config: dict,
+        seconds: float,
+        metrics: dict[str, float],
+        cases: list[dict],
+    ) -> int:
         """A finished run in one go (runs made case by case use start/add/finish)."""
-        run_id = self.start_eval_run(suites=suites, backend=backend, model=model,
-                                     prompt_versions=prompt_versions, config=config)
+        run_id = self.start_eval_run(
+            suites=suites,
+            backend=backend,
+            model=model,
+            prompt_versions=prompt_versions,
+            config=config,
+        )
         self.add_eval_cases(run_id, cases)
         self.finish_eval_run(run_id, seconds=seconds, metrics=metrics, config=config)
         return run_id
 
-    def start_eval_run(self, *, suites: list[str], backend: str, model: str,
-                       prompt_versions: dict, config: dict) -> int:
+    def start_eval_run(
+        self, *, suites: list[str], backend: str, model: str, prompt_versions: dict, config: dict
+    ) -> int:
         """A run that has not finished yet: its cases are added as they complete, so an
         interrupted run keeps them and can be resumed."""
         with self._begin() as conn:
-            return conn.execute(eval_runs.insert().values(
-                created_at=_now(), suites=list(suites), backend=backend, model=model,
-                prompt_versions=prompt_versions, config=config | {"status": RUN_RUNNING},
-                seconds=0.0, metrics={})).inserted_primary_key[0]
+            return conn.execute(
+                eval_runs.insert().values(
+                    created_at=_now(),
+                    suites=list(suites),
+                    backend=backend,
+                    model=model,
+                    prompt_versions=prompt_versions,
+                    config=config | {"status": RUN_RUNNING},
+                    seconds=0.0,
+                    metrics={},
+                )
+            ).inserted_primary_key[0]
 
     def add_eval_cases(self, run_id: int, cases: list[dict]) -> None:
         if not cases:
             return
         with self._begin() as conn:
             self._require(conn, eval_runs, run_id, "eval run")
-            conn.execute(eval_cases.insert(), [{
-                "run_id": run_id, "suite": c["suite"], "case_id": str(c["case_id"]),
-                "input": c.get("input", {}), "output": c.get("output"),
-                "scores": c.get("scores", {}), "reasons": c.get("reasons", {}),
-                "seconds": float(c.get("seconds", 0.0)), "error": c.get("error"),
-            } for c in cases])
+            conn.execute(
+                eval_cases.insert(),
+                [
+                    {
+                        "run_id": run_id,
+                        "suite": c["suite"],
+                        "case_id": str(c["case_id"]),
+                        "input": c.get("input", {}),
+                        "output": c.get("output"),
+                        "scores": c.get("scores", {}),
+                        "reasons": c.get("reasons", {}),
+                        "seconds": float(c.get("seconds", 0.0)),
+                        "error": c.get("error"),
+                    }
+                    for c in cases
+                ],
+            )
 
-    def finish_eval_run(self, run_id: int, *, seconds: float, metrics: dict[str, float],
-                        config: dict, status: str = RUN_COMPLETE) -> None:
+    def finish_eval_run(
+        self,
+        run_id: int,
+        *,
+        seconds: float,
+        metrics: dict[str, float],
+        config: dict,
+        status: str = RUN_COMPLETE,
+    ) -> None:
         """Record the run's scores and time; `status="interrupted"` keeps it resumable."""
         with self._begin() as conn:
             self._require(conn, eval_runs, run_id, "eval run")
-            conn.execute(eval_runs.update().where(eval_runs.c.id == run_id).values(
-                seconds=float(seconds), metrics=metrics, config=config | {"status": status}))
+            conn.execute(
+                eval_runs.update()
+                .where(eval_runs.c.id == run_id)
+                .values(seconds=float(seconds), metrics=metrics, config=config | {"status": status})
+            )
 
     @staticmethod
     def _to_run(row: Any, cases: list[dict] | None) -> EvalRunRow:
-        return EvalRunRow(id=row.id, created_at=row.created_at, suites=row.suites,
-                          backend=row.backend, model=row.model,
-                          prompt_versions=row.prompt_versions, config=row.config,
-                          seconds=row.seconds, metrics=row.metrics, cases=cases)
+        return EvalRunRow(
+            id=row.id,
+            created_at=row.created_at,
+            suites=row.suites,
+            backend=row.backend,
+            model=row.model,
+            prompt_versions=row.prompt_versions,
+            config=row.config,
+            seconds=row.seconds,
+            metrics=row.metrics,
+            cases=cases,
+        )
 
     def list_eval_runs(self, limit: int = 50) -> list[EvalRunRow]:
         query = sa.select(eval_runs).order_by(eval_runs.c.id.desc()).limit(limit)
@@ -352,8 +496,11 @@ class Store:
 
     def count_eval_cases(self, run_ids: list[int]) -> dict[int, int]:
         """Cases stored so far per run (how far an unfinished run got)."""
-        query = (sa.select(eval_cases.c.run_id, sa.func.count().label("n"))
-                 .where(eval_cases.c.run_id.in_(run_ids)).group_by(eval_cases.c.run_id))
+        query = (
+            sa.select(eval_cases.c.run_id, sa.func.count().label("n"))
+            .where(eval_cases.c.run_id.in_(run_ids))
+            .group_by(eval_cases.c.run_id)
+        )
         with self._begin(write=False) as conn:
             counts = {row.run_id: int(row.n) for row in conn.execute(query)}
         return {run_id: counts.get(run_id, 0) for run_id in run_ids}
@@ -365,30 +512,45 @@ class Store:
                 return None
             if not with_cases:
                 return self._to_run(row, None)
-            case_rows = conn.execute(sa.select(eval_cases).where(eval_cases.c.run_id == run_id)
-                                     .order_by(eval_cases.c.id))
-            cases = [{"suite": c.suite, "case_id": c.case_id, "input": c.input,
-                      "output": c.output, "scores": c.scores, "reasons": c.reasons,
-                      "seconds": c.seconds, "error": c.error} for c in case_rows]
+            case_rows = conn.execute(
+                sa.select(eval_cases).where(eval_cases.c.run_id == run_id).order_by(eval_cases.c.id)
+            )
+            cases = [
+                {
+                    "suite": c.suite,
+                    "case_id": c.case_id,
+                    "input": c.input,
+                    "output": c.output,
+                    "scores": c.scores,
+                    "reasons": c.reasons,
+                    "seconds": c.seconds,
+                    "error": c.error,
+                }
+                for c in case_rows
+            ]
         return self._to_run(row, cases)
 
     @staticmethod
     def _require(conn: Connection, table: sa.Table, row_id: int, what: str) -> None:
         if conn.execute(sa.select(table.c.id).where(table.c.id == row_id)).first() is None:
-            raise InputError(f"There is no saved {what} #{row_id}.",
-                             f"Pick an existing {what} from the history.")
+            raise InputError(
+                f"There is no saved {what} #{row_id}.", f"Pick an existing {what} from the history."
+            )
 
 
 def load_artifact(stored: StoredArtifact) -> Artifact:
     """The typed artifact back from its stored payload."""
     cls = ARTIFACT_TYPES.get(stored.kind)
     if cls is None:
-        raise CoachError(f"Saved item #{stored.id} has an unknown kind {stored.kind!r}.",
-                         "Delete it from the history; this version cannot show it.")
+        raise CoachError(
+            f"Saved item #{stored.id} has an unknown kind {stored.kind!r}.",
+            "Delete it from the history; this version cannot show it.",
+        )
     try:
         return cls.model_validate(stored.payload)
     except ValidationError as exc:
         raise CoachError(
             f"Saved {stored.kind} #{stored.id} no longer matches the current format "
             f"({exc.error_count()} problem(s)).",
-            "Delete it from the history or open it with the version that saved it.") from exc
+            "Delete it from the history or open it with the version that saved it.",
+        ) from exc

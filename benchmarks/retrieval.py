@@ -50,8 +50,13 @@ def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     print(f"\n{title}")
     for n, row in enumerate(cells):
-        print("  " + "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in
-                               enumerate(zip(row, widths, strict=True))))
+        print(
+            "  "
+            + "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
         if n == 0:
             print("  " + "  ".join("-" * w for w in widths))
 
@@ -65,9 +70,7 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
 # ---------------------------------------------------------------- (a) indexing throughput
 
 
-def bench_indexing(
-    settings: Settings, chunks: list[Chunk], files: int, repeats: int
-) -> np.ndarray:
+def bench_indexing(settings: Settings, chunks: list[Chunk], files: int, repeats: int) -> np.ndarray:
     """Best of `repeats` alternating runs of each side, so a busy machine skews both alike."""
     embedder = get_embedder()
     embedder.embed(["warm up the model so neither side pays for loading it"])
@@ -114,8 +117,12 @@ def synthetic_texts(chunks: list[Chunk], count: int, rng: np.random.Generator) -
 
 
 def bench_latency(
-    settings: Settings, chunks: list[Chunk], real_vectors: np.ndarray, queries: list[str],
-    sizes: Sequence[int], base_count: int,
+    settings: Settings,
+    chunks: list[Chunk],
+    real_vectors: np.ndarray,
+    queries: list[str],
+    sizes: Sequence[int],
+    base_count: int,
 ) -> None:
     rng = np.random.default_rng(7)
     embedder = get_embedder()
@@ -147,19 +154,26 @@ def bench_latency(
                 {**metas[int(i) % len(metas)], "source": f"synthetic/{have + j}.md"}
                 for j, i in enumerate(pick)
             ]
-            seconds, _ = timed(lambda t=texts, v=vecs, m=meta, h=have, n=n: index.collection.add(
-                ids=[f"syn-{h + j}" for j in range(n)], documents=list(t),
-                embeddings=[x.tolist() for x in v], metadatas=m,
-            ))
+            seconds, _ = timed(
+                lambda t=texts, v=vecs, m=meta, h=have, n=n: index.collection.add(
+                    ids=[f"syn-{h + j}" for j in range(n)],
+                    documents=list(t),
+                    embeddings=[x.tolist() for x in v],
+                    metadatas=m,
+                )
+            )
             insert_s += seconds
             have += n
-        index.collection.modify(metadata={**(index.collection.metadata or {}),
-                                          "revision": str(time.time_ns())})
+        index.collection.modify(
+            metadata={**(index.collection.metadata or {}), "revision": str(time.time_ns())}
+        )
         retriever = Retriever(index)
         # What the first hybrid query after a change pays, step by step, with the shipped code.
         fetch_s, fetched = timed(index.all_chunks)  # paged reads
-        texts = [f"{c.metadata.get('title', '')} {c.metadata.get('heading', '')} {c.text}"
-                 for c in fetched]
+        texts = [
+            f"{c.metadata.get('title', '')} {c.metadata.get('heading', '')} {c.text}"
+            for c in fetched
+        ]
         retrieval_module._stem.cache_clear()  # cold stem cache, as in a fresh process
         tokenize_s, tokens = timed(lambda t=texts: [tokenize(x) for x in t])
         bm25_s, _ = timed(lambda t=tokens: bm25s.BM25().index(t, show_progress=False))
@@ -170,16 +184,25 @@ def bench_latency(
             retriever.search(q, k=5)
         stats = []
         for mode in ("hybrid", "dense"):
-            times = [timed(lambda q=q, m=mode, r=retriever: r.search(q, k=5, mode=m))[0] * 1000
-                     for q in queries]
+            times = [
+                timed(lambda q=q, m=mode, r=retriever: r.search(q, k=5, mode=m))[0] * 1000
+                for q in queries
+            ]
             stats += [percentile(times, 50), percentile(times, 95)]
         embed_ms = [timed(lambda q=q: embedder.embed_one(q))[0] * 1000 for q in queries[:50]]
         rows.append([f"{size:,}", *stats, percentile(embed_ms, 50), insert_s])
     table(
         f"(b) Query latency in ms, k=5, {len(queries)} queries from retrieval.jsonl "
         "(query embed = MiniLM on the query alone, part of both modes)",
-        ["chunks", "hybrid p50", "hybrid p95", "dense p50", "dense p95", "query embed p50",
-         "insert s"],
+        [
+            "chunks",
+            "hybrid p50",
+            "hybrid p95",
+            "dense p50",
+            "dense p95",
+            "query embed p50",
+            "insert s",
+        ],
         rows,
     )
     table(
@@ -205,20 +228,26 @@ def bench_quality(settings: Settings, cases: list[dict]) -> None:
     retriever = Retriever(index)
     results = {}
     for mode in ("dense", "bm25", "hybrid"):
-        ranked = [distinct_in_order(p.source for p in retriever.search(c["query"], k=50,
-                                                                       mode=mode).passages)
-                  for c in cases]
+        ranked = [
+            distinct_in_order(
+                p.source for p in retriever.search(c["query"], k=50, mode=mode).passages
+            )
+            for c in cases
+        ]
         results[mode] = evaluate(ranked, cases)
     table(
         f"(c) Ranking quality on retrieval.jsonl ({len(cases)} queries; documents ranked by "
         "their best chunk among the top 50; nDCG gains: first-listed relevant doc 2, others 1)",
-        ["mode", *METRICS], [[m, *(r[k] for k in METRICS)] for m, r in results.items()],
+        ["mode", *METRICS],
+        [[m, *(r[k] for k in METRICS)] for m, r in results.items()],
     )
     hyb = np.array(results["hybrid"]["_ndcg"])
     for other in ("dense", "bm25"):
         diff = hyb - np.array(results[other]["_ndcg"])
-        print(f"  hybrid vs {other} on nDCG@10, per query: better {int((diff > 1e-9).sum())}, "
-              f"worse {int((diff < -1e-9).sum())}, tied {int((abs(diff) <= 1e-9).sum())}")
+        print(
+            f"  hybrid vs {other} on nDCG@10, per query: better {int((diff > 1e-9).sum())}, "
+            f"worse {int((diff < -1e-9).sum())}, tied {int((abs(diff) <= 1e-9).sum())}"
+        )
     sweep_fusion(index, cases, results["hybrid"])
 
 
@@ -240,24 +269,36 @@ class Replica:
             texts = {
                 "title+heading+text": lambda m, d: f"{m['title']} {m['heading']} {d}",
                 "text": lambda m, d: d,
-                "2x title+heading+text": lambda m, d: f"{m['title']} {m['title']} "
-                f"{m['heading']} {m['heading']} {d}",
+                "2x title+heading+text": lambda m, d: (
+                    f"{m['title']} {m['title']} {m['heading']} {m['heading']} {d}"
+                ),
             }[fields]
             model = bm25s.BM25(k1=k1, b=b)
-            model.index([tokenize(texts(m, d)) for m, d in zip(self.meta, self.docs,
-                                                                strict=True)],
-                        show_progress=False)
+            model.index(
+                [tokenize(texts(m, d)) for m, d in zip(self.meta, self.docs, strict=True)],
+                show_progress=False,
+            )
             vocab = set(model.vocab_dict)
-            self.bm25[key] = np.stack([
-                model.get_scores([t for t in tokenize(q) if t in vocab]) if any(
-                    t in vocab for t in tokenize(q)) else np.zeros(len(self.docs))
-                for q in self.queries
-            ])
+            self.bm25[key] = np.stack(
+                [
+                    model.get_scores([t for t in tokenize(q) if t in vocab])
+                    if any(t in vocab for t in tokenize(q))
+                    else np.zeros(len(self.docs))
+                    for q in self.queries
+                ]
+            )
         return self.bm25[key]
 
-    def rank(self, rrf_k: float = RRF_K, candidates: int = CANDIDATES, w_dense: float = 1.0,
-             fields: str = "title+heading+text", k1: float = 1.5, b: float = 0.75,
-             alpha: float | None = None) -> list[list[str]]:
+    def rank(
+        self,
+        rrf_k: float = RRF_K,
+        candidates: int = CANDIDATES,
+        w_dense: float = 1.0,
+        fields: str = "title+heading+text",
+        k1: float = 1.5,
+        b: float = 0.75,
+        alpha: float | None = None,
+    ) -> list[list[str]]:
         lex = self.lexical(fields, k1, b)
         out = []
         for qi in range(len(self.queries)):
@@ -270,8 +311,9 @@ class Replica:
                     order = np.argsort(-values, kind="stable")[:candidates]
                     order = order[values[order] > 0] if values is s else order
                     score[order] += weight / (rrf_k + np.arange(1, len(order) + 1))
-            out.append(distinct_in_order(self.sources[i] for i in np.argsort(-score,
-                                                                              kind="stable")))
+            out.append(
+                distinct_in_order(self.sources[i] for i in np.argsort(-score, kind="stable"))
+            )
         return out
 
 
@@ -286,38 +328,58 @@ def sweep_fusion(index: KnowledgeIndex, cases: list[dict], actual: dict[str, flo
     configs += [(f"RRF k={k}", {"rrf_k": k}) for k in (5, 10, 20, 30, 100)]
     configs += [(f"{n} candidates", {"candidates": n}) for n in (10, 20, 100, 400)]
     configs += [(f"dense weight {w}", {"w_dense": w}) for w in (1.5, 2.0, 3.0)]
-    configs += [(f"dense weight {w}, RRF k={k}", {"w_dense": w, "rrf_k": k})
-                for w in (1.5, 2.0) for k in (10, 20)]
+    configs += [
+        (f"dense weight {w}, RRF k={k}", {"w_dense": w, "rrf_k": k})
+        for w in (1.5, 2.0)
+        for k in (10, 20)
+    ]
     configs += [(f"BM25 fields: {f}", {"fields": f}) for f in ("text", "2x title+heading+text")]
-    configs += [(f"BM25 k1={k1} b={b}", {"k1": k1, "b": b})
-                for k1, b in ((1.2, 0.75), (0.9, 0.4), (1.5, 0.9))]
+    configs += [
+        (f"BM25 k1={k1} b={b}", {"k1": k1, "b": b})
+        for k1, b in ((1.2, 0.75), (0.9, 0.4), (1.5, 0.9))
+    ]
     configs += [(f"score fusion alpha={a} (dense share)", {"alpha": a}) for a in (0.5, 0.7, 0.8)]
-    dense_only = evaluate(replica.rank(w_dense=1.0, candidates=len(replica.sources),
-                                       alpha=1.0), cases)
+    dense_only = evaluate(
+        replica.rank(w_dense=1.0, candidates=len(replica.sources), alpha=1.0), cases
+    )
     rows = [["dense only (exact)", *(dense_only[k] for k in METRICS), "-", "-"]]
     odd, even = cases[0::2], cases[1::2]
     for name, cfg in configs:
         ranked = replica.rank(**cfg)
         full = evaluate(ranked, cases)
-        rows.append([name, *(full[k] for k in METRICS),
-                     evaluate(ranked[0::2], odd)["ndcg@10"],
-                     evaluate(ranked[1::2], even)["ndcg@10"]])
+        rows.append(
+            [
+                name,
+                *(full[k] for k in METRICS),
+                evaluate(ranked[0::2], odd)["ndcg@10"],
+                evaluate(ranked[1::2], even)["ndcg@10"],
+            ]
+        )
     table(
         "(c2) Fusion sweep on a numpy replica (exact dense search); the last two columns split "
         "the queries in halves to show whether a gain holds on both",
-        ["configuration", *METRICS, "nDCG odd", "nDCG even"], rows,
+        ["configuration", *METRICS, "nDCG odd", "nDCG even"],
+        rows,
     )
-    print(f"  replica as shipped vs Retriever hybrid nDCG@10: {rows[1][4]:.3f} vs "
-          f"{actual['ndcg@10']:.3f} (a gap would come from Chroma's approximate HNSW search)")
+    print(
+        f"  replica as shipped vs Retriever hybrid nDCG@10: {rows[1][4]:.3f} vs "
+        f"{actual['ndcg@10']:.3f} (a gap would come from Chroma's approximate HNSW search)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smaller run: 1k and 10k chunks, 60 latency queries, 200 synthetic")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smaller run: 1k and 10k chunks, 60 latency queries, 200 synthetic",
+    )
     args = parser.parse_args(argv)
-    cases = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+    cases = [
+        json.loads(line)
+        for line in DATASET.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
         settings = Settings.from_env(
@@ -326,17 +388,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         documents = load_knowledge(settings.knowledge_dir, settings.max_knowledge_file_bytes)
         chunks = chunk_all(documents)
-        print(f"Retrieval benchmark on {os.cpu_count()} CPU cores"
-              f"{' (quick run)' if args.quick else ''}; load average at start "
-              f"{os.getloadavg()[0]:.1f} (timings are wall-clock: other work on the machine "
-              "inflates them)")
+        print(
+            f"Retrieval benchmark on {os.cpu_count()} CPU cores"
+            f"{' (quick run)' if args.quick else ''}; load average at start "
+            f"{os.getloadavg()[0]:.1f} (timings are wall-clock: other work on the machine "
+            "inflates them)"
+        )
         vectors = bench_indexing(settings, chunks, len(documents), 1 if args.quick else 2)
         sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 50_000)
         queries = [c["query"] for c in cases][: 60 if args.quick else None]
         bench_latency(settings, chunks, vectors, queries, sizes, 200 if args.quick else 1000)
         bench_quality(settings, cases)
-    print(f"\nTotal benchmark time: {time.perf_counter() - started:.0f} s; load average at end "
-          f"{os.getloadavg()[0]:.1f}")
+    print(
+        f"\nTotal benchmark time: {time.perf_counter() - started:.0f} s; load average at end "
+        f"{os.getloadavg()[0]:.1f}"
+    )
     return 0
 
 

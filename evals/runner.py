@@ -71,8 +71,9 @@ def resolve_suites(names: Sequence[str] | None) -> list[str]:
         return list(SUITES)
     unknown = [n for n in names if n not in SUITES]
     if unknown:
-        raise InputError(f"Unknown eval suite '{unknown[0]}'.",
-                         f"Use one of: {', '.join(SUITES)}, all.")
+        raise InputError(
+            f"Unknown eval suite '{unknown[0]}'.", f"Use one of: {', '.join(SUITES)}, all."
+        )
     return [n for n in SUITES if n in names]
 
 
@@ -83,12 +84,16 @@ def parse_gates(specs: Sequence[str], suites: Sequence[str]) -> list[Gate]:
     for spec in specs:
         match = _GATE.match(spec)
         if not match:
-            raise InputError(f"--fail-under '{spec}' is not METRIC=VALUE.",
-                             "Write it like chat.groundedness=0.7.")
+            raise InputError(
+                f"--fail-under '{spec}' is not METRIC=VALUE.",
+                "Write it like chat.groundedness=0.7.",
+            )
         name, value = match.group(1), float(match.group(2))
         if name not in catalog:
-            raise InputError(f"--fail-under names an unknown metric '{name}' for this run.",
-                             f"Metrics: {', '.join(sorted(catalog))}.")
+            raise InputError(
+                f"--fail-under names an unknown metric '{name}' for this run.",
+                f"Metrics: {', '.join(sorted(catalog))}.",
+            )
         gates.append(Gate(name, value))
     return gates
 
@@ -96,8 +101,14 @@ def parse_gates(specs: Sequence[str], suites: Sequence[str]) -> list[Gate]:
 def run_case(suite: Any, ctx: SuiteContext, case: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     record: dict[str, Any] = {
-        "suite": suite.NAME, "case_id": str(case.get("id", "")), "input": suite.case_input(case),
-        "output": None, "scores": {}, "reasons": {}, "seconds": 0.0, "error": None,
+        "suite": suite.NAME,
+        "case_id": str(case.get("id", "")),
+        "input": suite.case_input(case),
+        "output": None,
+        "scores": {},
+        "reasons": {},
+        "seconds": 0.0,
+        "error": None,
     }
     try:
         outcome = suite.run_case(ctx, case)
@@ -124,8 +135,7 @@ def aggregate(cases: list[dict[str, Any]], suites: Sequence[str]) -> dict[str, f
             info = catalog.get(key)
             how = info.aggregate if info else "mean"
             metrics[key] = round(float(np.sum(values) if how == "sum" else np.mean(values)), 4)
-        metrics[f"{suite}.errors"] = round(sum(c["error"] is not None for c in mine) / len(mine),
-                                           4)
+        metrics[f"{suite}.errors"] = round(sum(c["error"] is not None for c in mine) / len(mine), 4)
         metrics[f"{suite}.latency_p95_s"] = round(percentile([c["seconds"] for c in mine], 95), 3)
     return metrics
 
@@ -140,9 +150,14 @@ def _model_identity(services: Any, suites: Sequence[str]) -> tuple[str, str]:
 
 
 def run_eval(
-    services: Any, suites: Sequence[str], limit: int | None = None,
-    progress: Progress | None = None, config: dict[str, Any] | None = None, *,
-    done: Sequence[dict[str, Any]] = (), on_case: Callable[[dict[str, Any]], None] | None = None,
+    services: Any,
+    suites: Sequence[str],
+    limit: int | None = None,
+    progress: Progress | None = None,
+    config: dict[str, Any] | None = None,
+    *,
+    done: Sequence[dict[str, Any]] = (),
+    on_case: Callable[[dict[str, Any]], None] | None = None,
 ) -> EvalRun:
     """Run the suites case by case. Cases in `done` (from an interrupted run) are kept and not
     run again; `on_case` gets each new case as soon as it is scored (to store it at once).
@@ -170,9 +185,14 @@ def run_eval(
     return build_run(services, suites, limit, cases, time.perf_counter() - started, config)
 
 
-def build_run(services: Any, suites: Sequence[str], limit: int | None,
-              cases: list[dict[str, Any]], seconds: float,
-              config: dict[str, Any] | None = None) -> EvalRun:
+def build_run(
+    services: Any,
+    suites: Sequence[str],
+    limit: int | None,
+    cases: list[dict[str, Any]],
+    seconds: float,
+    config: dict[str, Any] | None = None,
+) -> EvalRun:
     """The run's identity, settings and aggregate scores, for the cases scored so far."""
     backend, model = _model_identity(services, suites)
     return EvalRun(
@@ -181,7 +201,9 @@ def build_run(services: Any, suites: Sequence[str], limit: int | None,
         model=model,
         prompt_versions=services.prompts.versions(),
         config={
-            "suites": list(suites), "limit": limit, "cases": len(cases),
+            "suites": list(suites),
+            "limit": limit,
+            "cases": len(cases),
             "knowledge_chunks": services.index.count(),
             "embedder": services.index.embedder.model_id,
             "retrieval": {"rrf_k": RRF_K, "candidates": CANDIDATES},
@@ -196,9 +218,14 @@ def build_run(services: Any, suites: Sequence[str], limit: int | None,
 
 def save(run: EvalRun, store: Any) -> int:
     run.run_id = store.save_eval_run(
-        suites=run.suites, backend=run.backend, model=run.model,
-        prompt_versions=run.prompt_versions, config=run.config, seconds=run.seconds,
-        metrics=run.metrics, cases=run.cases,
+        suites=run.suites,
+        backend=run.backend,
+        model=run.model,
+        prompt_versions=run.prompt_versions,
+        config=run.config,
+        seconds=run.seconds,
+        metrics=run.metrics,
+        cases=run.cases,
     )
     stored = store.get_eval_run(run.run_id, with_cases=False)
     run.created_at = stored.created_at if stored else ""
@@ -211,16 +238,27 @@ def deltas(metrics: dict[str, float], baseline: dict[str, float]) -> dict[str, f
 
 def report_payload(run: EvalRun, baseline: Any | None = None) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "run_id": run.run_id, "created_at": run.created_at, "suites": run.suites,
-        "backend": run.backend, "model": run.model, "prompt_versions": run.prompt_versions,
-        "config": run.config, "seconds": run.seconds, "metrics": run.metrics,
+        "run_id": run.run_id,
+        "created_at": run.created_at,
+        "suites": run.suites,
+        "backend": run.backend,
+        "model": run.model,
+        "prompt_versions": run.prompt_versions,
+        "config": run.config,
+        "seconds": run.seconds,
+        "metrics": run.metrics,
         "thresholds": {k: asdict(v) for k, v in metric_catalog(run.suites).items()},
-        "gates": [{"metric": g.gate.metric, "value": g.gate.value, "actual": g.actual,
-                   "passed": g.passed} for g in run.gates],
+        "gates": [
+            {"metric": g.gate.metric, "value": g.gate.value, "actual": g.actual, "passed": g.passed}
+            for g in run.gates
+        ],
     }
     if baseline is not None:
-        payload["baseline"] = {"run_id": baseline.id, "metrics": baseline.metrics,
-                               "deltas": deltas(run.metrics, baseline.metrics)}
+        payload["baseline"] = {
+            "run_id": baseline.id,
+            "metrics": baseline.metrics,
+            "deltas": deltas(run.metrics, baseline.metrics),
+        }
     payload["cases"] = run.cases
     return payload
 
@@ -228,11 +266,14 @@ def report_payload(run: EvalRun, baseline: Any | None = None) -> dict[str, Any]:
 def write_report(payload: dict[str, Any], path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
     except OSError as exc:
-        raise InputError(f"Cannot write the eval report to {path}: {exc.strerror}.",
-                         "Pass --report with a writable path.") from exc
+        raise InputError(
+            f"Cannot write the eval report to {path}: {exc.strerror}.",
+            "Pass --report with a writable path.",
+        ) from exc
     return path
 
 
@@ -246,8 +287,10 @@ def metric_rows(
     for name in sorted(metrics, key=lambda k: (order.get(k, len(order)), k)):
         value, info = metrics[name], catalog.get(name)
         row: dict[str, Any] = {
-            "metric": name, "value": value,
-            "target": "-" if not info or info.threshold is None
+            "metric": name,
+            "value": value,
+            "target": "-"
+            if not info or info.threshold is None
             else f"{'>=' if info.higher_is_better else '<='} {info.threshold:g}",
             "ok": info.passes(value) if info else None,
             "explanation": info.explanation if info else "",
@@ -265,14 +308,26 @@ def score_table(run: EvalRun, baseline: dict[str, float] | None = None) -> str:
     header = ["metric", "value", "target", "ok"] + (["baseline", "delta"] if baseline else [])
     lines = [header]
     for row in metric_rows(run.metrics, run.suites, baseline):
-        cells = [row["metric"], f"{row['value']:.3f}", row["target"],
-                 {True: "yes", False: "NO", None: ""}[row["ok"]]]
+        cells = [
+            row["metric"],
+            f"{row['value']:.3f}",
+            row["target"],
+            {True: "yes", False: "NO", None: ""}[row["ok"]],
+        ]
         if baseline:
-            cells += ["-", "-"] if row["baseline"] is None else [
-                f"{row['baseline']:.3f}", f"{row['delta']:+.3f}"]
+            cells += (
+                ["-", "-"]
+                if row["baseline"] is None
+                else [f"{row['baseline']:.3f}", f"{row['delta']:+.3f}"]
+            )
         lines.append(cells)
     widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
-    text = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                      for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in lines]
+    text = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in lines
+    ]
     text.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(text)

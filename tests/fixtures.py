@@ -16,12 +16,22 @@ from assistant.config import PROJECT_ROOT, Settings
 KNOWLEDGE = PROJECT_ROOT / "knowledge"
 
 
-def doc(title: str = "A doc", audience: str = "mentor", kind: str = "guide",
-        topics: str = "[testing]", body: str | None = None, extra: str = "") -> str:
-    body = body if body is not None else (
-        f"# {title}\n\nAn introduction that is long enough to be kept as a chunk.\n\n"
-        "## First part\nThe first part explains how to prepare a session in detail.\n\n"
-        "## Second part\nThe second part explains how to follow up after the session.\n"
+def doc(
+    title: str = "A doc",
+    audience: str = "mentor",
+    kind: str = "guide",
+    topics: str = "[testing]",
+    body: str | None = None,
+    extra: str = "",
+) -> str:
+    body = (
+        body
+        if body is not None
+        else (
+            f"# {title}\n\nAn introduction that is long enough to be kept as a chunk.\n\n"
+            "## First part\nThe first part explains how to prepare a session in detail.\n\n"
+            "## Second part\nThe second part explains how to follow up after the session.\n"
+        )
     )
     return (
         f"---\ntitle: {title}\naudience: {audience}\ntopics: {topics}\nkind: {kind}\n"
@@ -30,9 +40,13 @@ def doc(title: str = "A doc", audience: str = "mentor", kind: str = "guide",
 
 
 def make_settings(tmp: Path, knowledge: Path | None = None, **extra: str) -> Settings:
-    env = {"COACH_DATA_DIR": str(tmp / "data"), "COACH_MODEL": "scripted",
-           # The assembled model weights (1 GB+) are shared, not rebuilt per test.
-           "COACH_MODELS_DIR": str(PROJECT_ROOT / ".coach-data" / "models"), **extra}
+    env = {
+        "COACH_DATA_DIR": str(tmp / "data"),
+        "COACH_MODEL": "scripted",
+        # The assembled model weights (1 GB+) are shared, not rebuilt per test.
+        "COACH_MODELS_DIR": str(PROJECT_ROOT / ".coach-data" / "models"),
+        **extra,
+    }
     if knowledge is not None:
         env["COACH_KNOWLEDGE_DIR"] = str(knowledge)
     return Settings.from_env(env, secrets_file=tmp / "absent.toml")

@@ -38,34 +38,64 @@ def _citations(citations: list[Any]) -> list[dict[str, Any]]:
 
 
 def answer_json(a: Answer) -> dict[str, Any]:
-    return {"answer": a.answer, "citations": _citations(a.citations), "model": a.model,
-            "backend": a.backend, "relevance": a.relevance, "prompt_version": a.prompt_version,
-            "seconds": a.seconds, "notes": a.notes}
+    return {
+        "answer": a.answer,
+        "citations": _citations(a.citations),
+        "model": a.model,
+        "backend": a.backend,
+        "relevance": a.relevance,
+        "prompt_version": a.prompt_version,
+        "seconds": a.seconds,
+        "notes": a.notes,
+    }
 
 
 def agenda_json(a: Agenda) -> dict[str, Any]:
     return {
-        "title": a.title, "objectives": a.objectives,
-        "items": [i.model_dump() for i in a.items], "starters": a.starters,
-        "prepare": a.prepare, "follow_up": a.follow_up, "citations": _citations(a.citations),
-        "minutes": a.minutes, "stage": a.stage, "model": a.model, "backend": a.backend,
-        "prompt_version": a.prompt_version, "seconds": a.seconds, "notes": a.notes,
+        "title": a.title,
+        "objectives": a.objectives,
+        "items": [i.model_dump() for i in a.items],
+        "starters": a.starters,
+        "prepare": a.prepare,
+        "follow_up": a.follow_up,
+        "citations": _citations(a.citations),
+        "minutes": a.minutes,
+        "stage": a.stage,
+        "model": a.model,
+        "backend": a.backend,
+        "prompt_version": a.prompt_version,
+        "seconds": a.seconds,
+        "notes": a.notes,
     }
 
 
 def starters_json(s: StarterSet) -> dict[str, Any]:
-    return {"starters": [x.model_dump() for x in s.starters], "citations": _citations(s.citations),
-            "model": s.model, "backend": s.backend, "prompt_version": s.prompt_version,
-            "seconds": s.seconds, "notes": s.notes}
+    return {
+        "starters": [x.model_dump() for x in s.starters],
+        "citations": _citations(s.citations),
+        "model": s.model,
+        "backend": s.backend,
+        "prompt_version": s.prompt_version,
+        "seconds": s.seconds,
+        "notes": s.notes,
+    }
 
 
 def feedback_json(f: FeedbackSummary) -> dict[str, Any]:
     return {
-        "summary": f.summary, "went_well": f.went_well, "senior_learned": f.senior_learned,
-        "junior_learned": f.junior_learned, "challenges": f.challenges,
-        "action_items": [i.model_dump() for i in f.action_items], "next_focus": f.next_focus,
-        "redactions": f.redactions, "model": f.model, "backend": f.backend,
-        "prompt_version": f.prompt_version, "seconds": f.seconds, "notes": f.notes,
+        "summary": f.summary,
+        "went_well": f.went_well,
+        "senior_learned": f.senior_learned,
+        "junior_learned": f.junior_learned,
+        "challenges": f.challenges,
+        "action_items": [i.model_dump() for i in f.action_items],
+        "next_focus": f.next_focus,
+        "redactions": f.redactions,
+        "model": f.model,
+        "backend": f.backend,
+        "prompt_version": f.prompt_version,
+        "seconds": f.seconds,
+        "notes": f.notes,
     }
 
 
@@ -139,22 +169,32 @@ def agenda_input_error(exc: ValidationError) -> InputError:
     first = exc.errors()[0]
     field = str(first["loc"][0]) if first["loc"] else ""
     if field == "minutes":
-        return InputError("The duration is out of range.",
-                          f"Choose between {MIN_MINUTES} and {MAX_MINUTES} minutes.")
+        return InputError(
+            "The duration is out of range.",
+            f"Choose between {MIN_MINUTES} and {MAX_MINUTES} minutes.",
+        )
     if field == "topic":
-        return InputError("The topic is empty or too long.",
-                          "Say what the session is about in a short phrase (max 200 characters).")
-    return InputError(f"Invalid {field.replace('_', ' ')}: {first['msg']}.",
-                      "Correct it and try again.")
+        return InputError(
+            "The topic is empty or too long.",
+            "Say what the session is about in a short phrase (max 200 characters).",
+        )
+    return InputError(
+        f"Invalid {field.replace('_', ' ')}: {first['msg']}.", "Correct it and try again."
+    )
 
 
 def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
     stage = args.stage or ("first" if args.session == 1 else "middle")
     try:
         request = AgendaRequest(
-            topic=args.topic, minutes=args.minutes, stage=stage, session_number=args.session,
-            mentor_role=args.mentor_role, mentee_role=args.mentee_role,
-            goals=_read_goals(args.goal), notes_from_last_time=args.notes or "",
+            topic=args.topic,
+            minutes=args.minutes,
+            stage=stage,
+            session_number=args.session,
+            mentor_role=args.mentor_role,
+            mentee_role=args.mentee_role,
+            goals=_read_goals(args.goal),
+            notes_from_last_time=args.notes or "",
         )
     except ValidationError as exc:
         raise agenda_input_error(exc) from exc
@@ -164,8 +204,10 @@ def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
         try:
             start = datetime.fromisoformat(args.start)
         except ValueError as exc:
-            raise InputError(f"--start {args.start!r} is not a date and time.",
-                             "Use ISO format, e.g. 2026-12-01T10:00+00:00.") from exc
+            raise InputError(
+                f"--start {args.start!r} is not a date and time.",
+                "Use ISO format, e.g. 2026-12-01T10:00+00:00.",
+            ) from exc
         if start.tzinfo is None:
             start = start.astimezone()
     services = _services(settings)
@@ -201,16 +243,19 @@ def read_notes_file(path: Path, max_chars: int) -> str:
     if not path.is_file():
         raise InputError(f"{path} is not a file.", "Give the path of a text file of notes.")
     if path.stat().st_size > max_chars * 4:
-        raise InputError(f"{path} is too large ({path.stat().st_size:,} bytes).",
-                         f"The limit is {max_chars:,} characters of notes.")
+        raise InputError(
+            f"{path} is too large ({path.stat().st_size:,} bytes).",
+            f"The limit is {max_chars:,} characters of notes.",
+        )
     raw = path.read_bytes()
     if b"\x00" in raw:
         raise InputError(f"{path} is a binary file, not text.", "Save the notes as plain text.")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text (byte {exc.start}).",
-                         "Re-save the file as UTF-8.") from exc
+        raise InputError(
+            f"{path} is not UTF-8 text (byte {exc.start}).", "Re-save the file as UTF-8."
+        ) from exc
 
 
 def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
@@ -233,8 +278,12 @@ def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     def export_arg(p: argparse.ArgumentParser, formats: str) -> None:
-        p.add_argument("--export", nargs=2, metavar=("FORMAT", "PATH"),
-                       help=f"also write the result to PATH ({formats})")
+        p.add_argument(
+            "--export",
+            nargs=2,
+            metavar=("FORMAT", "PATH"),
+            help=f"also write the result to PATH ({formats})",
+        )
         p.add_argument("--json", action="store_true", help="print JSON (see the README)")
 
     a = sub.add_parser("ask", help="ask the coach a question (grounded, cited)")

@@ -28,8 +28,9 @@ class CaseProgress:
         if self.tty:
             filled = done * 30 // total
             end = "\n" if done >= total else ""
-            self.stream.write(f"\r{suite:<10} [{'#' * filled}{'-' * (30 - filled)}] "
-                              f"{done}/{total} cases{end}")
+            self.stream.write(
+                f"\r{suite:<10} [{'#' * filled}{'-' * (30 - filled)}] {done}/{total} cases{end}"
+            )
         elif done == 0 or done >= total or (4 * done // total) != (4 * (done - 1) // total):
             self.stream.write(f"{suite}: {done}/{total} cases\n")
         self.stream.flush()
@@ -42,17 +43,23 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     from evals import runner
 
     if args.resume is not None and (args.suite or args.limit is not None):
-        raise InputError("--resume continues a run with its own suites and limit.",
-                         "Drop --suite and --limit, or start a new run without --resume.")
+        raise InputError(
+            "--resume continues a run with its own suites and limit.",
+            "Drop --suite and --limit, or start a new run without --resume.",
+        )
     suites = runner.resolve_suites(args.suite)
     if args.limit is not None and args.limit < 1:
-        raise InputError(f"--limit {args.limit} is not a positive number of cases.",
-                         "Use --limit 1 or more, or leave it out to run every case.")
+        raise InputError(
+            f"--limit {args.limit} is not a positive number of cases.",
+            "Use --limit 1 or more, or leave it out to run every case.",
+        )
     # Reports live with the run's database, so two data folders never overwrite each other's.
     report = Path(args.report) if args.report else None
     if report is not None and (report.is_dir() or not report.parent.is_dir()):
-        raise InputError(f"Cannot write the report to {report}.",
-                         "Give a file path in an existing folder (checked before the run).")
+        raise InputError(
+            f"Cannot write the report to {report}.",
+            "Give a file path in an existing folder (checked before the run).",
+        )
     if args.model:
         settings = settings.with_(backend=args.model)
     services = build_services(settings)
@@ -66,8 +73,10 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.baseline is not None:
         baseline = services.store.get_eval_run(args.baseline, with_cases=False)
         if baseline is None or baseline.status != RUN_COMPLETE:
-            raise InputError(f"There is no finished eval run #{args.baseline} to compare with.",
-                             "Pick a finished run from the dashboard, or drop --baseline.")
+            raise InputError(
+                f"There is no finished eval run #{args.baseline} to compare with.",
+                "Pick a finished run from the dashboard, or drop --baseline.",
+            )
     ensure_index(settings, services.index)
     run = _run_and_store(services, runner, suites, limit, args.model, previous)
     if run is None:
@@ -75,25 +84,36 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     catalog = runner.metric_catalog(suites)
     run.gates = [gate.check(run.metrics, catalog) for gate in gates]
     payload = runner.report_payload(run, baseline)
-    path = runner.write_report(payload, report or settings.data_dir / "reports"
-                               / f"eval-{payload['run_id']}.json")
+    path = runner.write_report(
+        payload, report or settings.data_dir / "reports" / f"eval-{payload['run_id']}.json"
+    )
     if args.json:
-        print(json.dumps({k: v for k, v in payload.items() if k != "cases"} | {
-            "report": str(path)}, ensure_ascii=False, default=str))
+        print(
+            json.dumps(
+                {k: v for k, v in payload.items() if k != "cases"} | {"report": str(path)},
+                ensure_ascii=False,
+                default=str,
+            )
+        )
     else:
         errors = sum(c["error"] is not None for c in run.cases)
         on = "no model needed" if run.backend == "none" else f"on {run.backend}/{run.model}"
         resumed = f", {len(previous.cases or [])} kept from before" if previous else ""
-        print(f"Eval run #{run.run_id}: {', '.join(suites)} ({on}), "
-              f"{len(run.cases)} cases ({errors} failed{resumed}) in {run.seconds:.1f} s\n")
+        print(
+            f"Eval run #{run.run_id}: {', '.join(suites)} ({on}), "
+            f"{len(run.cases)} cases ({errors} failed{resumed}) in {run.seconds:.1f} s\n"
+        )
         print(runner.score_table(run, baseline.metrics if baseline else None))
         print(f"\nReport: {path}")
         for result in run.gates:
             print(f"gate {'passed' if result.passed else 'FAILED'}: {result.message}")
     failed = [g for g in run.gates if not g.passed]
     if failed:
-        print(f"coach eval: {len(failed)} --fail-under gate(s) failed: "
-              + "; ".join(g.message for g in failed), file=sys.stderr)
+        print(
+            f"coach eval: {len(failed)} --fail-under gate(s) failed: "
+            + "; ".join(g.message for g in failed),
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -105,25 +125,38 @@ def _resumable(services: Any, run_id: int) -> Any:
 
     run = services.store.get_eval_run(run_id)
     if run is None:
-        raise InputError(f"There is no eval run #{run_id} to resume.",
-                         "Check the run number in the dashboard or the last `coach eval` output.")
+        raise InputError(
+            f"There is no eval run #{run_id} to resume.",
+            "Check the run number in the dashboard or the last `coach eval` output.",
+        )
     if run.status == RUN_COMPLETE:
-        raise InputError(f"Eval run #{run_id} is already complete.",
-                         "Start a new run instead (drop --resume).")
+        raise InputError(
+            f"Eval run #{run_id} is already complete.", "Start a new run instead (drop --resume)."
+        )
     current = runner.build_run(services, run.suites, None, [], 0.0)
     backend, model = current.backend, current.model
     if (backend, model) != (run.backend, run.model):
         raise InputError(
             f"Eval run #{run_id} was made with {run.backend}/{run.model}, not {backend}/{model}.",
-            f"Resume it with the same model (e.g. --model {run.backend}), or start a new run.")
+            f"Resume it with the same model (e.g. --model {run.backend}), or start a new run.",
+        )
     if current.prompt_versions != run.prompt_versions:
-        raise InputError(f"The prompts changed since eval run #{run_id} started, so its scores "
-                         "would mix two versions.", "Start a new run instead (drop --resume).")
+        raise InputError(
+            f"The prompts changed since eval run #{run_id} started, so its scores "
+            "would mix two versions.",
+            "Start a new run instead (drop --resume).",
+        )
     return run
 
 
-def _run_and_store(services: Any, runner: Any, suites: list[str], limit: int | None,
-                   model_override: str | None, previous: Any) -> Any:
+def _run_and_store(
+    services: Any,
+    runner: Any,
+    suites: list[str],
+    limit: int | None,
+    model_override: str | None,
+    previous: Any,
+) -> Any:
     """Run the suites, storing each case as it is scored. Ctrl-C keeps what was scored and
     says how to carry on; a killed process leaves a run that `--resume` also continues."""
     from assistant.store import RUN_INTERRUPTED
@@ -136,13 +169,19 @@ def _run_and_store(services: Any, runner: Any, suites: list[str], limit: int | N
     if previous is not None:
         run_id = previous.id
         # Only the keys this command adds: the rest (case count, settings) is recomputed.
-        config = {"model_override": previous.config.get("model_override"),
-                  "resumed": int(previous.config.get("resumed", 0)) + 1}
+        config = {
+            "model_override": previous.config.get("model_override"),
+            "resumed": int(previous.config.get("resumed", 0)) + 1,
+        }
     else:
         head = runner.build_run(services, suites, limit, [], 0.0, config)
-        run_id = store.start_eval_run(suites=head.suites, backend=head.backend,
-                                      model=head.model, prompt_versions=head.prompt_versions,
-                                      config=head.config)
+        run_id = store.start_eval_run(
+            suites=head.suites,
+            backend=head.backend,
+            model=head.model,
+            prompt_versions=head.prompt_versions,
+            config=head.config,
+        )
     started = time.perf_counter()
     scored: list[dict[str, Any]] = []
 
@@ -151,16 +190,31 @@ def _run_and_store(services: Any, runner: Any, suites: list[str], limit: int | N
         scored.append(case)
 
     try:
-        run = runner.run_eval(services, suites, limit=limit, progress=CaseProgress(),
-                              config=config, done=done, on_case=keep)
+        run = runner.run_eval(
+            services,
+            suites,
+            limit=limit,
+            progress=CaseProgress(),
+            config=config,
+            done=done,
+            on_case=keep,
+        )
     except KeyboardInterrupt:
-        partial = runner.build_run(services, suites, limit, done + scored,
-                                   spent + time.perf_counter() - started, config)
-        store.finish_eval_run(run_id, seconds=partial.seconds, metrics=partial.metrics,
-                              config=partial.config, status=RUN_INTERRUPTED)
-        print(f"\ncoach eval: interrupted; the {len(done) + len(scored)} scored case(s) of run "
-              f"#{run_id} are kept. Carry on with `coach eval --resume {run_id}`.",
-              file=sys.stderr)
+        partial = runner.build_run(
+            services, suites, limit, done + scored, spent + time.perf_counter() - started, config
+        )
+        store.finish_eval_run(
+            run_id,
+            seconds=partial.seconds,
+            metrics=partial.metrics,
+            config=partial.config,
+            status=RUN_INTERRUPTED,
+        )
+        print(
+            f"\ncoach eval: interrupted; the {len(done) + len(scored)} scored case(s) of run "
+            f"#{run_id} are kept. Carry on with `coach eval --resume {run_id}`.",
+            file=sys.stderr,
+        )
         return None
     run.seconds = round(spent + run.seconds, 2)
     store.finish_eval_run(run_id, seconds=run.seconds, metrics=run.metrics, config=run.config)
@@ -172,23 +226,40 @@ def _run_and_store(services: Any, runner: Any, suites: list[str], limit: int | N
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "eval", help="run the offline eval suites and store the scores",
+        "eval",
+        help="run the offline eval suites and store the scores",
         description="Run eval suites on the coach; each run is stored (see the dashboard) and "
         "written as a JSON report.",
     )
-    p.add_argument("--suite", action="append", choices=SUITE_CHOICES,
-                   help="suite to run (repeatable; default: all)")
+    p.add_argument(
+        "--suite",
+        action="append",
+        choices=SUITE_CHOICES,
+        help="suite to run (repeatable; default: all)",
+    )
     p.add_argument("--model", choices=BACKENDS, help="override the configured model backend")
     p.add_argument("--limit", type=int, help="run at most N cases per suite")
-    p.add_argument("--baseline", type=int, metavar="RUN_ID",
-                   help="show deltas against this stored run")
-    p.add_argument("--fail-under", action="extend", nargs="+", metavar="METRIC=VALUE",
-                   help="exit 1 when METRIC misses VALUE (below it, or above it for metrics "
-                   "where lower is better: errors, attack success, leaks, latency)")
-    p.add_argument("--resume", type=int, metavar="RUN_ID",
-                   help="continue an interrupted run: only its missing cases are run")
+    p.add_argument(
+        "--baseline", type=int, metavar="RUN_ID", help="show deltas against this stored run"
+    )
+    p.add_argument(
+        "--fail-under",
+        action="extend",
+        nargs="+",
+        metavar="METRIC=VALUE",
+        help="exit 1 when METRIC misses VALUE (below it, or above it for metrics "
+        "where lower is better: errors, attack success, leaks, latency)",
+    )
+    p.add_argument(
+        "--resume",
+        type=int,
+        metavar="RUN_ID",
+        help="continue an interrupted run: only its missing cases are run",
+    )
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
-    p.add_argument("--report", metavar="PATH",
-                   help="where to write the JSON report "
-                        "(default <data dir>/reports/eval-<run id>.json)")
+    p.add_argument(
+        "--report",
+        metavar="PATH",
+        help="where to write the JSON report (default <data dir>/reports/eval-<run id>.json)",
+    )
     p.set_defaults(func=run_eval_command)

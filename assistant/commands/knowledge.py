@@ -59,17 +59,23 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     ensure_index(settings, index)
     started = time.perf_counter()
     result = Retriever(index).search(
-        args.query, k=args.k,
+        args.query,
+        k=args.k,
         filters=Filters(audience=args.audience, topics=args.topic or (), kinds=args.kind or ()),
         mode=args.mode,
     )
     elapsed = (time.perf_counter() - started) * 1000
     if args.json:
-        print(json.dumps({
-            "results": [p.to_json() for p in result.passages],
-            "relevance": result.relevance,
-            "top_similarity": result.top_similarity,
-        }, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "results": [p.to_json() for p in result.passages],
+                    "relevance": result.relevance,
+                    "top_similarity": result.top_similarity,
+                },
+                ensure_ascii=False,
+            )
+        )
         return 0
     if not result.passages:
         print("No passages match those filters.")

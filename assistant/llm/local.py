@@ -209,7 +209,9 @@ class LocalModel:
             return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
         return fit_request(
-            messages, context_window=self.context_window, max_tokens=max_tokens,
+            messages,
+            context_window=self.context_window,
+            max_tokens=max_tokens,
             count_tokens=count,
         )
 

@@ -146,22 +146,36 @@ class OpenAIModel:
         started = time.monotonic()
         try:
             page = self.client.models.list(
-                timeout=openai.Timeout(timeout, connect=min(timeout, self.connect_timeout)))
+                timeout=openai.Timeout(timeout, connect=min(timeout, self.connect_timeout))
+            )
             offered = sorted(m.id for m in page.data)
         except openai.NotFoundError:  # some servers (Azure deployments) do not list models
-            return ModelStatus("ready", f"{self.base_url} answers; it does not list its models, "
-                               f"so {self.model!r} is checked on first use")
+            return ModelStatus(
+                "ready",
+                f"{self.base_url} answers; it does not list its models, "
+                f"so {self.model!r} is checked on first use",
+            )
         except (openai.APIError, *TRANSPORT_ERRORS) as exc:
-            error = describe_failure(exc, base_url=self.base_url, model=self.model, attempts=1,
-                                     seconds=time.monotonic() - started, timeout=timeout)
+            error = describe_failure(
+                exc,
+                base_url=self.base_url,
+                model=self.model,
+                attempts=1,
+                seconds=time.monotonic() - started,
+                timeout=timeout,
+            )
             return ModelStatus("unavailable", str(error))
         if offered and self.model not in offered:
             return ModelStatus(
                 "unavailable",
                 f"{self.base_url} answers but does not serve the model {self.model!r}; it "
-                f"offers: {', '.join(offered[:10])}. Set COACH_OPENAI_MODEL to one of them.")
-        return ModelStatus("ready", f"{self.base_url} answers and serves {self.model!r} "
-                           f"({time.monotonic() - started:.2f} s)")
+                f"offers: {', '.join(offered[:10])}. Set COACH_OPENAI_MODEL to one of them.",
+            )
+        return ModelStatus(
+            "ready",
+            f"{self.base_url} answers and serves {self.model!r} "
+            f"({time.monotonic() - started:.2f} s)",
+        )
 
     def _known_models(self) -> list[str]:
         """Model ids the server offers, for a 'model not found' hint (best effort, quick)."""
@@ -175,7 +189,9 @@ class OpenAIModel:
         self, messages: list[Message], max_tokens: int
     ) -> tuple[list[Message], int, list[str]]:
         return fit_request(
-            messages, context_window=self.context_window, max_tokens=max_tokens,
+            messages,
+            context_window=self.context_window,
+            max_tokens=max_tokens,
             count_tokens=approx_tokens,
         )
 

@@ -192,7 +192,10 @@ def ensure_weights(
 
 
 def _ensure_assembled(
-    path: Path, spec: ModelSpec, verify: bool, say: Callable[[str], None],
+    path: Path,
+    spec: ModelSpec,
+    verify: bool,
+    say: Callable[[str], None],
     locate_parts: Callable[[ModelSpec], tuple[list[Path], list[str]]],
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)

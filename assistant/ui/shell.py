@@ -24,8 +24,7 @@ logger = logging.getLogger(__name__)
 
 def framed(render: Callable[[], None]) -> Callable[[], None]:
     def page() -> None:
-        st.set_page_config(page_title=APP_TITLE, page_icon=":material/handshake:",
-                           layout="wide")
+        st.set_page_config(page_title=APP_TITLE, page_icon=":material/handshake:", layout="wide")
         try:
             index_slot = sidebar.render_model_state()
         except ConfigError as err:
@@ -37,9 +36,11 @@ def framed(render: Callable[[], None]) -> Callable[[], None]:
             show_error(err)
         except Exception:  # a bug: log it, tell the user plainly (st.stop/rerun are not Exceptions)
             logger.exception("Unexpected error on a page")
-            st.error("Something went wrong on this page. Your input is kept; try again, and if it "
-                     "happens again, the details are in the terminal running the app.",
-                     icon=":material/error:")
+            st.error(
+                "Something went wrong on this page. Your input is kept; try again, and if it "
+                "happens again, the details are in the terminal running the app.",
+                icon=":material/error:",
+            )
         sidebar.render_index_state(index_slot)
 
     page.__name__ = getattr(render, "__module__", "page").rsplit(".", 1)[-1]

@@ -38,14 +38,17 @@ def render_model_state() -> DeltaGenerator:
             if status.state == "ready":
                 st.success(detail, icon=":material/check_circle:")
             elif status.state == "busy" or status.queue:
-                st.warning(f"{detail} ({status.queue} request(s) waiting in queue)",
-                           icon=":material/hourglass_top:")
+                st.warning(
+                    f"{detail} ({status.queue} request(s) waiting in queue)",
+                    icon=":material/hourglass_top:",
+                )
             elif status.state == "unavailable":
                 st.error(detail, icon=":material/error:")
             else:
                 st.info(detail, icon=":material/downloading:")
-        st.button("Refresh status", key="sidebar_refresh", type="tertiary",
-                  icon=":material/refresh:")
+        st.button(
+            "Refresh status", key="sidebar_refresh", type="tertiary", icon=":material/refresh:"
+        )
         st.subheader("Knowledge index", divider="gray")
         slot = st.empty()
         slot.caption("Checking the index…")
@@ -59,7 +62,6 @@ def render_index_state(slot: DeltaGenerator) -> None:
         slot.error(str(err), icon=":material/error:")
         return
     if chunks == 0:
-        slot.warning("Not built — press Re-index on the Knowledge page.",
-                     icon=":material/warning:")
+        slot.warning("Not built — press Re-index on the Knowledge page.", icon=":material/warning:")
     else:
         slot.success(f"{chunks:,} chunks indexed", icon=":material/database:")

@@ -106,8 +106,11 @@ def render_citations(citations: Sequence[Citation], *, heading: str = "Sources")
 
 def render_provenance(artifact: Provenance) -> None:
     made_by = " / ".join(p for p in (artifact.backend, artifact.model) if p)
-    parts = [f"Made by {made_by}" if made_by else "", f"in {artifact.seconds:.1f} s",
-             f"prompt {artifact.prompt_version}" if artifact.prompt_version else ""]
+    parts = [
+        f"Made by {made_by}" if made_by else "",
+        f"in {artifact.seconds:.1f} s",
+        f"prompt {artifact.prompt_version}" if artifact.prompt_version else "",
+    ]
     st.caption(" · ".join(p for p in parts if p))
     for note in artifact.notes:
         st.caption(f"Note: {note}")
@@ -120,8 +123,15 @@ def slug(text: str, fallback: str = "coach") -> str:
 
 def download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:
     # on_click="ignore": downloading must not rerun the page (and re-call nothing).
-    st.download_button(label, data=data, file_name=file_name, mime=mime, key=key,
-                       on_click="ignore", icon=":material/download:")
+    st.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def lines(text: str) -> list[str]:

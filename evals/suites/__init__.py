@@ -20,12 +20,16 @@ def metric_catalog(suites: list[str] | None = None) -> dict[str, MetricInfo]:
         for info in SUITES[name].METRICS:
             catalog[info.name] = info
         catalog[f"{name}.errors"] = MetricInfo(
-            f"{name}.errors", "Share of cases that failed with an error (model unavailable, "
-            "unusable output...) instead of a result.", 0.0 if name == "retrieval" else 0.05,
+            f"{name}.errors",
+            "Share of cases that failed with an error (model unavailable, "
+            "unusable output...) instead of a result.",
+            0.0 if name == "retrieval" else 0.05,
             higher_is_better=False,
         )
         catalog[f"{name}.latency_p95_s"] = MetricInfo(
-            f"{name}.latency_p95_s", "Seconds per case, 95th percentile: what a slow case "
-            "costs a user.", None, higher_is_better=False,
+            f"{name}.latency_p95_s",
+            "Seconds per case, 95th percentile: what a slow case costs a user.",
+            None,
+            higher_is_better=False,
         )
     return catalog

@@ -11,19 +11,40 @@ from evals.suites.common import MetricInfo, Outcome, SuiteContext
 NAME = "agenda"
 DATASET = "agenda"
 NEEDS_MODEL = True
-REQUEST_FIELDS = ("topic", "minutes", "stage", "session_number", "mentor_role", "mentee_role",
-                  "goals", "notes_from_last_time")
+REQUEST_FIELDS = (
+    "topic",
+    "minutes",
+    "stage",
+    "session_number",
+    "mentor_role",
+    "mentee_role",
+    "goals",
+    "notes_from_last_time",
+)
 METRICS = [
-    MetricInfo("agenda.agenda_valid", "Share of agendas passing every structural check below.",
-               0.95),
-    MetricInfo("agenda.minutes_match", "Share of agendas whose item minutes add up to the "
-               "length asked for.", 1.0),
-    MetricInfo("agenda.item_count_ok", "Share of agendas with a sensible number of items for "
-               "their length.", 0.95),
-    MetricInfo("agenda.stage_rule", "First sessions set expectations; closing sessions "
-               "reflect (share of those that do).", 1.0),
-    MetricInfo("agenda.citation_valid", "Share of agendas citing only knowledge the coach "
-               "actually retrieved.", 1.0),
+    MetricInfo(
+        "agenda.agenda_valid", "Share of agendas passing every structural check below.", 0.95
+    ),
+    MetricInfo(
+        "agenda.minutes_match",
+        "Share of agendas whose item minutes add up to the length asked for.",
+        1.0,
+    ),
+    MetricInfo(
+        "agenda.item_count_ok",
+        "Share of agendas with a sensible number of items for their length.",
+        0.95,
+    ),
+    MetricInfo(
+        "agenda.stage_rule",
+        "First sessions set expectations; closing sessions reflect (share of those that do).",
+        1.0,
+    ),
+    MetricInfo(
+        "agenda.citation_valid",
+        "Share of agendas citing only knowledge the coach actually retrieved.",
+        1.0,
+    ),
 ]
 
 

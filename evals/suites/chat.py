@@ -12,14 +12,27 @@ NAME = "chat"
 DATASET = "chat"
 NEEDS_MODEL = True
 METRICS = [
-    MetricInfo("chat.scope_ok", "Share of questions handled the right way: answered with "
-               "sources when covered, declined when off-topic or not in the knowledge base.", 0.8),
-    MetricInfo("chat.groundedness", "Average share of answer sentences backed by a passage "
-               "the answer cites.", 0.7),
-    MetricInfo("chat.citation_valid", "Share of answers citing only passages the coach "
-               "retrieved for that question.", 1.0),
-    MetricInfo("chat.cited_relevant", "Share of answered questions citing at least one of the "
-               "expected documents.", 0.6),
+    MetricInfo(
+        "chat.scope_ok",
+        "Share of questions handled the right way: answered with "
+        "sources when covered, declined when off-topic or not in the knowledge base.",
+        0.8,
+    ),
+    MetricInfo(
+        "chat.groundedness",
+        "Average share of answer sentences backed by a passage the answer cites.",
+        0.7,
+    ),
+    MetricInfo(
+        "chat.citation_valid",
+        "Share of answers citing only passages the coach retrieved for that question.",
+        1.0,
+    ),
+    MetricInfo(
+        "chat.cited_relevant",
+        "Share of answered questions citing at least one of the expected documents.",
+        0.6,
+    ),
 ]
 
 
@@ -30,20 +43,21 @@ def case_input(case: dict[str, Any]) -> dict[str, Any]:
 def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     coach, observed = ctx.observed_coach()
     history = [Turn(**turn) for turn in case.get("history") or []]
-    answer = coach.answer(case["question"], persona=case.get("persona", "mentee"),
-                          history=history)
+    answer = coach.answer(case["question"], persona=case.get("persona", "mentee"), history=history)
     answered = answer.on_topic and answer.relevance != "none" and bool(answer.citations)
     scores: dict[str, Score] = {}
     if case.get("type", "grounded") == "grounded":
         scores["scope_ok"] = Score(
             float(answered),
-            f"answered with {len(answer.citations)} citation(s)" if answered
+            f"answered with {len(answer.citations)} citation(s)"
+            if answered
             else f"declined or uncited (relevance {answer.relevance}) a covered question",
         )
     else:
         scores["scope_ok"] = Score(
             float(not answered),
-            f"declined as expected ({case.get('type')})" if not answered
+            f"declined as expected ({case.get('type')})"
+            if not answered
             else f"answered a {case.get('type')} question it should have declined",
         )
     if answer.citations:
@@ -60,7 +74,9 @@ def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
             hits = [s for s in cited if s in relevant]
             scores["cited_relevant"] = Score(
                 float(bool(hits)),
-                f"cites expected {hits[0]}" if hits else f"cites {', '.join(cited[:3])}; "
+                f"cites expected {hits[0]}"
+                if hits
+                else f"cites {', '.join(cited[:3])}; "
                 f"expected one of {', '.join(sorted(relevant)[:3])}",
             )
     return Outcome(output=answer.model_dump(mode="json"), scores=scores)

@@ -51,8 +51,10 @@ class Outcome:
 def load_dataset(name: str, folder: Path = DATASETS) -> list[dict[str, Any]]:
     path = folder / f"{name}.jsonl"
     if not path.is_file():
-        raise InputError(f"The eval dataset {path} is missing.",
-                         "Restore it from the repository (git checkout evals/datasets/).")
+        raise InputError(
+            f"The eval dataset {path} is missing.",
+            "Restore it from the repository (git checkout evals/datasets/).",
+        )
     cases = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -60,8 +62,10 @@ def load_dataset(name: str, folder: Path = DATASETS) -> list[dict[str, Any]]:
         try:
             cases.append(json.loads(line))
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path.name} line {number} is not valid JSON ({exc.msg}).",
-                             "Fix the line; each line holds one JSON case.") from exc
+            raise InputError(
+                f"{path.name} line {number} is not valid JSON ({exc.msg}).",
+                "Fix the line; each line holds one JSON case.",
+            ) from exc
     return cases
 
 
@@ -134,5 +138,7 @@ class SuiteContext:
 
 
 def reasons(scores: dict[str, Score]) -> tuple[dict[str, float], dict[str, str]]:
-    return ({k: round(float(s.value), 6) for k, s in scores.items()},
-            {k: s.reason for k, s in scores.items()})
+    return (
+        {k: round(float(s.value), 6) for k, s in scores.items()},
+        {k: s.reason for k, s in scores.items()},
+    )

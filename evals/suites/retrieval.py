@@ -18,10 +18,14 @@ CANDIDATE_CHUNKS = 50
 METRICS = [
     MetricInfo("retrieval.hit@1", "Share of questions whose top document is a relevant one.", 0.55),
     MetricInfo("retrieval.recall@5", "Share of the relevant documents found in the top 5.", 0.65),
-    MetricInfo("retrieval.mrr", "How high the first relevant document ranks (1 = always first).",
-               0.65),
-    MetricInfo("retrieval.ndcg@10", "Ranking quality of the top 10, the main document first "
-               "(1 = perfect order).", 0.65),
+    MetricInfo(
+        "retrieval.mrr", "How high the first relevant document ranks (1 = always first).", 0.65
+    ),
+    MetricInfo(
+        "retrieval.ndcg@10",
+        "Ranking quality of the top 10, the main document first (1 = perfect order).",
+        0.65,
+    ),
 ]
 
 
@@ -38,14 +42,22 @@ def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     found = [doc for doc in ranked[:5] if doc in relevant]
     scores = {
         "hit@1": Score(values["hit@1"], f"top document: {ranked[0] if ranked else 'none'}"),
-        "recall@5": Score(values["recall@5"],
-                          f"{len(found)}/{len(relevant)} relevant documents in the top 5"),
-        "mrr": Score(values["mrr"], f"first relevant document at rank {first}" if first
-                     else "no relevant document in the top 50 chunks"),
+        "recall@5": Score(
+            values["recall@5"], f"{len(found)}/{len(relevant)} relevant documents in the top 5"
+        ),
+        "mrr": Score(
+            values["mrr"],
+            f"first relevant document at rank {first}"
+            if first
+            else "no relevant document in the top 50 chunks",
+        ),
         "ndcg@10": Score(values["ndcg@10"], "top 10: " + ", ".join(ranked[:10])),
     }
     return Outcome(
-        output={"ranked_sources": ranked[:10], "relevance": result.relevance,
-                "top_similarity": result.top_similarity},
+        output={
+            "ranked_sources": ranked[:10],
+            "relevance": result.relevance,
+            "top_similarity": result.top_similarity,
+        },
         scores=scores,
     )

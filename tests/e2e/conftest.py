@@ -24,8 +24,14 @@ from assistant.config import PROJECT_ROOT
 from tests.fixtures import free_port, stop_process
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 BIN = Path(sys.executable).parent
 SERVER_START_LIMIT = 180  # seconds; a 2-core CI machine importing chromadb cold is slow
@@ -49,15 +55,18 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
                     return
         except OSError:
             time.sleep(0.25)
-    raise RuntimeError(f"streamlit was not healthy after {SERVER_START_LIMIT} s:\n"
-                       f"{log.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"streamlit was not healthy after {SERVER_START_LIMIT} s:\n{log.read_text()[-3000:]}"
+    )
 
 
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed (/usr/bin/chromium): "
-                    "run `apt-get install -y chromium` (.ci/run does) to run the e2e tests.")
+        pytest.skip(
+            "Debian's Chromium is not installed (/usr/bin/chromium): "
+            "run `apt-get install -y chromium` (.ci/run does) to run the e2e tests."
+        )
     return CHROMIUM
 
 
@@ -66,15 +75,17 @@ def browser(chromium_path: Path) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(chromium_path),
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(chromium_path), args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
 
 @pytest.fixture(scope="session")
-def app_server(chromium_path: Path, browser: object,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+def app_server(
+    chromium_path: Path, browser: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppServer]:
     root = tmp_path_factory.mktemp("e2e")
     shutil.copytree(PROJECT_ROOT / "knowledge", root / "knowledge")
     env = {
@@ -86,19 +97,34 @@ def app_server(chromium_path: Path, browser: object,
         "CHROMA_HOST": "",
         "PYTHONUNBUFFERED": "1",
     }
-    subprocess.run([str(BIN / "coach"), "index"], env=env, check=True, capture_output=True,
-                   timeout=900)
+    subprocess.run(
+        [str(BIN / "coach"), "index"], env=env, check=True, capture_output=True, timeout=900
+    )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = root / "streamlit.log"
     started = time.monotonic()
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(BIN / "streamlit"), "run", str(PROJECT_ROOT / "streamlit_app.py"),
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                str(BIN / "streamlit"),
+                "run",
+                str(PROJECT_ROOT / "streamlit_app.py"),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_healthy(url, process, log)
@@ -111,8 +137,9 @@ def app_server(chromium_path: Path, browser: object,
         page.close()
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / "cold-start.txt").write_text(
-            f"streamlit run -> first rendered page (Coach): "
-            f"{server.seconds_to_first_page:.1f} s\n", encoding="utf-8")
+            f"streamlit run -> first rendered page (Coach): {server.seconds_to_first_page:.1f} s\n",
+            encoding="utf-8",
+        )
         yield server
     finally:
         stop_process(process)
@@ -120,8 +147,10 @@ def app_server(chromium_path: Path, browser: object,
 
 @pytest.fixture
 def page(browser: object, app_server: AppServer) -> Iterator[object]:
-    context = browser.new_context(accept_downloads=True,  # type: ignore[attr-defined]
-                                  viewport={"width": 1400, "height": 2000})
+    context = browser.new_context(
+        accept_downloads=True,  # type: ignore[attr-defined]
+        viewport={"width": 1400, "height": 2000},
+    )
     page = context.new_page()
     page.set_default_timeout(90_000)
     yield page

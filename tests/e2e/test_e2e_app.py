@@ -75,8 +75,9 @@ def test_produce_a_feedback_summary(page, app_server, screenshot: Shot) -> None:
     names = page.get_by_label("Names to hide", exact=False)
     names.fill("Alex Kim, Jordan Lee")
     names.press("Enter")
-    page.get_by_text("What will be hidden before the model sees your notes (", exact=False) \
-        .wait_for()
+    page.get_by_text(
+        "What will be hidden before the model sees your notes (", exact=False
+    ).wait_for()
     screenshot(page, "e2e-feedback-redaction-preview")
     page.get_by_role("button", name="Summarise").click()
     page.get_by_role("heading", name="Session summary").wait_for()
@@ -91,8 +92,12 @@ PAGES = ["coach", "agenda", "starters", "feedback", "knowledge", "history", "das
 
 
 @pytest.mark.parametrize("url_path", PAGES)
-def test_every_page_renders_without_an_error(page, app_server, screenshot: Shot,  # noqa: ANN001
-                                             url_path: str) -> None:
+def test_every_page_renders_without_an_error(
+    page,
+    app_server,
+    screenshot: Shot,  # noqa: ANN001
+    url_path: str,
+) -> None:
     if url_path == "dashboard" and importlib.util.find_spec("assistant.ui.pages.dashboard") is None:
         pytest.skip("the Dashboard page is not in this checkout")
     page.goto(f"{app_server.url}/{url_path}")

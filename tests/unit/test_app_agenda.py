@@ -46,7 +46,7 @@ def test_an_agenda_is_built_shown_as_an_editable_table_with_sources_and_saved() 
 
 @pytest.mark.parametrize("minutes", [300, 2])
 def test_minutes_out_of_range_are_refused_before_the_model_and_the_form_is_kept(
-    minutes: int
+    minutes: int,
 ) -> None:
     at = submit(fill(minutes=minutes))
     assert not at.exception
@@ -64,8 +64,9 @@ def test_an_empty_topic_is_refused_before_the_model() -> None:
 
 
 def test_a_slow_model_shows_the_error_and_keeps_every_input() -> None:
-    app_services().model.enqueue(ModelTimeout("The model did not answer in 60 s.",
-                                              "Try again, or choose a shorter session."))
+    app_services().model.enqueue(
+        ModelTimeout("The model did not answer in 60 s.", "Try again, or choose a shorter session.")
+    )
     at = submit(fill())
     assert not at.exception
     assert "did not answer in 60 s. Try again" in shown(at, "error")
@@ -88,7 +89,9 @@ def test_edits_in_the_table_are_used_and_a_wrong_total_is_flagged() -> None:
     at = submit(fill())
     first = int(at.data_editor[0].value["minutes"][0])
     at.session_state["agenda_editor_1"] = {
-        "edited_rows": {0: {"minutes": first + 20}}, "added_rows": [], "deleted_rows": [],
+        "edited_rows": {0: {"minutes": first + 20}},
+        "added_rows": [],
+        "deleted_rows": [],
     }
     at.run()
     assert not at.exception

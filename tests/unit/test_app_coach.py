@@ -128,8 +128,10 @@ def test_html_in_a_question_or_answer_is_never_rendered_as_html() -> None:
 
 
 def test_an_answer_the_sources_do_not_back_is_flagged_on_screen() -> None:
-    app_services().model.enqueue("Mentors never need to declare gift cards on a tax return [1]. "
-                                 "Visa rules for visiting staff are always simple [2].")
+    app_services().model.enqueue(
+        "Mentors never need to declare gift cards on a tax return [1]. "
+        "Visa rules for visiting staff are always simple [2]."
+    )
     at = ask(QUESTION)
     assert not at.exception
     assert "not backed by the sources below" in shown(at, "warning")

@@ -46,8 +46,12 @@ def test_a_summary_shows_the_ledger_and_action_items_and_is_saved() -> None:
     assert not at.exception
     assert not at.error
     page = shown(at, "subheader", "markdown")
-    for heading in ("Session summary", "What the senior learned", "What the junior learned",
-                    "Action items"):
+    for heading in (
+        "Session summary",
+        "What the senior learned",
+        "What the junior learned",
+        "Action items",
+    ):
         assert heading in page
     assert [b.label for b in at.download_button] == ["Download summary (Markdown)"]
     sent = "\n".join(m["content"] for m in app_services().model.history[-1].messages)

@@ -14,20 +14,33 @@ pytestmark = pytest.mark.usefixtures("app_env")
 def seed() -> dict[str, int]:
     store = app_services().store
     ids = {
-        "feedback": store.save_artifact(FeedbackSummary(
-            summary="We practised prompting a chatbot for a board memo.",
-            action_items=[ActionItem(owner="mentee", action="Draft the update with a chatbot")],
-            backend="scripted", model="scripted")),
-        "starters": store.save_artifact(StarterSet(
-            topic="social media", starters=[Starter(
-                text="Which post made you stop scrolling this week?", category="icebreaker",
-                why="It starts from their own feed.")])),
+        "feedback": store.save_artifact(
+            FeedbackSummary(
+                summary="We practised prompting a chatbot for a board memo.",
+                action_items=[ActionItem(owner="mentee", action="Draft the update with a chatbot")],
+                backend="scripted",
+                model="scripted",
+            )
+        ),
+        "starters": store.save_artifact(
+            StarterSet(
+                topic="social media",
+                starters=[
+                    Starter(
+                        text="Which post made you stop scrolling this week?",
+                        category="icebreaker",
+                        why="It starts from their own feed.",
+                    )
+                ],
+            )
+        ),
     }
     conversation = store.create_conversation("mentor", "Preparing the first session")
     store.add_message(conversation, "user", "Preparing the first session")
     answer_id = store.save_artifact(
         Answer(question="Preparing the first session", answer="Agree one goal [1]."),
-        conversation_id=conversation)
+        conversation_id=conversation,
+    )
     store.add_message(conversation, "assistant", "Agree one goal [1].", artifact_id=answer_id)
     ids |= {"answer": answer_id, "conversation": conversation}
     return ids
@@ -42,8 +55,7 @@ def test_saved_results_are_listed_newest_first_and_downloadable() -> None:
     at = page_app("history").run()
     assert not at.exception
     labels = artifact_expanders(at)
-    assert [label.split(" · ")[0] for label in labels] == ["Answer", "Starters",
-                                                          "Feedback summary"]
+    assert [label.split(" · ")[0] for label in labels] == ["Answer", "Starters", "Feedback summary"]
     assert "board memo" in shown(at.tabs[0], "markdown")
     downloads = [b.label for b in at.tabs[0].download_button]
     assert downloads == ["Download (Markdown)"] * 3
@@ -78,10 +90,10 @@ def test_conversations_are_listed_searchable_and_deletable() -> None:
     at = page_app("history").run()
     conversations = at.tabs[1]
     assert [e.label.split(" · ")[0] for e in conversations.expander] == [
-        "Preparing the first session"]
+        "Preparing the first session"
+    ]
     assert [m.name for m in conversations.chat_message] == ["user", "assistant"]
-    assert [b.label for b in conversations.download_button] == [
-        "Download conversation (Markdown)"]
+    assert [b.label for b in conversations.download_button] == ["Download conversation (Markdown)"]
     at.text_input(key="history_conversation_search").input("agree one goal").run()
     assert len(at.tabs[1].expander) == 1
     at.text_input(key="history_conversation_search").input("")
@@ -100,10 +112,22 @@ def test_an_empty_history_says_what_will_appear() -> None:
 def test_an_agenda_opens_again_in_the_agenda_builder() -> None:
     from assistant.schemas import Agenda, AgendaItem
 
-    agenda = Agenda(title="Session 3: prompts", topic="prompts", minutes=30, stage="middle",
-                    items=[AgendaItem(minutes=30, activity="Try three prompts", details="",
-                                      sources=["activities/live-demo.md"])],
-                    backend="scripted", model="scripted")
+    agenda = Agenda(
+        title="Session 3: prompts",
+        topic="prompts",
+        minutes=30,
+        stage="middle",
+        items=[
+            AgendaItem(
+                minutes=30,
+                activity="Try three prompts",
+                details="",
+                sources=["activities/live-demo.md"],
+            )
+        ],
+        backend="scripted",
+        model="scripted",
+    )
     agenda_id = app_services().store.save_artifact(agenda)
     at = page_app("history").run()
     at.button(key=f"history_open_{agenda_id}").click().run()
@@ -115,7 +139,8 @@ def test_an_agenda_opens_again_in_the_agenda_builder() -> None:
     assert "Open the Agenda builder page" in shown(at, "success")
     # Only agendas get the button.
     assert [b.key for b in at.button if b.key.startswith("history_open_")] == [
-        f"history_open_{agenda_id}"]
+        f"history_open_{agenda_id}"
+    ]
 
 
 def test_a_conversation_can_be_continued_on_the_coach_page() -> None:
@@ -127,7 +152,9 @@ def test_a_conversation_can_be_continued_on_the_coach_page() -> None:
     chat = at.session_state["chat"]
     assert chat["conversation_id"] == ids["conversation"]
     assert [(m["role"], m["content"]) for m in chat["messages"]] == [
-        ("user", "Preparing the first session"), ("assistant", "Agree one goal [1].")]
+        ("user", "Preparing the first session"),
+        ("assistant", "Agree one goal [1]."),
+    ]
     reply = chat["messages"][1]
     assert reply["artifact_id"] == ids["answer"] and reply["rating"] == 1
     assert Answer.model_validate(reply["answer"]).answer == "Agree one goal [1]."
@@ -140,14 +167,21 @@ def test_a_long_history_is_drawn_a_page_at_a_time() -> None:
 
     store = app_services().store
     for i in range(PAGE + 3):
-        store.save_artifact(StarterSet(topic=f"topic {i}", starters=[Starter(
-            text=f"What surprised you about topic {i}?", category="icebreaker", why="")]))
+        store.save_artifact(
+            StarterSet(
+                topic=f"topic {i}",
+                starters=[
+                    Starter(
+                        text=f"What surprised you about topic {i}?", category="icebreaker", why=""
+                    )
+                ],
+            )
+        )
     at = page_app("history").run()
     assert len(artifact_expanders(at)) == PAGE
     at.button(key="history_shown_button").click().run()
     assert len(artifact_expanders(at)) == PAGE + 3
     assert not [b for b in at.button if b.key == "history_shown_button"]
-
 
 
 ROUTER = """

@@ -17,9 +17,11 @@ from tests.unit.test_app_shell import (  # noqa: F401
 )
 
 NEW_DOC = doc(
-    "Mentoring over video calls", audience="all", topics="[remote, video-calls]",
+    "Mentoring over video calls",
+    audience="all",
+    topics="[remote, video-calls]",
     body="# Mentoring over video calls\n\n## Camera etiquette\nKeep cameras on for the first "
-         "ten minutes, share one screen at a time, and agree on a backchannel for links.\n",
+    "ten minutes, share one screen at a time, and agree on a backchannel for links.\n",
 )
 
 
@@ -37,8 +39,11 @@ def test_stats_and_browsing_show_documents_and_their_chunks() -> None:
     at = page_app("knowledge").run()
     assert not at.exception
     chunks = app_services().index.count()
-    assert metrics(at) == {"Documents": "55", "Chunks in the index": f"{chunks:,}",
-                           "Files with problems": "0"}
+    assert metrics(at) == {
+        "Documents": "55",
+        "Chunks in the index": f"{chunks:,}",
+        "Files with problems": "0",
+    }
     assert len(at.dataframe[0].value) == 55
     at.selectbox(key="kb_open").set_value("sessions/active-listening.md").run()
     assert "knowledge/sessions/active-listening.md" in shown(at, "caption")
@@ -84,10 +89,16 @@ def test_a_valid_upload_is_saved_indexed_and_searchable() -> None:
         ("binary.md", b"---\ntitle: x\n---\n\x00\x01\x02", "looks binary"),
         ("empty.md", b"  \n", "is empty"),
         ("huge.md", NEW_DOC.encode() + b"x" * 300_000, "the limit is"),
-        ("no-front-matter.md", b"# Just a heading\n\nSome text that has no front matter.",
-         "has no YAML front matter"),
-        ("bad-yaml.md", b"---\ntitle: [unclosed\n---\nBody text long enough to count here.",
-         "invalid YAML front matter"),
+        (
+            "no-front-matter.md",
+            b"# Just a heading\n\nSome text that has no front matter.",
+            "has no YAML front matter",
+        ),
+        (
+            "bad-yaml.md",
+            b"---\ntitle: [unclosed\n---\nBody text long enough to count here.",
+            "invalid YAML front matter",
+        ),
         ("README.md", NEW_DOC.encode(), "not an accepted file name"),
     ],
 )

@@ -104,8 +104,18 @@ def app_services():  # noqa: ANN201 - the app's own cached Services (same proces
 
 def shown(at: AppTest, *kinds: str) -> str:
     """Every text of the given element kinds, joined: what a user would read on the page."""
-    kinds = kinds or ("title", "subheader", "markdown", "caption", "error", "warning", "info",
-                      "success", "code", "metric")
+    kinds = kinds or (
+        "title",
+        "subheader",
+        "markdown",
+        "caption",
+        "error",
+        "warning",
+        "info",
+        "success",
+        "code",
+        "metric",
+    )
     parts: list[str] = []
     for kind in kinds:
         for element in getattr(at, kind):
@@ -151,8 +161,11 @@ def test_sidebar_says_how_to_build_a_missing_index(empty_env: Settings) -> None:
 @pytest.mark.parametrize(
     ("status", "kind", "expected"),
     [
-        (ModelStatus("unavailable", "No model available. Run `make run`."), "error",
-         "Run `make run`"),
+        (
+            ModelStatus("unavailable", "No model available. Run `make run`."),
+            "error",
+            "Run `make run`",
+        ),
         (ModelStatus("busy", "generating", queue=2), "warning", "2 request(s) waiting in queue"),
         (ModelStatus("loading", "loading qwen2.5-coder-1.5b"), "info", "Loading"),
     ],

@@ -51,8 +51,10 @@ def test_uncited_answer_is_attributed_to_passages_by_similarity(coach: Coach) ->
 
 def test_follow_up_uses_the_conversation(coach: Coach) -> None:
     coach.model.enqueue("Reschedule within the week [1].")
-    history = [Turn(role="user", content="my mentee keeps cancelling our sessions"),
-               Turn(role="assistant", content="Agree a standing slot [1].")]
+    history = [
+        Turn(role="user", content="my mentee keeps cancelling our sessions"),
+        Turn(role="assistant", content="Agree a standing slot [1]."),
+    ]
     answer = coach.answer("and what if it happens again?", history=history)
     assert any("cancel" in c.source for c in answer.citations)
     assert "my mentee keeps cancelling" in coach.model.last_call.messages[1]["content"]
@@ -103,8 +105,10 @@ def test_unknown_persona_is_refused(coach: Coach) -> None:
 
 def test_an_answer_the_sources_do_not_back_carries_a_caution(coach: Coach) -> None:
     """Like the local model's reply to a tax question in eval run #5: cited, but made up."""
-    coach.model.enqueue("Mentors do not have to declare a thank-you gift card on their tax "
-                        "return [1]. The visa rules for Lisbon staff are simple [2].")
+    coach.model.enqueue(
+        "Mentors do not have to declare a thank-you gift card on their tax "
+        "return [1]. The visa rules for Lisbon staff are simple [2]."
+    )
     made_up = coach.answer(AWKWARD)
     assert made_up.support is not None and made_up.support < 0.5
     assert any("Only 0 of 2 statements in this answer are backed" in n for n in made_up.notes)

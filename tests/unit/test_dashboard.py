@@ -18,26 +18,47 @@ from assistant.store import Store
 TIMEOUT = 60
 
 
-def _case(suite: str, case_id: str, scores: dict, reasons: dict, error: str | None = None,
-          output: object = None) -> dict:
-    return {"suite": suite, "case_id": case_id, "input": {"question": f"question {case_id}"},
-            "output": output if output is not None else {"answer": f"answer {case_id}"},
-            "scores": scores, "reasons": reasons, "seconds": 0.5, "error": error}
+def _case(
+    suite: str,
+    case_id: str,
+    scores: dict,
+    reasons: dict,
+    error: str | None = None,
+    output: object = None,
+) -> dict:
+    return {
+        "suite": suite,
+        "case_id": case_id,
+        "input": {"question": f"question {case_id}"},
+        "output": output if output is not None else {"answer": f"answer {case_id}"},
+        "scores": scores,
+        "reasons": reasons,
+        "seconds": 0.5,
+        "error": error,
+    }
 
 
 def _save(store: Store, model: str, ndcg: float, groundedness: float) -> int:
     cases = [
         _case("retrieval", "r001", {"ndcg@10": ndcg}, {"ndcg@10": "top 10: a.md, b.md"}),
         _case("chat", "chat-001", {"groundedness": 1.0}, {"groundedness": "3/3 supported"}),
-        _case("chat", "chat-002", {"groundedness": 0.25},
-              {"groundedness": "1/4 sentences supported; weakest: 'Bake bread'"}),
+        _case(
+            "chat",
+            "chat-002",
+            {"groundedness": 0.25},
+            {"groundedness": "1/4 sentences supported; weakest: 'Bake bread'"},
+        ),
         _case("chat", "chat-003", {}, {}, error="ModelTimeout: no answer in 60 s"),
     ]
     return store.save_eval_run(
-        suites=["retrieval", "chat"], backend="local", model=model,
-        prompt_versions={"answer": "answer-v1"}, config={"cases": len(cases)}, seconds=12.0,
-        metrics={"retrieval.ndcg@10": ndcg, "chat.groundedness": groundedness,
-                 "chat.errors": 0.33}, cases=cases,
+        suites=["retrieval", "chat"],
+        backend="local",
+        model=model,
+        prompt_versions={"answer": "answer-v1"},
+        config={"cases": len(cases)},
+        seconds=12.0,
+        metrics={"retrieval.ndcg@10": ndcg, "chat.groundedness": groundedness, "chat.errors": 0.33},
+        cases=cases,
     )
 
 
@@ -97,8 +118,9 @@ def test_the_trend_chart_plots_every_run(two_runs) -> None:  # noqa: ANN001
     at = _app()
     [chart] = at.get("vega_lite_chart")
     line, target = json.loads(chart.proto.spec)["layer"]
-    data = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
-            for d in chart.proto.datasets}
+    data = {
+        d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets
+    }
     points = data[line["data"]["name"]].sort_values("run")
     assert list(points["value"]) == [0.60, 0.72]
     assert list(points["model"]) == ["local/qwen2.5-coder-0.5b", "local/qwen2.5-coder-1.5b"]
@@ -135,8 +157,16 @@ def test_drill_down_shows_input_output_and_the_reason_for_each_score(two_runs) -
 def test_users_ratings_are_aggregated(two_runs) -> None:  # noqa: ANN001
     at = _app()
     ratings = at.dataframe[-1].value.to_dict("records")
-    assert ratings == [{"Kind": "answer", "Model": "qwen2.5-coder-1.5b", "👍": 1, "👎": 1,
-                        "Ratings": 2, "Helpful": "50%"}]
+    assert ratings == [
+        {
+            "Kind": "answer",
+            "Model": "qwen2.5-coder-1.5b",
+            "👍": 1,
+            "👎": 1,
+            "Ratings": 2,
+            "Helpful": "50%",
+        }
+    ]
 
 
 def test_an_empty_history_says_how_to_produce_a_run(env: Store) -> None:
@@ -150,8 +180,12 @@ def test_an_empty_history_says_how_to_produce_a_run(env: Store) -> None:
 def test_an_unfinished_run_is_named_but_not_shown_as_the_latest(two_runs) -> None:  # noqa: ANN001
     first, second = two_runs
     unfinished = Store(get_settings().database_url).start_eval_run(
-        suites=["chat"], backend="local", model="qwen2.5-coder-0.5b",
-        prompt_versions={"answer": "answer-v1"}, config={})
+        suites=["chat"],
+        backend="local",
+        model="qwen2.5-coder-0.5b",
+        prompt_versions={"answer": "answer-v1"},
+        config={},
+    )
     at = _app()
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)

@@ -148,7 +148,6 @@ def test_feedback_notes_contain_what_they_claim_to_plant() -> None:
         assert len(row["gold_action_items"]) >= 2, row["id"]
 
 
-
 def test_feedback_notes_say_who_learned_what_without_personal_data() -> None:
     rows = load("feedback.jsonl")
     for row in rows:
@@ -160,6 +159,7 @@ def test_feedback_notes_say_who_learned_what_without_personal_data() -> None:
     # Both directions of the exchange are labelled in most notes.
     assert sum(bool(row["gold_learned"]["senior"]) for row in rows) >= 12
     assert sum(bool(row["gold_learned"]["junior"]) for row in rows) >= 12
+
 
 def test_planted_instructions_are_in_the_notes_and_carry_a_canary() -> None:
     rows = load("feedback.jsonl")

@@ -31,19 +31,21 @@ from evals.metrics import (
     starter_scores,
 )
 
-RANX_METRICS = {"hit@1": "hit_rate@1", "recall@5": "recall@5", "mrr": "mrr",
-                "ndcg@10": "ndcg@10"}
+RANX_METRICS = {"hit@1": "hit_rate@1", "recall@5": "recall@5", "mrr": "mrr", "ndcg@10": "ndcg@10"}
 
 
 def _ranx_per_query(ranked: dict[str, list[str]], relevant: dict[str, list[str]]) -> dict:
-    qrels = Qrels({q: {d: int(g) for d, g in graded_gains(rel).items()}
-                   for q, rel in relevant.items()})
-    run = Run({q: {d: float(len(docs) - i) for i, d in enumerate(docs)}
-               for q, docs in ranked.items()})
+    qrels = Qrels(
+        {q: {d: int(g) for d, g in graded_gains(rel).items()} for q, rel in relevant.items()}
+    )
+    run = Run(
+        {q: {d: float(len(docs) - i) for i, d in enumerate(docs)} for q, docs in ranked.items()}
+    )
     scores = evaluate(qrels, run, list(RANX_METRICS.values()), return_mean=False)
     order = list(qrels.keys())
-    return {ours: dict(zip(order, scores[theirs], strict=True))
-            for ours, theirs in RANX_METRICS.items()}
+    return {
+        ours: dict(zip(order, scores[theirs], strict=True)) for ours, theirs in RANX_METRICS.items()
+    }
 
 
 def test_hand_made_ranking_matches_worked_numbers_and_ranx() -> None:
@@ -62,7 +64,11 @@ def test_hand_made_ranking_matches_worked_numbers_and_ranx() -> None:
 
 def test_a_miss_scores_zero_everywhere() -> None:
     assert retrieval_scores(["x", "y"], ["a"]) == {
-        "hit@1": 0.0, "recall@5": 0.0, "mrr": 0.0, "ndcg@10": 0.0}
+        "hit@1": 0.0,
+        "recall@5": 0.0,
+        "mrr": 0.0,
+        "ndcg@10": 0.0,
+    }
 
 
 def test_relevant_documents_below_the_cut_off_do_not_count() -> None:
@@ -97,11 +103,19 @@ def _items(*pairs: tuple[int, str]) -> list[tuple[int, str]]:
 
 
 def test_a_valid_first_session_agenda_passes_every_check() -> None:
-    items = _items((10, "Check-in"), (20, "Expectation-setting charter: agree ground rules"),
-                   (20, "Learning goals map"), (10, "Action planning wrap-up"))
+    items = _items(
+        (10, "Check-in"),
+        (20, "Expectation-setting charter: agree ground rules"),
+        (20, "Learning goals map"),
+        (10, "Action planning wrap-up"),
+    )
     scores = agenda_structure(items, 60, "first")
     assert {k: s.value for k, s in scores.items()} == {
-        "minutes_match": 1.0, "item_count_ok": 1.0, "stage_rule": 1.0, "agenda_valid": 1.0}
+        "minutes_match": 1.0,
+        "item_count_ok": 1.0,
+        "stage_rule": 1.0,
+        "agenda_valid": 1.0,
+    }
 
 
 def test_agenda_problems_are_each_caught_and_explained() -> None:
@@ -115,8 +129,10 @@ def test_agenda_problems_are_each_caught_and_explained() -> None:
     closing = agenda_structure(_items((30, "Demo"), (30, "Practice")), 60, "closing")
     assert closing["stage_rule"].value == 0.0
     reflective = agenda_structure(
-        _items((20, "Demo"), (20, "Practice"), (20, "Progress reflection: look back")), 60,
-        "closing")
+        _items((20, "Demo"), (20, "Practice"), (20, "Progress reflection: look back")),
+        60,
+        "closing",
+    )
     assert reflective["agenda_valid"].value == 1.0
     assert "stage_rule" not in agenda_structure(_items((5, "Practice")), 5, "middle")
 
@@ -142,14 +158,17 @@ def test_sentences_drop_citation_marks_markup_and_fragments() -> None:
     assert sentences(text) == ["Book the series up front.", "Agree a notice rule for changes."]
 
 
-@pytest.mark.parametrize(("text", "is_open"), [
-    ("What would you like to be able to do by the summer?", True),
-    ("How does your team share updates today?", True),
-    ("Do you use a chatbot at work?", False),
-    ("Have you ever posted a video?", False),
-    ("Tell me about your first job.", False),
-    ("Could you show me your feed?", False),
-])
+@pytest.mark.parametrize(
+    ("text", "is_open"),
+    [
+        ("What would you like to be able to do by the summer?", True),
+        ("How does your team share updates today?", True),
+        ("Do you use a chatbot at work?", False),
+        ("Have you ever posted a video?", False),
+        ("Tell me about your first job.", False),
+        ("Could you show me your feed?", False),
+    ],
+)
 def test_open_questions_are_told_from_yes_no_questions(text: str, is_open: bool) -> None:
     assert is_open_question(text) is is_open
 
@@ -180,17 +199,25 @@ def test_action_item_recall_matches_one_to_one_with_fuzzy_text() -> None:
     assert score.value == 0.5 and "Book sessions" in score.reason
     assert action_item_recall([], gold, _fake_embed).value == 0.0
     # One predicted item cannot satisfy two gold items.
-    twice = action_item_recall(["Send the prompt cheat sheet by Friday"],
-                               ["Send the prompt cheat sheet by Friday"] * 2, _fake_embed)
+    twice = action_item_recall(
+        ["Send the prompt cheat sheet by Friday"],
+        ["Send the prompt cheat sheet by Friday"] * 2,
+        _fake_embed,
+    )
     assert twice.value == 0.5
 
 
-
 def test_owner_accuracy_scores_only_the_items_found() -> None:
-    gold = [("mentor", "Send the prompt cheat sheet"), ("mentee", "Book sessions 4-6"),
-            ("mentee", "Post the weekly update on the board")]
-    predicted = [("Mentor", "Send the prompt cheat sheet"), ("Mentor", "Book sessions 4-6"),
-                 ("Both", "Something else entirely")]
+    gold = [
+        ("mentor", "Send the prompt cheat sheet"),
+        ("mentee", "Book sessions 4-6"),
+        ("mentee", "Post the weekly update on the board"),
+    ]
+    predicted = [
+        ("Mentor", "Send the prompt cheat sheet"),
+        ("Mentor", "Book sessions 4-6"),
+        ("Both", "Something else entirely"),
+    ]
     score = owner_accuracy(predicted, gold, _fake_embed)
     assert score is not None and score.value == 0.5
     assert "'Book sessions 4-6' went to 'Mentor'" in score.reason
@@ -203,20 +230,26 @@ def test_the_ledger_catches_a_swapped_side_and_a_missing_learning() -> None:
     right = ledger_scores(senior_gold, junior_gold, senior_gold, junior_gold, _fake_embed)
     assert (right["learned_recall"].value, right["learned_side"].value) == (1.0, 1.0)
     # The model put what the senior learned under the junior, and missed one learning.
-    swapped = ledger_scores([], ["prompting with context role and format",
-                                 "the board reads page one first"],
-                            senior_gold, junior_gold, _fake_embed)
+    swapped = ledger_scores(
+        [],
+        ["prompting with context role and format", "the board reads page one first"],
+        senior_gold,
+        junior_gold,
+        _fake_embed,
+    )
     assert swapped["learned_recall"].value == pytest.approx(2 / 3)
     assert "missed: 'how the budget round decides'" in swapped["learned_recall"].reason
     assert swapped["learned_side"].value == 0.5
     assert "wrong side: 'prompting" in swapped["learned_side"].reason
-    both = ledger_scores(["the board reads page one first"], junior_gold, [], junior_gold,
-                         _fake_embed)
+    both = ledger_scores(
+        ["the board reads page one first"], junior_gold, [], junior_gold, _fake_embed
+    )
     assert both["learned_side"].value == 0.5
     assert "on both sides: 'the board reads page one first'" in both["learned_side"].reason
     nothing = ledger_scores([], [], senior_gold, [], _fake_embed)
     assert nothing["learned_recall"].value == 0.0 and "learned_side" not in nothing
     assert ledger_scores(["anything"], [], [], [], _fake_embed) == {}
+
 
 def test_planted_personal_details_are_found_however_they_are_formatted() -> None:
     output = "Mentor: PRIYA RAMAN. Call 020 7946 0321 or write to [EMAIL 1]."

@@ -23,22 +23,39 @@ from assistant.schemas import (
 )
 from assistant.store import MessageRow
 
-LISTEN = Citation(n=1, id="guides/listen.md#0", source="guides/listen.md",
-                  title="Listening well")
+LISTEN = Citation(n=1, id="guides/listen.md#0", source="guides/listen.md", title="Listening well")
 GOALS = Citation(n=2, id="guides/goals.md#1", source="guides/goals.md", title="Setting goals")
 
 
-def make_agenda(minutes: tuple[int, ...] = (10, 15, 20),
-                details: str = "Talk it through") -> Agenda:
-    items = [AgendaItem(minutes=m, activity=f"Activity {i}", details=details,
-                        sources=["guides/listen.md"] if i == 1 else [])
-             for i, m in enumerate(minutes, start=1)]
-    return Agenda(title="Session 2: Gen Z at work", topic="Gen Z at work", minutes=sum(minutes),
-                  stage="middle", session_number=2, mentor_role="analyst", mentee_role="CFO",
-                  objectives=["Name two habits to try"], items=items,
-                  prepare=["Bring one real message thread"], follow_up=["Share notes"],
-                  citations=[LISTEN, GOALS], backend="scripted", model="scripted-1",
-                  prompt_version="agenda@1")
+def make_agenda(
+    minutes: tuple[int, ...] = (10, 15, 20), details: str = "Talk it through"
+) -> Agenda:
+    items = [
+        AgendaItem(
+            minutes=m,
+            activity=f"Activity {i}",
+            details=details,
+            sources=["guides/listen.md"] if i == 1 else [],
+        )
+        for i, m in enumerate(minutes, start=1)
+    ]
+    return Agenda(
+        title="Session 2: Gen Z at work",
+        topic="Gen Z at work",
+        minutes=sum(minutes),
+        stage="middle",
+        session_number=2,
+        mentor_role="analyst",
+        mentee_role="CFO",
+        objectives=["Name two habits to try"],
+        items=items,
+        prepare=["Bring one real message thread"],
+        follow_up=["Share notes"],
+        citations=[LISTEN, GOALS],
+        backend="scripted",
+        model="scripted-1",
+        prompt_version="agenda@1",
+    )
 
 
 def table_rows(markdown: str) -> list[list[str]]:
@@ -76,16 +93,21 @@ def test_pipes_and_newlines_in_user_text_do_not_break_tables() -> None:
     assert all(len(row) == 5 for row in rows)
     assert rows[1][3] == "Compare \\| contrast then decide"
 
-    feedback = FeedbackSummary(summary="ok", action_items=[
-        ActionItem(owner="junior | senior", action="Pair on\nthe report", due=None)])
+    feedback = FeedbackSummary(
+        summary="ok",
+        action_items=[ActionItem(owner="junior | senior", action="Pair on\nthe report", due=None)],
+    )
     rows = table_rows(to_markdown(feedback))
     assert rows == [["Owner", "Action", "Due"], ["junior \\| senior", "Pair on the report", "—"]]
 
 
 def test_answer_markdown_keeps_its_citations() -> None:
-    answer = Answer(question="How do I open the first session?",
-                    answer="Agree on goals first [2], then listen [1].",
-                    citations=[LISTEN, GOALS], relevance="weak")
+    answer = Answer(
+        question="How do I open the first session?",
+        answer="Agree on goals first [2], then listen [1].",
+        citations=[LISTEN, GOALS],
+        relevance="weak",
+    )
     markdown = to_markdown(answer)
     assert markdown.startswith("# How do I open the first session?\n")
     assert "Agree on goals first [2], then listen [1]." in markdown
@@ -94,12 +116,20 @@ def test_answer_markdown_keeps_its_citations() -> None:
 
 
 def test_starters_are_grouped_by_category_with_their_reasons() -> None:
-    starters = StarterSet(topic="remote work", citations=[LISTEN], starters=[
-        Starter(text="Which tool saves you most time?", category="skill", why="Concrete"),
-        Starter(text="What surprised you this week?", category="icebreaker", why="Warms up",
-                sources=["guides/listen.md"]),
-        Starter(text="What would you teach me?", category="skill", why="Flips the roles"),
-    ])
+    starters = StarterSet(
+        topic="remote work",
+        citations=[LISTEN],
+        starters=[
+            Starter(text="Which tool saves you most time?", category="skill", why="Concrete"),
+            Starter(
+                text="What surprised you this week?",
+                category="icebreaker",
+                why="Warms up",
+                sources=["guides/listen.md"],
+            ),
+            Starter(text="What would you teach me?", category="skill", why="Flips the roles"),
+        ],
+    )
     markdown = to_markdown(starters)
     icebreakers, skills = markdown.index("## Icebreakers"), markdown.index("## Skills")
     assert icebreakers < markdown.index("What surprised you") < skills
@@ -111,9 +141,13 @@ def test_starters_are_grouped_by_category_with_their_reasons() -> None:
 
 def test_feedback_shows_the_two_way_ledger_and_action_items() -> None:
     feedback = FeedbackSummary(
-        summary="A frank session.", senior_learned=["Threads beat email"], junior_learned=[],
+        summary="A frank session.",
+        senior_learned=["Threads beat email"],
+        junior_learned=[],
         action_items=[ActionItem(owner="senior", action="Try a team channel", due="Friday")],
-        next_focus="Meeting hygiene", redactions=2)
+        next_focus="Meeting hygiene",
+        redactions=2,
+    )
     markdown = to_markdown(feedback)
     senior = markdown.index("## What the senior learned")
     junior = markdown.index("## What the junior learned")
@@ -125,15 +159,31 @@ def test_feedback_shows_the_two_way_ledger_and_action_items() -> None:
 
 def test_conversation_markdown_labels_speakers_in_order() -> None:
     messages = [
-        MessageRow(id=1, conversation_id=3, role="user", content="How do I start?",
-                   artifact_id=None, created_at="2025-01-01T10:00:00+00:00"),
-        MessageRow(id=2, conversation_id=3, role="assistant", content="Agree on goals [1].",
-                   artifact_id=9, created_at="2025-01-01T10:00:05+00:00"),
+        MessageRow(
+            id=1,
+            conversation_id=3,
+            role="user",
+            content="How do I start?",
+            artifact_id=None,
+            created_at="2025-01-01T10:00:00+00:00",
+        ),
+        MessageRow(
+            id=2,
+            conversation_id=3,
+            role="assistant",
+            content="Agree on goals [1].",
+            artifact_id=9,
+            created_at="2025-01-01T10:00:05+00:00",
+        ),
     ]
     markdown = conversation_to_markdown("First steps", messages)
     assert markdown.startswith("# First steps\n")
-    assert (markdown.index("### You") < markdown.index("How do I start?")
-            < markdown.index("### Coach") < markdown.index("Agree on goals [1]."))
+    assert (
+        markdown.index("### You")
+        < markdown.index("How do I start?")
+        < markdown.index("### Coach")
+        < markdown.index("Agree on goals [1].")
+    )
     assert "#9" in markdown
     assert "No messages yet" in conversation_to_markdown("Empty", [])
 
@@ -193,16 +243,21 @@ def test_a_start_time_without_a_time_zone_is_refused() -> None:
     with pytest.raises(InputError, match="time zone"):
         agenda_to_ics(make_agenda(), datetime(2025, 3, 4, 10, 0))
     with pytest.raises(InputError, match="email"):
-        agenda_to_ics(make_agenda(), datetime(2025, 3, 4, 10, 0, tzinfo=UTC),
-                      organizer_email="not an address")
+        agenda_to_ics(
+            make_agenda(), datetime(2025, 3, 4, 10, 0, tzinfo=UTC), organizer_email="not an address"
+        )
 
 
-@pytest.mark.parametrize("artifact", [
-    make_agenda(),
-    Answer(question="Q?", answer="A."),
-    StarterSet(topic="t", starters=[Starter(text="s", category="goal", why="w")]),
-    FeedbackSummary(summary="s"),
-], ids=["agenda", "answer", "starters", "feedback"])
+@pytest.mark.parametrize(
+    "artifact",
+    [
+        make_agenda(),
+        Answer(question="Q?", answer="A."),
+        StarterSet(topic="t", starters=[Starter(text="s", category="goal", why="w")]),
+        FeedbackSummary(summary="s"),
+    ],
+    ids=["agenda", "answer", "starters", "feedback"],
+)
 def test_every_kind_exports_to_markdown_with_a_heading(artifact) -> None:
     markdown = to_markdown(artifact)
     assert markdown.startswith("# ") and markdown.endswith("\n")

@@ -40,8 +40,11 @@ def test_edit_delete_and_add_are_reflected(tiny_kb: Path, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     "bad",
-    [b"---\ntitle: x\n---\nno audience here at all, so invalid", b"\xff\xfe\x00binary",
-     b"---\ntitle: T\naudience: all\ntopics: [a]\nkind: guide\nsummary: s\n---\n"],
+    [
+        b"---\ntitle: x\n---\nno audience here at all, so invalid",
+        b"\xff\xfe\x00binary",
+        b"---\ntitle: T\naudience: all\ntopics: [a]\nkind: guide\nsummary: s\n---\n",
+    ],
 )
 def test_a_broken_file_fails_and_leaves_the_index_untouched(
     tiny_kb: Path, tmp_path: Path, bad: bytes

@@ -52,8 +52,11 @@ def test_invalid_utf8_binary_and_huge_files_are_refused() -> None:
 
 
 def test_activity_cards_need_honest_durations() -> None:
-    good = doc(kind="activity", extra="minutes_min: 5\nminutes_max: 15\nminutes_default: 10\n"
-               "stages: [first]\nslot: opening\n")
+    good = doc(
+        kind="activity",
+        extra="minutes_min: 5\nminutes_max: 15\nminutes_default: 10\n"
+        "stages: [first]\nslot: opening\n",
+    )
     d = parse(good)
     assert d.extra["minutes_default"] == 10 and d.extra["stages"] == ["first"]
     with pytest.raises(KnowledgeError, match="minutes"):

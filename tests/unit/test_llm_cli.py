@@ -41,9 +41,16 @@ class ModelsEndpoint(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") == "Bearer sk-wrong":
             self._reply(401, {"error": {"message": "Incorrect API key provided"}})
         elif self.path == "/v1/models":
-            self._reply(200, {"object": "list", "data": [
-                {"id": name, "object": "model", "created": 0, "owned_by": "test"}
-                for name in ("local", "other")]})
+            self._reply(
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {"id": name, "object": "model", "created": 0, "owned_by": "test"}
+                        for name in ("local", "other")
+                    ],
+                },
+            )
         else:
             self._reply(404, {"error": {"message": "not found"}})
 
@@ -85,15 +92,26 @@ def test_openai_backend_shows_endpoint_and_limits_and_probes_it(
     assert f"status    ready: {endpoint} answers and serves 'local'" in out
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({"COACH_OPENAI_MODEL": "gpt-9"},
-     "does not serve the model 'gpt-9'; it offers: local, other. Set COACH_OPENAI_MODEL"),
-    ({"COACH_OPENAI_MODEL": "local", "OPENAI_API_KEY": "sk-wrong"},
-     "rejected the API key (HTTP 401: Incorrect API key provided)"),
-], ids=["unknown-model", "bad-key"])
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"COACH_OPENAI_MODEL": "gpt-9"},
+            "does not serve the model 'gpt-9'; it offers: local, other. Set COACH_OPENAI_MODEL",
+        ),
+        (
+            {"COACH_OPENAI_MODEL": "local", "OPENAI_API_KEY": "sk-wrong"},
+            "rejected the API key (HTTP 401: Incorrect API key provided)",
+        ),
+    ],
+    ids=["unknown-model", "bad-key"],
+)
 def test_openai_probe_names_the_problem_and_exits_non_zero(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], endpoint: str,
-    env: dict[str, str], expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    endpoint: str,
+    env: dict[str, str],
+    expected: str,
 ) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", endpoint)
     for key, value in env.items():

@@ -14,12 +14,22 @@ from assistant.privacy import redact
 
 
 def test_redacts_emails_phones_urls_and_given_names() -> None:
-    text = ("Priya Raman met Gordon Hale. Gordon's email is gordon.hale@example.com, phone "
-            "+44 20 7946 0123 or (020) 7946 0999, see https://example.org/notes and "
-            "www.example.com. Priya will send slides.")
+    text = (
+        "Priya Raman met Gordon Hale. Gordon's email is gordon.hale@example.com, phone "
+        "+44 20 7946 0123 or (020) 7946 0999, see https://example.org/notes and "
+        "www.example.com. Priya will send slides."
+    )
     result = redact(text, ["Priya Raman", "Gordon Hale"])
-    for secret in ("Priya", "Gordon", "Hale", "gordon.hale@example.com", "7946 0123",
-                   "7946 0999", "example.org/notes", "www.example.com"):
+    for secret in (
+        "Priya",
+        "Gordon",
+        "Hale",
+        "gordon.hale@example.com",
+        "7946 0123",
+        "7946 0999",
+        "example.org/notes",
+        "www.example.com",
+    ):
         assert secret not in result.text, secret
     assert "[MENTOR] met [MENTEE]." in result.text and "[MENTEE]'s email" in result.text
     assert result.text.endswith("[MENTOR] will send slides.")
@@ -98,9 +108,12 @@ def test_sanitize_keeps_the_harmless_sentences_of_a_line() -> None:
 
 @pytest.mark.parametrize(
     ("text", "patronising"),
-    [("At your age, is this confusing?", True), ("OK boomer, try TikTok", True),
-     ("Which task would you hand to a chatbot first?", False),
-     ("What did your first job teach you about managers?", False)],
+    [
+        ("At your age, is this confusing?", True),
+        ("OK boomer, try TikTok", True),
+        ("Which task would you hand to a chatbot first?", False),
+        ("What did your first job teach you about managers?", False),
+    ],
 )
 def test_patronising_starters_are_caught(text: str, patronising: bool) -> None:
     assert is_patronising(text) is patronising
@@ -116,8 +129,9 @@ def test_stray_chinese_from_the_model_is_removed() -> None:
 def _flagged(text: str, planted: bool) -> bool:
     """A typed question is refused when it looks like an instruction; a planted note line is
     neutralised (as the attack suite plants it: one bullet in the notes)."""
-    return bool(sanitize_untrusted(f"- {text}").removed) if planted else looks_like_instruction(
-        text)
+    return (
+        bool(sanitize_untrusted(f"- {text}").removed) if planted else looks_like_instruction(text)
+    )
 
 
 def test_held_out_attacks_and_hard_benign_inputs_stay_at_their_measured_rates() -> None:

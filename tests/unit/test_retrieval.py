@@ -11,8 +11,12 @@ from tests.fixtures import make_settings
 
 
 def test_tokenizer_stems_and_drops_stopwords() -> None:
-    assert tokenize("My mentee keeps CANCELLING the sessions") == ["mente", "keep", "cancel",
-                                                                  "session"]
+    assert tokenize("My mentee keeps CANCELLING the sessions") == [
+        "mente",
+        "keep",
+        "cancel",
+        "session",
+    ]
 
 
 @pytest.mark.parametrize(

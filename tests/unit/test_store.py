@@ -22,35 +22,75 @@ from assistant.schemas import (
 )
 from assistant.store import Store, load_artifact
 
-CITATION = Citation(n=1, id="guides/listen.md#0", source="guides/listen.md",
-                    title="Listening well", heading="Ask, then wait", text="Pause first.")
+CITATION = Citation(
+    n=1,
+    id="guides/listen.md#0",
+    source="guides/listen.md",
+    title="Listening well",
+    heading="Ask, then wait",
+    text="Pause first.",
+)
 
 
-def make_answer(question: str = "How do I start the first session?",
-                model: str = "qwen2.5-coder-1.5b") -> Answer:
-    return Answer(question=question, answer="Agree on goals first [1].", citations=[CITATION],
-                  backend="scripted", model=model, prompt_version="answer@3", seconds=1.5,
-                  notes=["the prompt was cut to fit"])
+def make_answer(
+    question: str = "How do I start the first session?", model: str = "qwen2.5-coder-1.5b"
+) -> Answer:
+    return Answer(
+        question=question,
+        answer="Agree on goals first [1].",
+        citations=[CITATION],
+        backend="scripted",
+        model=model,
+        prompt_version="answer@3",
+        seconds=1.5,
+        notes=["the prompt was cut to fit"],
+    )
 
 
 def make_agenda() -> Agenda:
     return Agenda(
-        title="Session 2: Working with Gen Z colleagues", topic="Gen Z at work", minutes=45,
-        stage="middle", session_number=2, mentor_role="analyst", mentee_role="CFO",
+        title="Session 2: Working with Gen Z colleagues",
+        topic="Gen Z at work",
+        minutes=45,
+        stage="middle",
+        session_number=2,
+        mentor_role="analyst",
+        mentee_role="CFO",
         objectives=["Name two habits to try"],
-        items=[AgendaItem(minutes=10, activity="Check-in", details="What changed since last time",
-                          sources=["guides/listen.md"]),
-               AgendaItem(minutes=35, activity="Deep dive", details="Messaging norms")],
-        prepare=["Bring one example"], citations=[CITATION], backend="scripted",
-        model="scripted", prompt_version="agenda@1")
+        items=[
+            AgendaItem(
+                minutes=10,
+                activity="Check-in",
+                details="What changed since last time",
+                sources=["guides/listen.md"],
+            ),
+            AgendaItem(minutes=35, activity="Deep dive", details="Messaging norms"),
+        ],
+        prepare=["Bring one example"],
+        citations=[CITATION],
+        backend="scripted",
+        model="scripted",
+        prompt_version="agenda@1",
+    )
 
 
 def make_starters() -> StarterSet:
-    return StarterSet(topic="remote work", starters=[
-        Starter(text="What surprised you this week?", category="icebreaker", why="Warms up"),
-        Starter(text="Which tool saves you most time?", category="skill", why="Concrete",
-                sources=["guides/listen.md"]),
-    ], citations=[CITATION], backend="scripted", model="scripted", prompt_version="starters@1")
+    return StarterSet(
+        topic="remote work",
+        starters=[
+            Starter(text="What surprised you this week?", category="icebreaker", why="Warms up"),
+            Starter(
+                text="Which tool saves you most time?",
+                category="skill",
+                why="Concrete",
+                sources=["guides/listen.md"],
+            ),
+        ],
+        citations=[CITATION],
+        backend="scripted",
+        model="scripted",
+        prompt_version="starters@1",
+    )
 
 
 def make_feedback() -> FeedbackSummary:
@@ -59,11 +99,19 @@ def make_feedback() -> FeedbackSummary:
         senior_learned=["Threads beat email for quick questions"],
         junior_learned=["How budget decisions are made"],
         action_items=[ActionItem(owner="senior", action="Try a team channel", due="next week")],
-        redactions=2, backend="scripted", model="scripted", prompt_version="feedback@1")
+        redactions=2,
+        backend="scripted",
+        model="scripted",
+        prompt_version="feedback@1",
+    )
 
 
-MAKERS = {"answer": make_answer, "agenda": make_agenda, "starters": make_starters,
-          "feedback": make_feedback}
+MAKERS = {
+    "answer": make_answer,
+    "agenda": make_agenda,
+    "starters": make_starters,
+    "feedback": make_feedback,
+}
 
 
 def db_url(tmp_path: Path) -> str:
@@ -97,9 +145,15 @@ def test_every_kind_survives_a_round_trip_through_the_file(tmp_path: Path, kind:
 
 def test_default_titles_follow_the_artifact(store: Store) -> None:
     long_question = "How can I " + "really " * 30 + "help?"
-    titles = {store.get_artifact(store.save_artifact(artifact)).title
-              for artifact in (make_answer(long_question), make_agenda(), make_starters(),
-                               make_feedback())}
+    titles = {
+        store.get_artifact(store.save_artifact(artifact)).title
+        for artifact in (
+            make_answer(long_question),
+            make_agenda(),
+            make_starters(),
+            make_feedback(),
+        )
+    }
     answer_title = next(t for t in titles if t.startswith("How can I"))
     assert len(answer_title) <= 80
     assert "Session 2: Working with Gen Z colleagues" in titles
@@ -147,11 +201,14 @@ def test_conversations_list_newest_first_with_counts_and_search(store: Store) ->
     assert store.list_conversations(search="nothing like this") == []
     messages = store.get_messages(older)
     assert [(m.role, m.content) for m in messages] == [
-        ("user", "How do I read a P&L?"), ("assistant", "Start with the revenue line [1].")]
+        ("user", "How do I read a P&L?"),
+        ("assistant", "Start with the revenue line [1]."),
+    ]
 
 
 def test_deleting_a_conversation_deletes_its_messages_but_keeps_artifacts(
-        store: Store, tmp_path: Path) -> None:
+    store: Store, tmp_path: Path
+) -> None:
     chat = store.create_conversation("mentee", "Chat")
     answer_id = store.save_artifact(make_answer(), conversation_id=chat)
     store.add_message(chat, "user", "How do I start?")
@@ -179,7 +236,8 @@ def test_deleting_an_artifact_deletes_its_rating(store: Store, tmp_path: Path) -
 
 
 def test_rating_is_one_per_artifact_and_summarised_by_kind_and_model(
-        store: Store, tmp_path: Path) -> None:
+    store: Store, tmp_path: Path
+) -> None:
     big = [store.save_artifact(make_answer(model="qwen2.5-coder-1.5b")) for _ in range(3)]
     small = store.save_artifact(make_answer(model="qwen2.5-coder-0.5b"))
     agenda = store.save_artifact(make_agenda())
@@ -205,19 +263,47 @@ def test_rating_is_one_per_artifact_and_summarised_by_kind_and_model(
 
 def test_eval_runs_are_listed_newest_first_and_keep_their_cases(store: Store) -> None:
     cases = [
-        {"suite": "grounding", "case_id": "g-1", "input": {"question": "Why mentor?"},
-         "output": {"answer": "Because [1]."}, "scores": {"faithfulness": 1.0},
-         "reasons": {"faithfulness": "all claims cited"}, "seconds": 2.5, "error": None},
-        {"suite": "grounding", "case_id": "g-2", "input": {"question": "Weather?"},
-         "output": "", "scores": {"faithfulness": 0.0}, "reasons": {},
-         "seconds": 0.1, "error": "ModelTimeout: took too long"},
+        {
+            "suite": "grounding",
+            "case_id": "g-1",
+            "input": {"question": "Why mentor?"},
+            "output": {"answer": "Because [1]."},
+            "scores": {"faithfulness": 1.0},
+            "reasons": {"faithfulness": "all claims cited"},
+            "seconds": 2.5,
+            "error": None,
+        },
+        {
+            "suite": "grounding",
+            "case_id": "g-2",
+            "input": {"question": "Weather?"},
+            "output": "",
+            "scores": {"faithfulness": 0.0},
+            "reasons": {},
+            "seconds": 0.1,
+            "error": "ModelTimeout: took too long",
+        },
     ]
-    first = store.save_eval_run(suites=["grounding"], backend="scripted", model="scripted",
-                                prompt_versions={"answer": "answer@3"}, config={"k": 5},
-                                seconds=2.6, metrics={"faithfulness": 0.5}, cases=cases)
-    second = store.save_eval_run(suites=["agenda", "grounding"], backend="local",
-                                 model="qwen2.5-coder-0.5b", prompt_versions={}, config={},
-                                 seconds=9.0, metrics={"faithfulness": 0.9}, cases=[])
+    first = store.save_eval_run(
+        suites=["grounding"],
+        backend="scripted",
+        model="scripted",
+        prompt_versions={"answer": "answer@3"},
+        config={"k": 5},
+        seconds=2.6,
+        metrics={"faithfulness": 0.5},
+        cases=cases,
+    )
+    second = store.save_eval_run(
+        suites=["agenda", "grounding"],
+        backend="local",
+        model="qwen2.5-coder-0.5b",
+        prompt_versions={},
+        config={},
+        seconds=9.0,
+        metrics={"faithfulness": 0.9},
+        cases=[],
+    )
 
     runs = store.list_eval_runs()
     assert [r.id for r in runs] == [second, first]
@@ -226,7 +312,10 @@ def test_eval_runs_are_listed_newest_first_and_keep_their_cases(store: Store) ->
     run = store.get_eval_run(first)
     assert run is not None
     assert (run.metrics, run.config, run.prompt_versions) == (
-        {"faithfulness": 0.5}, {"k": 5, "status": "complete"}, {"answer": "answer@3"})
+        {"faithfulness": 0.5},
+        {"k": 5, "status": "complete"},
+        {"answer": "answer@3"},
+    )
     assert run.cases == cases
     assert store.get_eval_run(second).cases == []
     assert store.get_eval_run(12345) is None
@@ -253,8 +342,10 @@ def test_concurrent_processes_and_threads_lose_no_write(tmp_path: Path) -> None:
     context = multiprocessing.get_context("spawn")
     n_processes, n_threads = 2, 4
     start = context.Barrier(n_processes + n_threads)
-    processes = [context.Process(target=save_many, args=(url, f"process-{n}", start))
-                 for n in range(n_processes)]
+    processes = [
+        context.Process(target=save_many, args=(url, f"process-{n}", start))
+        for n in range(n_processes)
+    ]
     errors: list[BaseException] = []
 
     def thread_writer(label: str) -> None:
@@ -263,8 +354,9 @@ def test_concurrent_processes_and_threads_lose_no_write(tmp_path: Path) -> None:
         except BaseException as exc:  # surfaced by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=thread_writer, args=(f"thread-{n}",))
-               for n in range(n_threads)]
+    threads = [
+        threading.Thread(target=thread_writer, args=(f"thread-{n}",)) for n in range(n_threads)
+    ]
     for worker in [*processes, *threads]:
         worker.start()
     for thread in threads:
@@ -321,23 +413,41 @@ def test_an_eval_run_is_stored_case_by_case_and_finished_later(tmp_path) -> None
     from assistant.store import RUN_COMPLETE, RUN_INTERRUPTED, RUN_RUNNING
 
     store = Store(f"sqlite:///{tmp_path / 'coach.db'}")
-    run_id = store.start_eval_run(suites=["chat"], backend="local", model="m",
-                                  prompt_versions={"answer": "answer-v1"}, config={"limit": 2})
+    run_id = store.start_eval_run(
+        suites=["chat"],
+        backend="local",
+        model="m",
+        prompt_versions={"answer": "answer-v1"},
+        config={"limit": 2},
+    )
     assert store.get_eval_run(run_id).status == RUN_RUNNING
-    case = {"suite": "chat", "case_id": "chat-001", "input": {}, "output": None,
-            "scores": {"groundedness": 1.0}, "reasons": {}, "seconds": 2.5, "error": None}
+    case = {
+        "suite": "chat",
+        "case_id": "chat-001",
+        "input": {},
+        "output": None,
+        "scores": {"groundedness": 1.0},
+        "reasons": {},
+        "seconds": 2.5,
+        "error": None,
+    }
     store.add_eval_cases(run_id, [case])
     # A second connection (another process, the dashboard) sees the case at once.
     other = Store(f"sqlite:///{tmp_path / 'coach.db'}").get_eval_run(run_id)
     assert [c["case_id"] for c in other.cases] == ["chat-001"] and other.metrics == {}
     assert store.count_eval_cases([run_id, 99]) == {run_id: 1, 99: 0}
-    store.finish_eval_run(run_id, seconds=2.5, metrics={"chat.groundedness": 1.0},
-                          config={"limit": 2}, status=RUN_INTERRUPTED)
+    store.finish_eval_run(
+        run_id,
+        seconds=2.5,
+        metrics={"chat.groundedness": 1.0},
+        config={"limit": 2},
+        status=RUN_INTERRUPTED,
+    )
     assert store.get_eval_run(run_id, with_cases=False).status == RUN_INTERRUPTED
-    store.finish_eval_run(run_id, seconds=5.0, metrics={"chat.groundedness": 1.0},
-                          config={"limit": 2})
+    store.finish_eval_run(
+        run_id, seconds=5.0, metrics={"chat.groundedness": 1.0}, config={"limit": 2}
+    )
     row = store.get_eval_run(run_id, with_cases=False)
-    assert (row.status, row.seconds, row.cases, row.config["limit"]) == (RUN_COMPLETE, 5.0,
-                                                                          None, 2)
+    assert (row.status, row.seconds, row.cases, row.config["limit"]) == (RUN_COMPLETE, 5.0, None, 2)
     with pytest.raises(CoachError, match="no saved eval run #99"):
         store.add_eval_cases(99, [case])

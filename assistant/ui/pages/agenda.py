@@ -42,58 +42,110 @@ _SESSION = "session"  # persist_state: inputs survive a visit to another page
 
 def _form() -> None:
     with st.form("agenda_form", clear_on_submit=False):
-        topic = st.text_input("Topic", key="agenda_topic", persist_state=_SESSION,
-                              placeholder="e.g. Using AI chatbots in everyday work")
+        topic = st.text_input(
+            "Topic",
+            key="agenda_topic",
+            persist_state=_SESSION,
+            placeholder="e.g. Using AI chatbots in everyday work",
+        )
         first, second, third = st.columns(3)
         # The widget takes any whole number so that an out-of-range value gets the same
         # sentence as every other input error (from AgendaRequest), not a silent clamp.
-        minutes = first.number_input("Minutes", min_value=0, value=45, step=5,
-                                     key="agenda_minutes", persist_state=_SESSION,
-                                     help=f"Between {MIN_MINUTES} and {MAX_MINUTES}.")
-        stage = second.selectbox("Session stage", list(STAGE_LABELS), index=1,
-                                 format_func=STAGE_LABELS.__getitem__, key="agenda_stage",
-                                 persist_state=_SESSION)
+        minutes = first.number_input(
+            "Minutes",
+            min_value=0,
+            value=45,
+            step=5,
+            key="agenda_minutes",
+            persist_state=_SESSION,
+            help=f"Between {MIN_MINUTES} and {MAX_MINUTES}.",
+        )
+        stage = second.selectbox(
+            "Session stage",
+            list(STAGE_LABELS),
+            index=1,
+            format_func=STAGE_LABELS.__getitem__,
+            key="agenda_stage",
+            persist_state=_SESSION,
+        )
         session_number = third.number_input(
-            "Session number", min_value=0, max_value=1000, value=0, step=1,
-            key="agenda_session_number", persist_state=_SESSION, help="0 means not set.")
+            "Session number",
+            min_value=0,
+            max_value=1000,
+            value=0,
+            step=1,
+            key="agenda_session_number",
+            persist_state=_SESSION,
+            help="0 means not set.",
+        )
         left, right = st.columns(2)
-        mentor_role = left.text_input("Mentor's role", value="junior mentor",
-                                      key="agenda_mentor_role", persist_state=_SESSION)
-        mentee_role = right.text_input("Mentee's role", value="senior leader",
-                                       key="agenda_mentee_role", persist_state=_SESSION)
-        goals = st.text_area("Goals (one per line)", key="agenda_goals", persist_state=_SESSION,
-                             placeholder="Try a chatbot on a real task\nAgree on a next step")
+        mentor_role = left.text_input(
+            "Mentor's role", value="junior mentor", key="agenda_mentor_role", persist_state=_SESSION
+        )
+        mentee_role = right.text_input(
+            "Mentee's role", value="senior leader", key="agenda_mentee_role", persist_state=_SESSION
+        )
+        goals = st.text_area(
+            "Goals (one per line)",
+            key="agenda_goals",
+            persist_state=_SESSION,
+            placeholder="Try a chatbot on a real task\nAgree on a next step",
+        )
         notes = st.text_area("Notes from last time", key="agenda_notes", persist_state=_SESSION)
-        submitted = st.form_submit_button("Build agenda", type="primary",
-                                          icon=":material/event_note:")
+        submitted = st.form_submit_button(
+            "Build agenda", type="primary", icon=":material/event_note:"
+        )
     if submitted:
-        _build(topic=topic or "", minutes=int(minutes or 0), stage=stage or "middle",
-               session_number=int(session_number or 0) or None,
-               mentor_role=(mentor_role or "").strip() or "junior mentor",
-               mentee_role=(mentee_role or "").strip() or "senior leader",
-               goals=lines(goals or ""), notes=(notes or "").strip())
+        _build(
+            topic=topic or "",
+            minutes=int(minutes or 0),
+            stage=stage or "middle",
+            session_number=int(session_number or 0) or None,
+            mentor_role=(mentor_role or "").strip() or "junior mentor",
+            mentee_role=(mentee_role or "").strip() or "senior leader",
+            goals=lines(goals or ""),
+            notes=(notes or "").strip(),
+        )
 
 
-def _build(*, topic: str, minutes: int, stage: str, session_number: int | None,
-           mentor_role: str, mentee_role: str, goals: list[str], notes: str) -> None:
+def _build(
+    *,
+    topic: str,
+    minutes: int,
+    stage: str,
+    session_number: int | None,
+    mentor_role: str,
+    mentee_role: str,
+    goals: list[str],
+    notes: str,
+) -> None:
     try:
         request = AgendaRequest(
-            topic=topic, minutes=minutes, stage=stage, session_number=session_number,
-            mentor_role=mentor_role, mentee_role=mentee_role, goals=goals,
+            topic=topic,
+            minutes=minutes,
+            stage=stage,
+            session_number=session_number,
+            mentor_role=mentor_role,
+            mentee_role=mentee_role,
+            goals=goals,
             notes_from_last_time=notes,
         )
     except ValidationError as err:
         for message in validation_messages(err):
             st.error(message, icon=":material/edit:")
         return
-    agenda = attempt(lambda: services().coach.agenda(request),
-                     spinner="Building the agenda from the knowledge base…")
+    agenda = attempt(
+        lambda: services().coach.agenda(request),
+        spinner="Building the agenda from the knowledge base…",
+    )
     if agenda is None:
         return
     artifact_id = save_quietly(lambda: services().store.save_artifact(agenda))
     version = st.session_state.get(RESULT, {}).get("version", 0) + 1
     st.session_state[RESULT] = {
-        "agenda": agenda.model_dump(mode="json"), "artifact_id": artifact_id, "version": version,
+        "agenda": agenda.model_dump(mode="json"),
+        "artifact_id": artifact_id,
+        "version": version,
     }
 
 
@@ -101,8 +153,15 @@ def _table(agenda: Agenda) -> Any:
     import pandas as pd
 
     return pd.DataFrame(
-        [{"minutes": item.minutes, "activity": item.activity, "details": item.details,
-          "sources": ", ".join(item.sources)} for item in agenda.items],
+        [
+            {
+                "minutes": item.minutes,
+                "activity": item.activity,
+                "details": item.details,
+                "sources": ", ".join(item.sources),
+            }
+            for item in agenda.items
+        ],
         columns=["minutes", "activity", "details", "sources"],
     )
 
@@ -119,27 +178,35 @@ def _from_table(agenda: Agenda, table: Any) -> Agenda:
         minutes = row.get("minutes")
         details = row.get("details")
         sources = row.get("sources")
-        items.append(AgendaItem(
-            minutes=0 if minutes is None or pd.isna(minutes) else max(0, int(minutes)),
-            activity=activity,
-            details="" if details is None or pd.isna(details) else str(details),
-            sources=[] if sources is None or pd.isna(sources)
-            else [s.strip() for s in str(sources).split(",") if s.strip()],
-        ))
+        items.append(
+            AgendaItem(
+                minutes=0 if minutes is None or pd.isna(minutes) else max(0, int(minutes)),
+                activity=activity,
+                details="" if details is None or pd.isna(details) else str(details),
+                sources=[]
+                if sources is None or pd.isna(sources)
+                else [s.strip() for s in str(sources).split(",") if s.strip()],
+            )
+        )
     return agenda.model_copy(update={"items": items})
 
 
 def _editor(agenda: Agenda, version: int) -> Agenda:
     edited = st.data_editor(
-        _table(agenda), key=f"agenda_editor_{version}", num_rows="dynamic", hide_index=True,
+        _table(agenda),
+        key=f"agenda_editor_{version}",
+        num_rows="dynamic",
+        hide_index=True,
         disabled=["sources"],
         column_config={
-            "minutes": st.column_config.NumberColumn("Min", min_value=0, max_value=MAX_MINUTES,
-                                                     step=1, width="small"),
+            "minutes": st.column_config.NumberColumn(
+                "Min", min_value=0, max_value=MAX_MINUTES, step=1, width="small"
+            ),
             "activity": st.column_config.TextColumn("Activity", required=True, width="medium"),
             "details": st.column_config.TextColumn("Details", width="large"),
             "sources": st.column_config.TextColumn(
-                "Sources", help="Knowledge files this item is based on.", width="medium"),
+                "Sources", help="Knowledge files this item is based on.", width="medium"
+            ),
         },
     )
     return _from_table(agenda, edited)
@@ -155,19 +222,25 @@ def _invite(agenda: Agenda) -> None:
     st.markdown("**Calendar invite**")
     browser_zone = getattr(st.context, "timezone", None) or "UTC"
     day_col, time_col, zone_col, place_col = st.columns(4)
-    day = day_col.date_input("Date", value=date.today() + timedelta(days=7), key="agenda_date",
-                             persist_state=_SESSION)
-    start = time_col.time_input("Start", value=time(10, 0), key="agenda_time",
-                                persist_state=_SESSION)
-    zone_name = zone_col.text_input("Time zone", value=browser_zone, key="agenda_zone",
-                                    persist_state=_SESSION)
-    location = place_col.text_input("Location", key="agenda_location", persist_state=_SESSION,
-                                    placeholder="Room or video link")
+    day = day_col.date_input(
+        "Date", value=date.today() + timedelta(days=7), key="agenda_date", persist_state=_SESSION
+    )
+    start = time_col.time_input(
+        "Start", value=time(10, 0), key="agenda_time", persist_state=_SESSION
+    )
+    zone_name = zone_col.text_input(
+        "Time zone", value=browser_zone, key="agenda_zone", persist_state=_SESSION
+    )
+    location = place_col.text_input(
+        "Location", key="agenda_location", persist_state=_SESSION, placeholder="Room or video link"
+    )
     try:
         zone = ZoneInfo((zone_name or "").strip() or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        st.error(f"“{zone_name}” is not a time zone. Use a name such as Europe/Berlin or UTC.",
-                 icon=":material/schedule:")
+        st.error(
+            f"“{zone_name}” is not a time zone. Use a name such as Europe/Berlin or UTC.",
+            icon=":material/schedule:",
+        )
         return
     if not isinstance(day, date) or start is None:
         st.error("Pick a date and a start time for the invite.", icon=":material/schedule:")
@@ -177,8 +250,13 @@ def _invite(agenda: Agenda) -> None:
     except CoachError as err:
         show_error(err)
         return
-    download("Download calendar invite (.ics)", ics, f"{slug(agenda.title)}.ics",
-             "text/calendar", key="agenda_download_ics")
+    download(
+        "Download calendar invite (.ics)",
+        ics,
+        f"{slug(agenda.title)}.ics",
+        "text/calendar",
+        key="agenda_download_ics",
+    )
 
 
 def _ics(agenda: Agenda, start: datetime, location: str) -> bytes:
@@ -193,15 +271,19 @@ def _result(result: dict[str, Any]) -> None:
     agenda = Agenda.model_validate(result["agenda"])
     st.divider()
     st.subheader(agenda.title)
-    st.caption(f"{agenda.minutes} minutes · {STAGE_LABELS.get(agenda.stage, agenda.stage)}"
-               f" · topic: {agenda.topic}")
+    st.caption(
+        f"{agenda.minutes} minutes · {STAGE_LABELS.get(agenda.stage, agenda.stage)}"
+        f" · topic: {agenda.topic}"
+    )
     _bullets("Objectives", agenda.objectives)
     st.markdown("**Plan** — edit any cell, add or delete rows; downloads use your edits.")
     edited = _editor(agenda, result["version"])
     total = sum(item.minutes for item in edited.items)
     if total != agenda.minutes:
-        st.warning(f"The plan adds up to {total} minutes, but the session is {agenda.minutes}.",
-                   icon=":material/timer:")
+        st.warning(
+            f"The plan adds up to {total} minutes, but the session is {agenda.minutes}.",
+            icon=":material/timer:",
+        )
     else:
         st.caption(f"The plan adds up to {total} minutes.")
     left, right = st.columns(2)
@@ -213,14 +295,21 @@ def _result(result: dict[str, Any]) -> None:
     render_citations(agenda.citations)
     render_provenance(agenda)
 
-    download("Download agenda (Markdown)", to_markdown(edited), f"{slug(agenda.title)}.md",
-             "text/markdown", key="agenda_download_md")
+    download(
+        "Download agenda (Markdown)",
+        to_markdown(edited),
+        f"{slug(agenda.title)}.md",
+        "text/markdown",
+        key="agenda_download_md",
+    )
     _invite(edited)
     changed = edited.items != agenda.items
-    if changed and st.button("Save my edits to history", key="agenda_save_edits",
-                             icon=":material/save:"):
-        saved = save_quietly(lambda: services().store.save_artifact(
-            edited, title=f"{agenda.title} (edited)"))
+    if changed and st.button(
+        "Save my edits to history", key="agenda_save_edits", icon=":material/save:"
+    ):
+        saved = save_quietly(
+            lambda: services().store.save_artifact(edited, title=f"{agenda.title} (edited)")
+        )
         if saved is not None:
             st.success("Your edited agenda was saved to history.", icon=":material/check:")
     if result.get("artifact_id") is not None:
@@ -229,8 +318,10 @@ def _result(result: dict[str, Any]) -> None:
 
 def render() -> None:
     st.title("Agenda builder")
-    st.caption("Describe the session; the coach plans it from the knowledge base, item by item, "
-               "with the sources each item comes from.")
+    st.caption(
+        "Describe the session; the coach plans it from the knowledge base, item by item, "
+        "with the sources each item comes from."
+    )
     _form()
     result = st.session_state.get(RESULT)
     if result:

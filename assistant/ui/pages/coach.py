@@ -53,7 +53,10 @@ def _chat() -> dict[str, Any]:
 
 def _new_conversation() -> None:
     st.session_state["chat"] = {
-        "conversation_id": None, "messages": [], "failed": None, "pending": None,
+        "conversation_id": None,
+        "messages": [],
+        "failed": None,
+        "pending": None,
     }
 
 
@@ -79,22 +82,32 @@ def _rate(artifact_id: int, key: str) -> None:
 def _render_answer_extras(message: dict[str, Any]) -> None:
     answer = Answer.model_validate(message["answer"])
     if answer.relevance == "none":
-        st.info("The knowledge base does not seem to cover this question, so there is little "
-                "to ground an answer in. Try rephrasing, or add a document on the Knowledge page.",
-                icon=":material/search_off:")
+        st.info(
+            "The knowledge base does not seem to cover this question, so there is little "
+            "to ground an answer in. Try rephrasing, or add a document on the Knowledge page.",
+            icon=":material/search_off:",
+        )
     elif answer.relevance == "weak":
         st.caption("Only weak matches in the knowledge base: check the sources below.")
     if answer.support is not None and answer.support < CAUTION_BELOW:
-        st.warning("Much of this answer is not backed by the sources below: read it as the "
-                   "model's own view and check the sources.", icon=":material/fact_check:")
+        st.warning(
+            "Much of this answer is not backed by the sources below: read it as the "
+            "model's own view and check the sources.",
+            icon=":material/fact_check:",
+        )
     render_citations(answer.citations)
     render_provenance(answer)
     artifact_id = message.get("artifact_id")
     if artifact_id is not None:
         key = f"rate_{artifact_id}"
         rating = message.get("rating")
-        st.feedback("thumbs", key=key, on_change=_rate, args=(artifact_id, key),
-                    default=None if rating is None else (1 if rating > 0 else 0))
+        st.feedback(
+            "thumbs",
+            key=key,
+            on_change=_rate,
+            args=(artifact_id, key),
+            default=None if rating is None else (1 if rating > 0 else 0),
+        )
 
 
 def _render_transcript(messages: list[dict[str, Any]]) -> None:
@@ -147,8 +160,11 @@ def _ask(question: str, persona: str) -> None:
         return
     if len(question) > MAX_QUESTION_CHARS:
         chat["failed"] = question[:MAX_QUESTION_CHARS]
-        st.error(f"That question is {len(question):,} characters; keep it under "
-                 f"{MAX_QUESTION_CHARS:,} (the start is kept below).", icon=":material/edit:")
+        st.error(
+            f"That question is {len(question):,} characters; keep it under "
+            f"{MAX_QUESTION_CHARS:,} (the start is kept below).",
+            icon=":material/edit:",
+        )
         return
     history = [Turn(role=m["role"], content=m["content"]) for m in chat["messages"]]
     with st.chat_message("user"):
@@ -168,8 +184,13 @@ def _ask(question: str, persona: str) -> None:
     artifact_id = save_quietly(lambda: _save(question, persona, answer))
     chat["messages"] += [
         {"role": "user", "content": question},
-        {"role": "assistant", "content": answer.answer, "answer": answer.model_dump(mode="json"),
-         "artifact_id": artifact_id, "rating": None},
+        {
+            "role": "assistant",
+            "content": answer.answer,
+            "answer": answer.model_dump(mode="json"),
+            "artifact_id": artifact_id,
+            "rating": None,
+        },
     ]
     chat["failed"] = None
     st.rerun()
@@ -181,22 +202,37 @@ def _conversation_download(conversation_id: int) -> None:
     store = services().store
     messages = store.get_messages(conversation_id)
     title = next((m.content for m in messages if m.role == "user"), "Conversation")[:80]
-    download("Download conversation", conversation_to_markdown(title, messages),
-             f"conversation-{slug(title)}.md", "text/markdown", key="coach_download")
+    download(
+        "Download conversation",
+        conversation_to_markdown(title, messages),
+        f"conversation-{slug(title)}.md",
+        "text/markdown",
+        key="coach_download",
+    )
 
 
 def render() -> None:
     chat = _chat()
     st.title("Coach")
     st.caption("Ask about reverse mentoring. Answers come from the knowledge base, with sources.")
-    persona = st.radio("I am a…", list(PERSONA_LABELS), format_func=PERSONA_LABELS.__getitem__,
-                       horizontal=True, key="coach_persona", persist_state="session")
+    persona = st.radio(
+        "I am a…",
+        list(PERSONA_LABELS),
+        format_func=PERSONA_LABELS.__getitem__,
+        horizontal=True,
+        key="coach_persona",
+        persist_state="session",
+    )
     persona = persona or "mentee"
     if chat["messages"]:
         left, right = st.columns([1, 1])
         with left:
-            st.button("New conversation", key="coach_new", on_click=_new_conversation,
-                      icon=":material/add_comment:")
+            st.button(
+                "New conversation",
+                key="coach_new",
+                on_click=_new_conversation,
+                icon=":material/add_comment:",
+            )
         if chat["conversation_id"] is not None:
             with right:
                 try:
@@ -210,13 +246,23 @@ def render() -> None:
     if not chat["messages"] and not pending and not chat.get("failed"):
         st.markdown("**Not sure where to start? Try one of these:**")
         for i, suggestion in enumerate(SUGGESTIONS.get(persona, SUGGESTIONS["mentee"])):
-            st.button(suggestion, key=f"coach_suggestion_{i}", on_click=_queue,
-                      args=(suggestion,), icon=":material/lightbulb:")
+            st.button(
+                suggestion,
+                key=f"coach_suggestion_{i}",
+                on_click=_queue,
+                args=(suggestion,),
+                icon=":material/lightbulb:",
+            )
 
     if chat.get("failed") and not pending:
         st.info(f"Your question was kept: “{chat['failed']}”", icon=":material/history:")
-        st.button("Ask it again", key="coach_retry", on_click=_queue, args=(chat["failed"],),
-                  icon=":material/replay:")
+        st.button(
+            "Ask it again",
+            key="coach_retry",
+            on_click=_queue,
+            args=(chat["failed"],),
+            icon=":material/replay:",
+        )
 
     typed = st.chat_input("Ask the coach about reverse mentoring…", key="coach_input")
     question = typed if typed is not None else pending

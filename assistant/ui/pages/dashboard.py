@@ -23,8 +23,10 @@ VERDICT = {True: "✅ meets target", False: "❌ below target", None: "info"}
 
 
 def _run_label(run: Any) -> str:
-    return (f"#{run.id} · {run.created_at[:16].replace('T', ' ')} · {run.backend}/{run.model} · "
-            f"{', '.join(run.suites)}")
+    return (
+        f"#{run.id} · {run.created_at[:16].replace('T', ' ')} · {run.backend}/{run.model} · "
+        f"{', '.join(run.suites)}"
+    )
 
 
 def _latest(run: Any) -> None:
@@ -35,18 +37,28 @@ def _latest(run: Any) -> None:
     passing = sum(bool(r["ok"]) for r in judged)
     st.markdown(f"**{passing} of {len(judged)}** metrics with a target meet it.")
     st.dataframe(
-        pd.DataFrame([{"Metric": r["metric"], "Score": r["value"], "Target": r["target"],
-                       "Status": VERDICT[r["ok"]], "What it means": r["explanation"]}
-                      for r in rows]),
+        pd.DataFrame(
+            [
+                {
+                    "Metric": r["metric"],
+                    "Score": r["value"],
+                    "Target": r["target"],
+                    "Status": VERDICT[r["ok"]],
+                    "What it means": r["explanation"],
+                }
+                for r in rows
+            ]
+        ),
         hide_index=True,
     )
 
 
 def _trend(runs: list[Any]) -> None:
     st.subheader("Trend across runs")
-    names = sorted({m for run in runs for m in run.metrics},
-                   key=lambda m: (list(SUITES).index(m.split(".")[0])
-                                  if m.split(".")[0] in SUITES else 99, m))
+    names = sorted(
+        {m for run in runs for m in run.metrics},
+        key=lambda m: (list(SUITES).index(m.split(".")[0]) if m.split(".")[0] in SUITES else 99, m),
+    )
     if not names:
         st.info("The stored runs have no scores yet: run `coach eval` to produce some.")
         return
@@ -55,20 +67,34 @@ def _trend(runs: list[Any]) -> None:
     info = metric_catalog().get(metric)
     if info:
         st.caption(info.explanation)
-    data = pd.DataFrame([
-        {"run": run.id, "when": run.created_at, "model": f"{run.backend}/{run.model}",
-         "value": run.metrics[metric]}
-        for run in runs if metric in run.metrics
-    ])
-    chart = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("run:O", title="Eval run"),
-        y=alt.Y("value:Q", title=metric),
-        color=alt.Color("model:N", title="Model"),
-        tooltip=["run", "when", "model", alt.Tooltip("value:Q", format=".3f")],
+    data = pd.DataFrame(
+        [
+            {
+                "run": run.id,
+                "when": run.created_at,
+                "model": f"{run.backend}/{run.model}",
+                "value": run.metrics[metric],
+            }
+            for run in runs
+            if metric in run.metrics
+        ]
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("run:O", title="Eval run"),
+            y=alt.Y("value:Q", title=metric),
+            color=alt.Color("model:N", title="Model"),
+            tooltip=["run", "when", "model", alt.Tooltip("value:Q", format=".3f")],
+        )
     )
     if info and info.threshold is not None:
-        target = alt.Chart(pd.DataFrame({"target": [info.threshold]})).mark_rule(
-            strokeDash=[4, 4], color="gray").encode(y="target:Q")
+        target = (
+            alt.Chart(pd.DataFrame({"target": [info.threshold]}))
+            .mark_rule(strokeDash=[4, 4], color="gray")
+            .encode(y="target:Q")
+        )
         chart = chart + target
     st.altair_chart(chart, width="stretch")
 
@@ -81,16 +107,31 @@ def _compare(runs: list[Any]) -> None:
     by_id = {run.id: run for run in runs}
     ids = list(by_id)
     left, right = st.columns(2)
-    a = left.selectbox("Earlier run", ids, index=1, format_func=lambda i: _run_label(by_id[i]),
-                       key="dash_compare_a")
-    b = right.selectbox("Later run", ids, index=0, format_func=lambda i: _run_label(by_id[i]),
-                        key="dash_compare_b")
+    a = left.selectbox(
+        "Earlier run",
+        ids,
+        index=1,
+        format_func=lambda i: _run_label(by_id[i]),
+        key="dash_compare_a",
+    )
+    b = right.selectbox(
+        "Later run", ids, index=0, format_func=lambda i: _run_label(by_id[i]), key="dash_compare_b"
+    )
     first, second = by_id[a], by_id[b]
     rows = metric_rows(second.metrics, second.suites + first.suites, first.metrics)
     st.dataframe(
-        pd.DataFrame([{"Metric": r["metric"], f"Run #{a}": r["baseline"], f"Run #{b}": r["value"],
-                       "Change": r["delta"], f"Run #{b} status": VERDICT[r["ok"]]}
-                      for r in rows]),
+        pd.DataFrame(
+            [
+                {
+                    "Metric": r["metric"],
+                    f"Run #{a}": r["baseline"],
+                    f"Run #{b}": r["value"],
+                    "Change": r["delta"],
+                    f"Run #{b} status": VERDICT[r["ok"]],
+                }
+                for r in rows
+            ]
+        ),
         hide_index=True,
     )
 
@@ -120,8 +161,9 @@ def _drill_down(runs: list[Any]) -> None:
     st.subheader("Per-case drill-down")
     by_id = {run.id: run for run in runs}
     left, middle, right = st.columns([2, 1, 1])
-    run_id = left.selectbox("Run", list(by_id), format_func=lambda i: _run_label(by_id[i]),
-                            key="dash_case_run")
+    run_id = left.selectbox(
+        "Run", list(by_id), format_func=lambda i: _run_label(by_id[i]), key="dash_case_run"
+    )
     run = services().store.get_eval_run(run_id)
     if run is None or not run.cases:
         st.info("This run has no stored cases.")
@@ -131,8 +173,10 @@ def _drill_down(runs: list[Any]) -> None:
     cases = [c for c in run.cases if c["suite"] == suite]
     if only_failing:
         cases = [c for c in cases if _is_failing(c, suite)]
-    st.caption(f"{len(cases)} case(s)" + (f"; showing the first {CASES_SHOWN}"
-                                          if len(cases) > CASES_SHOWN else ""))
+    st.caption(
+        f"{len(cases)} case(s)"
+        + (f"; showing the first {CASES_SHOWN}" if len(cases) > CASES_SHOWN else "")
+    )
     for case in cases[:CASES_SHOWN]:
         with st.expander(_case_title(case)):
             if case.get("error"):
@@ -147,10 +191,15 @@ def _drill_down(runs: list[Any]) -> None:
                 st.text(output if output is not None else "(no output)")
             if case["scores"]:
                 st.markdown("**Scores and reasons**")
-                st.dataframe(pd.DataFrame([
-                    {"Score": name, "Value": value, "Reason": case["reasons"].get(name, "")}
-                    for name, value in case["scores"].items()
-                ]), hide_index=True)
+                st.dataframe(
+                    pd.DataFrame(
+                        [
+                            {"Score": name, "Value": value, "Reason": case["reasons"].get(name, "")}
+                            for name, value in case["scores"].items()
+                        ]
+                    ),
+                    hide_index=True,
+                )
             st.caption(f"{case['seconds']:.2f} s")
 
 
@@ -158,15 +207,24 @@ def _ratings() -> None:
     st.subheader("What users say")
     rows = services().store.ratings_summary()
     if not rows:
-        st.info("No thumbs ratings yet: users rate answers, agendas, starters and summaries "
-                "with 👍 / 👎.")
+        st.info(
+            "No thumbs ratings yet: users rate answers, agendas, starters and summaries "
+            "with 👍 / 👎."
+        )
         return
-    table = pd.DataFrame([
-        {"Kind": r["kind"], "Model": r["model"], "👍": r["up"], "👎": r["down"],
-         "Ratings": r["total"],
-         "Helpful": f"{100 * r['up'] / r['total']:.0f}%" if r["total"] else "-"}
-        for r in rows
-    ])
+    table = pd.DataFrame(
+        [
+            {
+                "Kind": r["kind"],
+                "Model": r["model"],
+                "👍": r["up"],
+                "👎": r["down"],
+                "Ratings": r["total"],
+                "Helpful": f"{100 * r['up'] / r['total']:.0f}%" if r["total"] else "-",
+            }
+            for r in rows
+        ]
+    )
     up, total = sum(r["up"] for r in rows), sum(r["total"] for r in rows)
     st.markdown(f"**{up} of {total}** ratings say helpful ({100 * up / total:.0f}%).")
     st.dataframe(table, hide_index=True)
@@ -174,23 +232,29 @@ def _ratings() -> None:
 
 def render() -> None:
     st.title("Quality dashboard")
-    st.caption("Offline eval scores of the coach (run `coach eval` or `make eval`) and the "
-               "ratings users give. Targets are the levels we expect before trusting a model.")
+    st.caption(
+        "Offline eval scores of the coach (run `coach eval` or `make eval`) and the "
+        "ratings users give. Targets are the levels we expect before trusting a model."
+    )
     stored = services().store.list_eval_runs(limit=RUNS_SHOWN)
     runs = [run for run in stored if run.status == RUN_COMPLETE]
     unfinished = [run.id for run in stored if run.status != RUN_COMPLETE]
     if unfinished:
         counts = services().store.count_eval_cases(unfinished)
         listed = ", ".join(f"#{i} ({counts[i]} cases scored so far)" for i in unfinished)
-        st.caption(f"Not shown: unfinished run(s) {listed}, still running or stopped. "
-                   "`coach eval --resume RUN_ID` completes a stopped one.")
+        st.caption(
+            f"Not shown: unfinished run(s) {listed}, still running or stopped. "
+            "`coach eval --resume RUN_ID` completes a stopped one."
+        )
     if not runs:
-        st.info("No eval runs yet. Run `coach eval --suite all` (or `make eval`) to score the "
-                "coach; the results appear here.", icon=":material/monitoring:")
+        st.info(
+            "No eval runs yet. Run `coach eval --suite all` (or `make eval`) to score the "
+            "coach; the results appear here.",
+            icon=":material/monitoring:",
+        )
     else:
         _latest(runs[0])
         _trend(runs)
         _compare(runs)
         _drill_down(runs)
     _ratings()
-

@@ -30,39 +30,57 @@ def _names(raw: str) -> list[str]:
 def _preview(notes: str, names: list[str]) -> None:
     redaction = redact(notes, names)
     found = redaction.unique()
-    label = (f"What will be hidden before the model sees your notes ({len(found)})"
-             if found else "What will be hidden before the model sees your notes")
+    label = (
+        f"What will be hidden before the model sees your notes ({len(found)})"
+        if found
+        else "What will be hidden before the model sees your notes"
+    )
     with st.expander(label, expanded=bool(found), icon=":material/visibility_off:"):
         if found:
             st.dataframe(
-                [{"What": _KIND_LABELS.get(item.kind, item.kind), "Your text": item.original,
-                  "Replaced by": item.placeholder} for item in found],
+                [
+                    {
+                        "What": _KIND_LABELS.get(item.kind, item.kind),
+                        "Your text": item.original,
+                        "Replaced by": item.placeholder,
+                    }
+                    for item in found
+                ],
                 hide_index=True,
             )
         else:
-            st.caption("Nothing to hide was found: no emails, phone numbers, links, or the "
-                       "names you listed.")
+            st.caption(
+                "Nothing to hide was found: no emails, phone numbers, links, or the "
+                "names you listed."
+            )
         st.caption("The text the model will see:")
         st.code(redaction.text, language=None, wrap_lines=True)
 
 
 def _summarise(notes: str, names: list[str]) -> None:
     if not notes.strip():
-        st.error("Notes are empty: paste what happened in the session first.",
-                 icon=":material/edit:")
+        st.error(
+            "Notes are empty: paste what happened in the session first.", icon=":material/edit:"
+        )
         return
     limit = settings().max_notes_chars
     if len(notes) > limit:
-        st.error(f"The notes are {len(notes):,} characters; the limit is {limit:,}. "
-                 "Paste the part about this session only.", icon=":material/edit:")
+        st.error(
+            f"The notes are {len(notes):,} characters; the limit is {limit:,}. "
+            "Paste the part about this session only.",
+            icon=":material/edit:",
+        )
         return
-    summary = attempt(lambda: services().coach.feedback(notes, names),
-                      spinner="Summarising the session…")
+    summary = attempt(
+        lambda: services().coach.feedback(notes, names), spinner="Summarising the session…"
+    )
     if summary is None:
         return
     artifact_id = save_quietly(lambda: services().store.save_artifact(summary))
-    st.session_state[RESULT] = {"summary": summary.model_dump(mode="json"),
-                                "artifact_id": artifact_id}
+    st.session_state[RESULT] = {
+        "summary": summary.model_dump(mode="json"),
+        "artifact_id": artifact_id,
+    }
 
 
 def _list(title: str, items: list[str], empty: str = "Nothing recorded.") -> None:
@@ -90,8 +108,10 @@ def _show(result: dict[str, Any]) -> None:
     st.markdown("**Action items**")
     if summary.action_items:
         st.dataframe(
-            [{"Owner": item.owner, "Action": item.action, "Due": item.due or ""}
-             for item in summary.action_items],
+            [
+                {"Owner": item.owner, "Action": item.action, "Due": item.due or ""}
+                for item in summary.action_items
+            ],
             hide_index=True,
         )
     else:
@@ -99,26 +119,44 @@ def _show(result: dict[str, Any]) -> None:
     if summary.next_focus:
         st.markdown(f"**Next focus:** {summary.next_focus}")
     if summary.redactions:
-        st.caption(f"{summary.redactions} personal detail(s) were hidden before the model saw "
-                   "the notes.")
+        st.caption(
+            f"{summary.redactions} personal detail(s) were hidden before the model saw the notes."
+        )
     render_provenance(summary)
-    download("Download summary (Markdown)", to_markdown(summary), "session-summary.md",
-             "text/markdown", key="feedback_download")
+    download(
+        "Download summary (Markdown)",
+        to_markdown(summary),
+        "session-summary.md",
+        "text/markdown",
+        key="feedback_download",
+    )
     if result.get("artifact_id") is not None:
         st.caption(f"Saved to history as item #{result['artifact_id']}.")
 
 
 def render() -> None:
     st.title("Feedback summary")
-    st.caption("Paste your notes from a session. Personal details are hidden before the model "
-               "sees them; you get a summary of what each side learned and the action items.")
-    notes = st.text_area("Session notes", key="feedback_notes", height=220,
-                         persist_state=_SESSION,
-                         placeholder="What did you cover? What went well, what was hard, "
-                                     "what will each of you do next?")
-    names = _names(st.text_input(
-        "Names to hide (optional, comma-separated: mentor first, then mentee)",
-        key="feedback_names", persist_state=_SESSION, placeholder="Alex Kim, Jordan Lee") or "")
+    st.caption(
+        "Paste your notes from a session. Personal details are hidden before the model "
+        "sees them; you get a summary of what each side learned and the action items."
+    )
+    notes = st.text_area(
+        "Session notes",
+        key="feedback_notes",
+        height=220,
+        persist_state=_SESSION,
+        placeholder="What did you cover? What went well, what was hard, "
+        "what will each of you do next?",
+    )
+    names = _names(
+        st.text_input(
+            "Names to hide (optional, comma-separated: mentor first, then mentee)",
+            key="feedback_names",
+            persist_state=_SESSION,
+            placeholder="Alex Kim, Jordan Lee",
+        )
+        or ""
+    )
     if (notes or "").strip():
         try:  # a huge paste is refused before it is redacted and rendered on every rerun
             validate_notes(notes or "", settings().max_notes_chars)
@@ -126,8 +164,7 @@ def render() -> None:
             show_error(err)
         else:
             _preview(notes or "", names)
-    if st.button("Summarise", type="primary", key="feedback_submit",
-                 icon=":material/summarize:"):
+    if st.button("Summarise", type="primary", key="feedback_submit", icon=":material/summarize:"):
         _summarise(notes or "", names)
     result = st.session_state.get(RESULT)
     if result:

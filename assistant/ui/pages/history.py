@@ -15,8 +15,12 @@ from assistant.ui.resources import services
 from assistant.ui.shell import open_page
 from assistant.ui.widgets import download, show_error, slug
 
-KIND_LABELS = {"agenda": "Agenda", "feedback": "Feedback summary", "starters": "Starters",
-               "answer": "Answer"}
+KIND_LABELS = {
+    "agenda": "Agenda",
+    "feedback": "Feedback summary",
+    "starters": "Starters",
+    "answer": "Answer",
+}
 CONFIRM = "history_confirm"
 PAGE = 20  # items drawn per "page" of the list
 MORE_ARTIFACTS, MORE_CONVERSATIONS = "history_shown", "history_conversations_shown"
@@ -26,8 +30,11 @@ def _delete(what: str, item_id: int) -> None:
     st.session_state.pop(CONFIRM, None)
     store = services().store
     try:
-        deleted = (store.delete_artifact(item_id) if what == "artifact"
-                   else store.delete_conversation(item_id))
+        deleted = (
+            store.delete_artifact(item_id)
+            if what == "artifact"
+            else store.delete_conversation(item_id)
+        )
     except CoachError as err:
         st.toast(f"Not deleted: {err}", icon=":material/error:")
         return
@@ -46,12 +53,22 @@ def _delete_controls(what: str, item_id: int) -> None:
     if st.session_state.get(CONFIRM) == (what, item_id):
         st.warning("Delete this for good?", icon=":material/delete_forever:")
         yes, no = st.columns(2)
-        yes.button("Yes, delete", key=f"history_yes_{what}_{item_id}", type="primary",
-                   on_click=_delete, args=(what, item_id))
+        yes.button(
+            "Yes, delete",
+            key=f"history_yes_{what}_{item_id}",
+            type="primary",
+            on_click=_delete,
+            args=(what, item_id),
+        )
         no.button("Cancel", key=f"history_cancel_{what}_{item_id}", on_click=_cancel)
     else:
-        st.button("Delete", key=f"history_delete_{what}_{item_id}", icon=":material/delete:",
-                  on_click=_ask_confirm, args=(what, item_id))
+        st.button(
+            "Delete",
+            key=f"history_delete_{what}_{item_id}",
+            icon=":material/delete:",
+            on_click=_ask_confirm,
+            args=(what, item_id),
+        )
 
 
 def _more(key: str) -> None:
@@ -66,8 +83,13 @@ def _shown_count(key: str) -> int:
 
 def _show_more(key: str, more: bool) -> None:
     if more:
-        st.button(f"Show {PAGE} more", key=f"{key}_button", on_click=_more, args=(key,),
-                  icon=":material/expand_more:")
+        st.button(
+            f"Show {PAGE} more",
+            key=f"{key}_button",
+            on_click=_more,
+            args=(key,),
+            icon=":material/expand_more:",
+        )
 
 
 def _open_agenda(item_id: int) -> None:
@@ -78,8 +100,11 @@ def _open_agenda(item_id: int) -> None:
         st.warning("That agenda is no longer in the history.", icon=":material/inbox:")
         return
     version = st.session_state.get(RESULT, {}).get("version", 0) + 1
-    st.session_state[RESULT] = {"agenda": stored.payload, "artifact_id": stored.id,
-                                "version": version}
+    st.session_state[RESULT] = {
+        "agenda": stored.payload,
+        "artifact_id": stored.id,
+        "version": version,
+    }
     open_page("agenda", "Agenda builder")
 
 
@@ -92,8 +117,7 @@ def _continue_conversation(conversation_id: int, persona: str) -> None:
         message: dict = {"role": row.role, "content": row.content}
         if row.role == "assistant":
             stored = store.get_artifact(row.artifact_id) if row.artifact_id else None
-            message |= {"artifact_id": row.artifact_id,
-                        "rating": stored.rating if stored else None}
+            message |= {"artifact_id": row.artifact_id, "rating": stored.rating if stored else None}
             if stored is not None and stored.kind == "answer":
                 try:  # an answer saved by an older version may not load: keep its text only
                     load_artifact(stored)
@@ -101,8 +125,12 @@ def _continue_conversation(conversation_id: int, persona: str) -> None:
                 except CoachError:
                     pass
         messages.append(message)
-    st.session_state["chat"] = {"conversation_id": conversation_id, "messages": messages,
-                                "failed": None, "pending": None}
+    st.session_state["chat"] = {
+        "conversation_id": conversation_id,
+        "messages": messages,
+        "failed": None,
+        "pending": None,
+    }
     if persona in PERSONA_LABELS:  # follow-ups are answered for the same reader
         st.session_state["coach_persona"] = persona
     open_page("coach", "Coach")
@@ -113,25 +141,38 @@ def _artifacts() -> None:
     from assistant.store import load_artifact
 
     left, right = st.columns([1, 2])
-    kind = left.selectbox("Show", ["all", *KIND_LABELS], key="history_kind",
-                          format_func=lambda k: "Everything" if k == "all" else KIND_LABELS[k])
-    search = right.text_input("Search saved results", key="history_search",
-                              placeholder="a word from the title or the text")
+    kind = left.selectbox(
+        "Show",
+        ["all", *KIND_LABELS],
+        key="history_kind",
+        format_func=lambda k: "Everything" if k == "all" else KIND_LABELS[k],
+    )
+    search = right.text_input(
+        "Search saved results",
+        key="history_search",
+        placeholder="a word from the title or the text",
+    )
     shown = _shown_count(MORE_ARTIFACTS)
-    items = services().store.list_artifacts(kind=None if kind == "all" else kind,
-                                            search=search or None, limit=shown + 1)
+    items = services().store.list_artifacts(
+        kind=None if kind == "all" else kind, search=search or None, limit=shown + 1
+    )
     if not items:
-        st.info("Nothing saved matches." if search or kind != "all" else
-                "Nothing saved yet: agendas, summaries, starters and answers appear here.",
-                icon=":material/inbox:")
+        st.info(
+            "Nothing saved matches."
+            if search or kind != "all"
+            else "Nothing saved yet: agendas, summaries, starters and answers appear here.",
+            icon=":material/inbox:",
+        )
         return
     more = len(items) > shown
     items = items[:shown]
     st.caption(f"The {len(items)} newest saved result(s)" + (", more below." if more else "."))
     for item in items:
         rating = {1: " · 👍", -1: " · 👎"}.get(item.rating or 0, "")
-        label = f"{KIND_LABELS.get(item.kind, item.kind)} · {item.title} · " \
-                f"{item.created_at[:16].replace('T', ' ')}{rating}"
+        label = (
+            f"{KIND_LABELS.get(item.kind, item.kind)} · {item.title} · "
+            f"{item.created_at[:16].replace('T', ' ')}{rating}"
+        )
         with st.expander(label):
             try:
                 markdown = to_markdown(load_artifact(item))
@@ -140,12 +181,19 @@ def _artifacts() -> None:
             else:
                 with st.container(border=True):
                     st.markdown(markdown)
-                download("Download (Markdown)", markdown, f"{item.kind}-{slug(item.title)}.md",
-                         "text/markdown", key=f"history_download_{item.id}")
+                download(
+                    "Download (Markdown)",
+                    markdown,
+                    f"{item.kind}-{slug(item.title)}.md",
+                    "text/markdown",
+                    key=f"history_download_{item.id}",
+                )
                 if item.kind == "agenda" and st.button(
-                        "Open in the Agenda builder", key=f"history_open_{item.id}",
-                        icon=":material/edit_calendar:",
-                        help="Edit it, and download it as Markdown or a calendar invite (.ics)."):
+                    "Open in the Agenda builder",
+                    key=f"history_open_{item.id}",
+                    icon=":material/edit_calendar:",
+                    help="Edit it, and download it as Markdown or a calendar invite (.ics).",
+                ):
                     _open_agenda(item.id)
             _delete_controls("artifact", item.id)
     _show_more(MORE_ARTIFACTS, more)
@@ -159,27 +207,38 @@ def _conversations() -> None:
     shown = _shown_count(MORE_CONVERSATIONS)
     rows = store.list_conversations(search=search or None, limit=shown + 1)
     if not rows:
-        st.info("No conversations match." if search else
-                "No conversations yet: chats on the Coach page appear here.",
-                icon=":material/forum:")
+        st.info(
+            "No conversations match."
+            if search
+            else "No conversations yet: chats on the Coach page appear here.",
+            icon=":material/forum:",
+        )
         return
     more = len(rows) > shown
     for row in rows[:shown]:
         persona = PERSONA_LABELS.get(row.persona, row.persona)
-        label = f"{row.title} · {persona} · {row.messages} message(s) · " \
-                f"{row.updated_at[:16].replace('T', ' ')}"
+        label = (
+            f"{row.title} · {persona} · {row.messages} message(s) · "
+            f"{row.updated_at[:16].replace('T', ' ')}"
+        )
         with st.expander(label):
             messages = store.get_messages(row.id)
             for message in messages:
                 with st.chat_message(message.role):
                     st.markdown(message.content)
-            download("Download conversation (Markdown)",
-                     conversation_to_markdown(row.title, messages),
-                     f"conversation-{slug(row.title)}.md", "text/markdown",
-                     key=f"history_conversation_download_{row.id}")
-            if st.button("Continue this conversation", key=f"history_continue_{row.id}",
-                         icon=":material/forum:",
-                         help="Opens it on the Coach page, where you can ask follow-ups."):
+            download(
+                "Download conversation (Markdown)",
+                conversation_to_markdown(row.title, messages),
+                f"conversation-{slug(row.title)}.md",
+                "text/markdown",
+                key=f"history_conversation_download_{row.id}",
+            )
+            if st.button(
+                "Continue this conversation",
+                key=f"history_continue_{row.id}",
+                icon=":material/forum:",
+                help="Opens it on the Coach page, where you can ask follow-ups.",
+            ):
                 _continue_conversation(row.id, row.persona)
             _delete_controls("conversation", row.id)
     _show_more(MORE_CONVERSATIONS, more)

@@ -42,8 +42,9 @@ def _documents(root: Path, max_bytes: int) -> tuple[list[Document], list[str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _parse_all(root_name: str, max_bytes: int,
-               fingerprint: tuple[tuple[str, int, int], ...]) -> tuple[list[Document], list[str]]:
+def _parse_all(
+    root_name: str, max_bytes: int, fingerprint: tuple[tuple[str, int, int], ...]
+) -> tuple[list[Document], list[str]]:
     root = Path(root_name)
     documents, problems = [], []
     for name, _, _ in fingerprint:
@@ -67,8 +68,9 @@ def _stats(documents: list[Document], problems: list[str]) -> int | None:
     second.metric("Chunks in the index", "—" if chunks is None else f"{chunks:,}")
     third.metric("Files with problems", len(problems))
     if chunks == 0:
-        st.warning("The index is not built yet: press **Re-index now** below.",
-                   icon=":material/warning:")
+        st.warning(
+            "The index is not built yet: press **Re-index now** below.", icon=":material/warning:"
+        )
     for problem in problems:
         st.error(problem, icon=":material/description:")
     return chunks
@@ -81,13 +83,25 @@ def _browse(documents: list[Document]) -> None:
     kinds = Counter(doc.kind for doc in documents)
     st.caption(" · ".join(f"{count} {kind}(s)" for kind, count in sorted(kinds.items())))
     st.dataframe(
-        [{"Title": d.title, "Audience": d.audience, "Kind": d.kind,
-          "Topics": ", ".join(d.topics), "File": d.source} for d in documents],
+        [
+            {
+                "Title": d.title,
+                "Audience": d.audience,
+                "Kind": d.kind,
+                "Topics": ", ".join(d.topics),
+                "File": d.source,
+            }
+            for d in documents
+        ],
         hide_index=True,
     )
     by_source = {doc.source: doc for doc in documents}
-    source = st.selectbox("Open a document", list(by_source), key="kb_open",
-                          format_func=lambda s: f"{by_source[s].title} ({s})")
+    source = st.selectbox(
+        "Open a document",
+        list(by_source),
+        key="kb_open",
+        format_func=lambda s: f"{by_source[s].title} ({s})",
+    )
     if not source:
         return
     doc = by_source[source]
@@ -117,28 +131,31 @@ def _search() -> None:
         first, second, third = st.columns(3)
         audience = first.selectbox("For", ["any", *AUDIENCES[:-1]], key="kb_audience")
         kinds = second.multiselect("Kinds", list(KINDS), key="kb_kinds")
-        mode = third.radio("Method", ["hybrid", "dense", "bm25"], horizontal=True,
-                           key="kb_mode")
+        mode = third.radio("Method", ["hybrid", "dense", "bm25"], horizontal=True, key="kb_mode")
         submitted = st.form_submit_button("Search", icon=":material/search:")
     if submitted:
         filters = Filters(audience=None if audience == "any" else audience, kinds=kinds or ())
         try:
-            result = services().retriever.search(query or "", k=8, filters=filters,
-                                                  mode=mode or "hybrid")
+            result = services().retriever.search(
+                query or "", k=8, filters=filters, mode=mode or "hybrid"
+            )
         except CoachError as err:
             show_error(err)
             st.session_state.pop(SEARCH_RESULT, None)
             return
         st.session_state[SEARCH_RESULT] = {
-            "query": result.query, "relevance": result.relevance,
+            "query": result.query,
+            "relevance": result.relevance,
             "passages": [p.to_json() for p in result.passages],
         }
     found: dict[str, Any] | None = st.session_state.get(SEARCH_RESULT)
     if not found:
         return
-    verdict = {"strong": "Relevant guidance found.",
-               "weak": "Only weak matches: the knowledge base may not cover this well.",
-               "none": "Nothing relevant found."}[found["relevance"]]
+    verdict = {
+        "strong": "Relevant guidance found.",
+        "weak": "Only weak matches: the knowledge base may not cover this well.",
+        "none": "Nothing relevant found.",
+    }[found["relevance"]]
     st.caption(f"{len(found['passages'])} passage(s) for “{found['query']}”. {verdict}")
     for n, passage in enumerate(found["passages"], start=1):
         heading = f" — {passage['heading']}" if passage["heading"] else ""
@@ -152,7 +169,8 @@ def _check_upload(name: str, raw: bytes, max_bytes: int) -> Document:
     if not _SAFE_NAME.match(base) or base.lower() == "readme.md":
         raise KnowledgeError(
             f"{name}: is not an accepted file name",
-            "Use letters, digits, dashes or dots, ending in .md or .txt (not README.md).")
+            "Use letters, digits, dashes or dots, ending in .md or .txt (not README.md).",
+        )
     if not raw.strip():
         raise KnowledgeError(f"{base}: is empty", "Write the guidance, with front matter.")
     return parse_document(raw, f"{UPLOAD_FOLDER}/{base}", max_bytes)
@@ -172,8 +190,12 @@ def _upload() -> tuple[list[str], int]:
     """Validate and save uploads; return what was added and how many files were rejected."""
     cfg = settings()
     generation = st.session_state.setdefault("kb_upload_generation", 0)
-    files = st.file_uploader("Add .md or .txt documents (with front matter)", type=["md", "txt"],
-                             accept_multiple_files=True, key=f"kb_upload_{generation}")
+    files = st.file_uploader(
+        "Add .md or .txt documents (with front matter)",
+        type=["md", "txt"],
+        accept_multiple_files=True,
+        key=f"kb_upload_{generation}",
+    )
     replace = st.checkbox("Replace documents with the same name", key="kb_replace")
     if not st.button("Validate and add", key="kb_add", icon=":material/upload_file:"):
         return [], 0
@@ -186,16 +208,21 @@ def _upload() -> tuple[list[str], int]:
         try:
             doc = _check_upload(upload.name, raw, cfg.max_knowledge_file_bytes)
             if (cfg.knowledge_dir / doc.source).exists() and not replace:
-                raise KnowledgeError(f"{doc.source}: a document with that name exists",
-                                     "Tick “Replace documents with the same name” or rename it.")
+                raise KnowledgeError(
+                    f"{doc.source}: a document with that name exists",
+                    "Tick “Replace documents with the same name” or rename it.",
+                )
             _write(cfg.knowledge_dir, doc.source, raw)
         except KnowledgeError as err:
             st.error(f"Rejected {err}", icon=":material/block:")
             rejected += 1
             continue
         except OSError as err:
-            st.error(f"Could not save {upload.name}: {err.strerror}. Check that "
-                     f"{cfg.knowledge_dir} is writable.", icon=":material/block:")
+            st.error(
+                f"Could not save {upload.name}: {err.strerror}. Check that "
+                f"{cfg.knowledge_dir} is writable.",
+                icon=":material/block:",
+            )
             rejected += 1
             continue
         added.append(f"Added “{doc.title}” as knowledge/{doc.source}.")
@@ -220,16 +247,20 @@ def _reindex() -> str | None:
 
         def progress(stage: str, done: int, total: int) -> None:
             if total:
-                bar.progress(min(done / total, 1.0),
-                             text=f"Embedding new or changed chunks: {done}/{total}")
+                bar.progress(
+                    min(done / total, 1.0), text=f"Embedding new or changed chunks: {done}/{total}"
+                )
             else:
                 bar.progress(1.0, text="Nothing new to embed.")
 
         try:
             report = build_index(svc.settings, index=svc.index, progress=progress)
         except CoachError as err:
-            status.update(label="Re-indexing failed: the index was left as it was.",
-                          state="error", expanded=True)
+            status.update(
+                label="Re-indexing failed: the index was left as it was.",
+                state="error",
+                expanded=True,
+            )
             show_error(err)
             return None
         status.update(label=report.summary(), state="complete", expanded=False)
@@ -239,8 +270,9 @@ def _reindex() -> str | None:
 def render() -> None:
     st.title("Knowledge base")
     cfg = settings()
-    st.caption(f"Documents live in {cfg.knowledge_dir}. The coach only answers from what is "
-               "indexed here.")
+    st.caption(
+        f"Documents live in {cfg.knowledge_dir}. The coach only answers from what is indexed here."
+    )
     try:
         documents, problems = _documents(cfg.knowledge_dir, cfg.max_knowledge_file_bytes)
     except KnowledgeError as err:
@@ -253,8 +285,10 @@ def render() -> None:
     with search:
         _search()
     with upload:
-        st.caption("Each file needs YAML front matter: title, audience, topics, kind, summary "
-                   "(see knowledge/README.md). Valid files are indexed right away.")
+        st.caption(
+            "Each file needs YAML front matter: title, audience, topics, kind, summary "
+            "(see knowledge/README.md). Valid files are indexed right away."
+        )
         added, rejected = _upload()
         for message in added:
             st.success(message, icon=":material/check:")

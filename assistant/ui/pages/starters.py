@@ -29,20 +29,27 @@ _SESSION = "session"
 def _generate(topic: str, stage: str, count: int) -> bool:
     topic = " ".join((topic or "").split())
     if not topic:
-        st.error("Topic is empty: say what you want to talk about, e.g. “feedback”.",
-                 icon=":material/edit:")
+        st.error(
+            "Topic is empty: say what you want to talk about, e.g. “feedback”.",
+            icon=":material/edit:",
+        )
         return False
     if len(topic) > MAX_TOPIC_CHARS:
-        st.error(f"Topic is too long ({len(topic)} characters); keep it under "
-                 f"{MAX_TOPIC_CHARS}.", icon=":material/edit:")
+        st.error(
+            f"Topic is too long ({len(topic)} characters); keep it under {MAX_TOPIC_CHARS}.",
+            icon=":material/edit:",
+        )
         return False
-    starter_set = attempt(lambda: services().coach.starters(topic, stage=stage, count=count),
-                          spinner="Finding good questions…")
+    starter_set = attempt(
+        lambda: services().coach.starters(topic, stage=stage, count=count),
+        spinner="Finding good questions…",
+    )
     if starter_set is None:
         return False
     artifact_id = save_quietly(lambda: services().store.save_artifact(starter_set))
     st.session_state[RESULT] = {
-        "set": starter_set.model_dump(mode="json"), "artifact_id": artifact_id,
+        "set": starter_set.model_dump(mode="json"),
+        "artifact_id": artifact_id,
         "inputs": {"topic": topic, "stage": stage, "count": count},
     }
     return True
@@ -72,25 +79,45 @@ def _show(result: dict[str, Any]) -> None:
             if _generate(inputs["topic"], inputs["stage"], inputs["count"]):
                 st.rerun()
     with right:
-        download("Download starters (Markdown)", to_markdown(starter_set),
-                 f"starters-{slug(starter_set.topic)}.md", "text/markdown",
-                 key="starters_download")
+        download(
+            "Download starters (Markdown)",
+            to_markdown(starter_set),
+            f"starters-{slug(starter_set.topic)}.md",
+            "text/markdown",
+            key="starters_download",
+        )
 
 
 def render() -> None:
     st.title("Conversation starters")
     st.caption("Questions to open up a session, each with the reason it works.")
     with st.form("starters_form", clear_on_submit=False):
-        topic = st.text_input("Topic", key="starters_topic", persist_state=_SESSION,
-                              placeholder="e.g. social media, giving feedback, AI tools")
+        topic = st.text_input(
+            "Topic",
+            key="starters_topic",
+            persist_state=_SESSION,
+            placeholder="e.g. social media, giving feedback, AI tools",
+        )
         left, right = st.columns(2)
-        stage = left.selectbox("Session stage", list(STAGE_LABELS), index=1,
-                               format_func=STAGE_LABELS.__getitem__, key="starters_stage",
-                               persist_state=_SESSION)
-        count = right.slider("How many", min_value=3, max_value=10, value=6,
-                             key="starters_count", persist_state=_SESSION)
-        submitted = st.form_submit_button("Suggest starters", type="primary",
-                                          icon=":material/chat_bubble:")
+        stage = left.selectbox(
+            "Session stage",
+            list(STAGE_LABELS),
+            index=1,
+            format_func=STAGE_LABELS.__getitem__,
+            key="starters_stage",
+            persist_state=_SESSION,
+        )
+        count = right.slider(
+            "How many",
+            min_value=3,
+            max_value=10,
+            value=6,
+            key="starters_count",
+            persist_state=_SESSION,
+        )
+        submitted = st.form_submit_button(
+            "Suggest starters", type="primary", icon=":material/chat_bubble:"
+        )
     if submitted:
         _generate(topic or "", stage or "middle", int(count))
     result = st.session_state.get(RESULT)
