@@ -36,8 +36,11 @@ bench: install
 eval: index
 	$(BIN)/coach eval --suite all
 
+LINTED := assistant tests benchmarks evals streamlit_app.py
+
 lint: install
-	$(BIN)/ruff check assistant tests benchmarks evals streamlit_app.py
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 clean-data:
 	rm -rf .coach-data
