@@ -18,9 +18,10 @@ from assistant.guard import (
     sanitize_untrusted,
     strip_foreign_script,
 )
+from assistant.knowledge import ActivityCard
 from assistant.llm.base import ChatModel
 from assistant.llm.structured import complete_structured
-from assistant.planning import ActivityCard, PlannedItem, catalog_from_chunks, plan_session
+from assistant.planning import PlannedItem, plan_session
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Filters, Retriever
 from assistant.schemas import STAGE_LABELS, Agenda, AgendaItem, AgendaRequest, Citation
@@ -59,7 +60,7 @@ def build_agenda(
     retriever: Retriever, model: ChatModel, prompts: PromptLibrary, request: AgendaRequest
 ) -> Agenda:
     started = time.perf_counter()
-    catalog = catalog_from_chunks(retriever.chunks())
+    catalog = retriever.activity_cards()
     if not catalog:
         raise NoActivityCards()
     goals = "; ".join(g.strip() for g in request.goals if g.strip())

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import yaml
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
@@ -43,6 +44,82 @@ class Document:
 
 
 @dataclass(frozen=True)
+class ActivityCard:
+    """An activity a session plan can use. Its fields travel in every chunk of the card's
+    document as flat Chroma metadata: `to_metadata` writes them and `from_metadata` reads
+    them back, so the storage format has one owner."""
+
+    source: str
+    title: str
+    summary: str
+    minutes_min: int
+    minutes_max: int
+    minutes_default: int
+    stages: tuple[str, ...]
+    slot: str
+    provides: tuple[str, ...]
+    how_to: str = ""
+    chunk_id: str = ""  # the chunk to cite (its "How to run it" section when there is one)
+
+    def suits(self, stage: str) -> bool:
+        return stage in self.stages
+
+    @classmethod
+    def from_document(cls, doc: Document) -> ActivityCard | None:
+        if doc.kind != "activity":
+            return None
+        return cls(
+            source=doc.source,
+            title=doc.title,
+            summary=doc.summary,
+            minutes_min=int(doc.extra["minutes_min"]),  # type: ignore[call-overload]
+            minutes_max=int(doc.extra["minutes_max"]),  # type: ignore[call-overload]
+            minutes_default=int(doc.extra["minutes_default"]),  # type: ignore[call-overload]
+            stages=tuple(doc.extra["stages"]),  # type: ignore[arg-type]
+            slot=str(doc.extra["slot"]),
+            provides=tuple(doc.extra.get("provides", [])),  # type: ignore[arg-type]
+        )
+
+    def to_metadata(self) -> dict[str, str | int]:
+        """The card's own fields as Chroma scalars (lists become comma strings). Source, title
+        and summary are not repeated: every chunk already stores them."""
+        return {
+            "minutes_min": self.minutes_min,
+            "minutes_max": self.minutes_max,
+            "minutes_default": self.minutes_default,
+            "stages": ",".join(self.stages),
+            "slot": self.slot,
+            "provides": ",".join(self.provides),
+        }
+
+    @classmethod
+    def from_metadata(
+        cls, meta: Mapping[str, Any], how_to: str = "", chunk_id: str = ""
+    ) -> ActivityCard | None:
+        """The card a chunk's metadata describes, or None when the chunk is not from a card."""
+        if meta.get("kind") != "activity" or "minutes_default" not in meta:
+            return None
+        source = str(meta.get("source", ""))
+        return cls(
+            source=source,
+            title=str(meta.get("title", source)),
+            summary=str(meta.get("summary", "")),
+            minutes_min=int(meta["minutes_min"]),
+            minutes_max=int(meta["minutes_max"]),
+            minutes_default=int(meta["minutes_default"]),
+            stages=_split_list(meta.get("stages")),
+            slot=str(meta.get("slot", "core")),
+            provides=_split_list(meta.get("provides")),
+            how_to=how_to,
+            chunk_id=chunk_id,
+        )
+
+
+def _split_list(value: object) -> tuple[str, ...]:
+    return tuple(part for part in str(value or "").split(",") if part)
+
+
+@dataclass(frozen=True)
 class Chunk:
     id: str
     source: str
@@ -54,7 +131,7 @@ class Chunk:
     topics: tuple[str, ...]
     ordinal: int  # position within its document
     summary: str = ""
-    card: dict[str, str | int] = field(default_factory=dict, hash=False, compare=False)
+    card: ActivityCard | None = field(default=None, hash=False, compare=False)
 
     def embedding_text(self) -> str:
         """What gets embedded: the title and heading give a short section its context."""
@@ -71,7 +148,7 @@ class Chunk:
             "topics": ",".join(self.topics),
             "ordinal": self.ordinal,
             "summary": self.summary,
-            **self.card,
+            **(self.card.to_metadata() if self.card else {}),
         }
         # One boolean per topic makes topic filters plain equality filters in Chroma.
         for topic in self.topics:
@@ -187,18 +264,41 @@ def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, objec
     }
 
 
-def card_metadata(doc: Document) -> dict[str, str | int]:
-    """Activity-card fields flattened for the index (Chroma metadata values are scalars)."""
-    if doc.kind != "activity":
-        return {}
-    return {
-        "minutes_min": int(doc.extra["minutes_min"]),  # type: ignore[call-overload]
-        "minutes_max": int(doc.extra["minutes_max"]),  # type: ignore[call-overload]
-        "minutes_default": int(doc.extra["minutes_default"]),  # type: ignore[call-overload]
-        "stages": ",".join(doc.extra["stages"]),  # type: ignore[arg-type]
-        "slot": str(doc.extra["slot"]),
-        "provides": ",".join(doc.extra.get("provides", [])),  # type: ignore[arg-type]
-    }
+class StoredText(Protocol):
+    """A chunk as the index hands it back: its id, text and flat metadata."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def metadata(self) -> Mapping[str, Any]: ...
+
+
+HOW_TO_HEADING = "how to run"
+HOW_TO_CHARS = 1200
+
+
+def activity_cards(chunks: Iterable[StoredText]) -> dict[str, ActivityCard]:
+    """Every activity card among stored chunks, by source. A card cites its "How to run it"
+    section (or its first chunk) and carries that section's text for the plan's wording."""
+    by_source: dict[str, list[StoredText]] = {}
+    for chunk in chunks:
+        if ActivityCard.from_metadata(chunk.metadata) is not None:
+            by_source.setdefault(str(chunk.metadata["source"]), []).append(chunk)
+    cards: dict[str, ActivityCard] = {}
+    for source, parts in by_source.items():
+        parts.sort(key=lambda c: int(c.metadata.get("ordinal", 0)))
+        how = [c for c in parts if HOW_TO_HEADING in str(c.metadata.get("heading", "")).lower()]
+        cite = how[0] if how else parts[0]
+        card = ActivityCard.from_metadata(
+            parts[0].metadata,
+            how_to=" ".join(c.text for c in how)[:HOW_TO_CHARS],
+            chunk_id=cite.id,
+        )
+        if card is not None:
+            cards[source] = card
+    return cards
 
 
 def find_files(root: Path) -> list[Path]:
@@ -252,7 +352,8 @@ _size_splitter = RecursiveCharacterTextSplitter(
 def chunk_document(doc: Document) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
-    card = card_metadata(doc)
+    card = ActivityCard.from_document(doc)
+    card_fields = repr(sorted(card.to_metadata().items())) if card else "[]"
     for section in _header_splitter.split_text(doc.body):
         path = [section.metadata[k] for k in ("h2", "h3") if section.metadata.get(k)]
         heading = " > ".join(path)
@@ -270,7 +371,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     doc.kind,
                     ",".join(doc.topics),
                     doc.summary,
-                    repr(sorted(card.items())),
+                    card_fields,
                 ]
             )
             digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]

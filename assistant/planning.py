@@ -8,27 +8,10 @@ item rests on a real card, a first session sets expectations, a closing session 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from assistant.index import StoredChunk
-
-
-@dataclass(frozen=True)
-class ActivityCard:
-    source: str
-    title: str
-    summary: str
-    minutes_min: int
-    minutes_max: int
-    minutes_default: int
-    stages: tuple[str, ...]
-    slot: str
-    provides: tuple[str, ...]
-    how_to: str = ""
-    chunk_id: str = ""  # the chunk to cite (its "How to run it" section when there is one)
-
-    def suits(self, stage: str) -> bool:
-        return stage in self.stages
+from assistant.knowledge import ActivityCard
 
 
 @dataclass
@@ -40,39 +23,12 @@ class PlannedItem:
     notes: list[str] = field(default_factory=list)
 
 
-def catalog_from_chunks(chunks: list[StoredChunk]) -> dict[str, ActivityCard]:
-    by_source: dict[str, list[StoredChunk]] = {}
-    for chunk in chunks:
-        if chunk.metadata.get("kind") == "activity" and "minutes_default" in chunk.metadata:
-            by_source.setdefault(str(chunk.metadata["source"]), []).append(chunk)
-    cards: dict[str, ActivityCard] = {}
-    for source, parts in by_source.items():
-        parts.sort(key=lambda c: int(c.metadata.get("ordinal", 0)))
-        meta = parts[0].metadata
-        how = [c for c in parts if "how to run" in str(c.metadata.get("heading", "")).lower()]
-        cite = how[0] if how else parts[0]
-        cards[source] = ActivityCard(
-            source=source,
-            title=str(meta.get("title", source)),
-            summary=str(meta.get("summary", "")),
-            minutes_min=int(meta["minutes_min"]),
-            minutes_max=int(meta["minutes_max"]),
-            minutes_default=int(meta["minutes_default"]),
-            stages=tuple(s for s in str(meta.get("stages", "")).split(",") if s),
-            slot=str(meta.get("slot", "core")),
-            provides=tuple(p for p in str(meta.get("provides", "")).split(",") if p),
-            how_to=" ".join(c.text for c in how)[:1200],
-            chunk_id=cite.id,
-        )
-    return cards
-
-
 def _providing(cards: list[ActivityCard], role: str, stage: str) -> list[ActivityCard]:
     return [c for c in cards if role in c.provides and c.suits(stage)]
 
 
 def plan_session(
-    catalog: dict[str, ActivityCard], stage: str, minutes: int, ranked_sources: list[str]
+    catalog: Mapping[str, ActivityCard], stage: str, minutes: int, ranked_sources: list[str]
 ) -> list[PlannedItem]:
     """Choose activities and minutes. `ranked_sources` orders cards by relevance to the topic."""
     cards = list(catalog.values())

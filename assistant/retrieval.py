@@ -9,14 +9,16 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
 
 from assistant.errors import IndexNotReady, InputError
 from assistant.index import KnowledgeIndex, StoredChunk
+from assistant.knowledge import ActivityCard, activity_cards
 
 Mode = Literal["hybrid", "dense", "bm25"]
 Relevance = Literal["strong", "weak", "none"]
@@ -195,6 +197,7 @@ class Retriever:
         self.index = index
         self._lexical: _LexicalIndex | None = None
         self._lexical_revision: str | None = None
+        self._cards: tuple[_LexicalIndex, Mapping[str, ActivityCard]] | None = None
         self._lock = threading.Lock()
 
     def _lexical_index(self) -> _LexicalIndex:
@@ -209,6 +212,14 @@ class Retriever:
         """Every stored chunk, read from the index once per index revision (the same read
         that builds BM25), so callers such as the agenda planner do not re-read the store."""
         return self._lexical_index().chunks
+
+    def activity_cards(self) -> Mapping[str, ActivityCard]:
+        """The activity cards in the index, by source, decoded once per index revision."""
+        lexical = self._lexical_index()
+        with self._lock:
+            if self._cards is None or self._cards[0] is not lexical:
+                self._cards = (lexical, MappingProxyType(activity_cards(lexical.chunks)))
+            return self._cards[1]
 
     def search(
         self,

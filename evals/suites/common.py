@@ -104,6 +104,11 @@ class ObservedRetriever:
         self.seen.update(c.id for c in chunks)
         return chunks
 
+    def activity_cards(self) -> Any:
+        cards = self._retriever.activity_cards()
+        self.seen.update(card.chunk_id for card in cards.values())
+        return cards
+
     def search(self, query: str, k: int = 5, filters: Any = None, mode: str = "hybrid") -> Any:
         result = self._retriever.search(query, k=k, filters=filters, mode=mode)
         if self.planted is not None:

@@ -74,3 +74,67 @@ def test_missing_index_says_how_to_build_it(tmp_path) -> None:  # noqa: ANN001
     with pytest.raises(IndexNotReady) as err:
         retriever.search("anything")
     assert "coach index" in str(err.value)
+
+
+CARD = """---
+title: Quick check-in
+audience: all
+topics: [check-in]
+kind: activity
+summary: A short round where each person says how they arrive.
+minutes_min: 3
+minutes_max: 8
+minutes_default: {default}
+stages: [first, middle]
+provides: [check-in]
+slot: opening
+---
+# Quick check-in
+
+Each person says in one sentence how they arrive today and what they hope to leave with.
+
+## How to run it
+
+1. Each person names one word for their mood and one hope for the session.
+2. The mentor notes the hopes so the wrap-up can come back to them.
+"""
+
+
+def test_activity_cards_come_back_from_the_index_as_written(tiny_kb) -> None:  # noqa: ANN001
+    from assistant.index import build_index
+    from assistant.knowledge import ActivityCard, parse_document
+
+    (tiny_kb / "activities").mkdir()
+    card_file = tiny_kb / "activities" / "check-in.md"
+    card_file.write_text(CARD.format(default=5), encoding="utf-8")
+    settings = make_settings(tiny_kb.parent, knowledge=tiny_kb)
+    build_index(settings)
+    retriever = Retriever(KnowledgeIndex(settings))
+
+    cards = retriever.activity_cards()
+    assert list(cards) == ["activities/check-in.md"]  # guides are not activity cards
+    card = cards["activities/check-in.md"]
+    written = ActivityCard.from_document(
+        parse_document(card_file.read_bytes(), "activities/check-in.md", 100_000)
+    )
+    assert written is not None
+    assert (card.title, card.minutes_min, card.minutes_default, card.minutes_max) == (
+        written.title,
+        3,
+        5,
+        8,
+    )
+    assert (card.stages, card.provides, card.slot) == (
+        ("first", "middle"),
+        ("check-in",),
+        "opening",
+    )
+    # The plan cites the card's "How to run it" section and words its item from it.
+    cited = retriever.index.get([card.chunk_id])[0]
+    assert cited.metadata["heading"] == "How to run it"
+    assert "one word for their mood" in card.how_to
+    assert retriever.activity_cards() is cards  # decoded once per index revision
+
+    card_file.write_text(CARD.format(default=7), encoding="utf-8")
+    build_index(settings, index=retriever.index)  # as the Knowledge page re-indexes
+    assert retriever.activity_cards()["activities/check-in.md"].minutes_default == 7
