@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import CoachError, InputError
+from assistant.eval_report import MetricInfo, metric_catalog, metric_rows
 from assistant.retrieval import CANDIDATES, RRF_K
 from evals.metrics import GROUNDED_SIMILARITY, percentile
-from evals.suites import SUITES, metric_catalog
-from evals.suites.common import MetricInfo, SuiteContext, load_dataset, reasons
+from evals.suites import SUITES
+from evals.suites.common import SuiteContext, load_dataset, reasons
 
 Progress = Callable[[str, int, int], None]
 _GATE = re.compile(r"^\s*([\w.@-]+)\s*=\s*(-?[0-9]*\.?[0-9]+)\s*$")
@@ -275,32 +276,6 @@ def write_report(payload: dict[str, Any], path: Path) -> Path:
             "Pass --report with a writable path.",
         ) from exc
     return path
-
-
-def metric_rows(
-    metrics: dict[str, float], suites: Sequence[str], baseline: dict[str, float] | None = None
-) -> list[dict[str, Any]]:
-    """One row per metric, in catalog order: value, target, verdict, explanation, delta."""
-    catalog = metric_catalog([s for s in suites if s in SUITES])
-    order = {name: i for i, name in enumerate(catalog)}
-    rows = []
-    for name in sorted(metrics, key=lambda k: (order.get(k, len(order)), k)):
-        value, info = metrics[name], catalog.get(name)
-        row: dict[str, Any] = {
-            "metric": name,
-            "value": value,
-            "target": "-"
-            if not info or info.threshold is None
-            else f"{'>=' if info.higher_is_better else '<='} {info.threshold:g}",
-            "ok": info.passes(value) if info else None,
-            "explanation": info.explanation if info else "",
-        }
-        if baseline is not None:
-            old = baseline.get(name)
-            row["baseline"] = old
-            row["delta"] = None if old is None else round(value - old, 4)
-        rows.append(row)
-    return rows
 
 
 def score_table(run: EvalRun, baseline: dict[str, float] | None = None) -> str:

@@ -11,8 +11,9 @@ from typing import Any, TextIO
 
 from assistant.config import BACKENDS, Settings
 from assistant.errors import InputError
+from assistant.eval_report import SUITE_NAMES
 
-SUITE_CHOICES = ("retrieval", "agenda", "starters", "feedback", "chat", "attacks", "all")
+SUITE_CHOICES = (*SUITE_NAMES, "all")
 
 
 class CaseProgress:

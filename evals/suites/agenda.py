@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.eval_report import SUITE_METRICS
 from assistant.schemas import AgendaRequest
 from evals.metrics import agenda_structure, citation_validity
-from evals.suites.common import MetricInfo, Outcome, SuiteContext
+from evals.suites.common import Outcome, SuiteContext
 
 NAME = "agenda"
 DATASET = "agenda"
@@ -21,31 +22,7 @@ REQUEST_FIELDS = (
     "goals",
     "notes_from_last_time",
 )
-METRICS = [
-    MetricInfo(
-        "agenda.agenda_valid", "Share of agendas passing every structural check below.", 0.95
-    ),
-    MetricInfo(
-        "agenda.minutes_match",
-        "Share of agendas whose item minutes add up to the length asked for.",
-        1.0,
-    ),
-    MetricInfo(
-        "agenda.item_count_ok",
-        "Share of agendas with a sensible number of items for their length.",
-        0.95,
-    ),
-    MetricInfo(
-        "agenda.stage_rule",
-        "First sessions set expectations; closing sessions reflect (share of those that do).",
-        1.0,
-    ),
-    MetricInfo(
-        "agenda.citation_valid",
-        "Share of agendas citing only knowledge the coach actually retrieved.",
-        1.0,
-    ),
-]
+METRICS = SUITE_METRICS[NAME]
 
 
 def case_input(case: dict[str, Any]) -> dict[str, Any]:

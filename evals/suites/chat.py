@@ -4,36 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.eval_report import SUITE_METRICS
 from assistant.schemas import Turn
 from evals.metrics import Score, citation_validity, groundedness
-from evals.suites.common import MetricInfo, Outcome, SuiteContext
+from evals.suites.common import Outcome, SuiteContext
 
 NAME = "chat"
 DATASET = "chat"
 NEEDS_MODEL = True
-METRICS = [
-    MetricInfo(
-        "chat.scope_ok",
-        "Share of questions handled the right way: answered with "
-        "sources when covered, declined when off-topic or not in the knowledge base.",
-        0.8,
-    ),
-    MetricInfo(
-        "chat.groundedness",
-        "Average share of answer sentences backed by a passage the answer cites.",
-        0.7,
-    ),
-    MetricInfo(
-        "chat.citation_valid",
-        "Share of answers citing only passages the coach retrieved for that question.",
-        1.0,
-    ),
-    MetricInfo(
-        "chat.cited_relevant",
-        "Share of answered questions citing at least one of the expected documents.",
-        0.6,
-    ),
-]
+METRICS = SUITE_METRICS[NAME]
 
 
 def case_input(case: dict[str, Any]) -> dict[str, Any]:

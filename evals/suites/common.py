@@ -17,27 +17,12 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import InputError
+from assistant.eval_report import MetricInfo
 from evals.metrics import Score
 
+__all__ = ["MetricInfo", "Outcome", "SuiteContext", "load_dataset", "reasons"]
+
 DATASETS = Path(__file__).resolve().parent.parent / "datasets"
-
-
-@dataclass(frozen=True)
-class MetricInfo:
-    """A metric as the dashboard and the score table show it."""
-
-    name: str  # "suite.metric"
-    explanation: str  # one plain sentence for a program lead
-    threshold: float | None = None  # the target; None = informational
-    higher_is_better: bool = True
-    aggregate: str = "mean"  # or "sum" (counts such as leaked personal details)
-
-    def passes(self, value: float, threshold: float | None = None) -> bool | None:
-        """Does `value` meet the target (or `threshold`, e.g. a --fail-under gate's)?"""
-        target = self.threshold if threshold is None else threshold
-        if target is None:
-            return None
-        return value >= target if self.higher_is_better else value <= target
 
 
 @dataclass

@@ -8,25 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.eval_report import SUITE_METRICS
 from evals.metrics import Score, distinct_in_order, retrieval_scores
-from evals.suites.common import MetricInfo, Outcome, SuiteContext
+from evals.suites.common import Outcome, SuiteContext
 
 NAME = "retrieval"
 DATASET = "retrieval"
 NEEDS_MODEL = False
 CANDIDATE_CHUNKS = 50
-METRICS = [
-    MetricInfo("retrieval.hit@1", "Share of questions whose top document is a relevant one.", 0.55),
-    MetricInfo("retrieval.recall@5", "Share of the relevant documents found in the top 5.", 0.65),
-    MetricInfo(
-        "retrieval.mrr", "How high the first relevant document ranks (1 = always first).", 0.65
-    ),
-    MetricInfo(
-        "retrieval.ndcg@10",
-        "Ranking quality of the top 10, the main document first (1 = perfect order).",
-        0.65,
-    ),
-]
+METRICS = SUITE_METRICS[NAME]
 
 
 def case_input(case: dict[str, Any]) -> dict[str, Any]:

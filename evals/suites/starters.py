@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.eval_report import SUITE_METRICS
 from evals.metrics import citation_validity, starter_scores
-from evals.suites.common import MetricInfo, Outcome, SuiteContext
+from evals.suites.common import Outcome, SuiteContext
 
 NAME = "starters"
 DATASET = "starters"
 NEEDS_MODEL = True
-METRICS = [
-    MetricInfo(
-        "starters.count_ok",
-        "Share of requests that got exactly the number of starters asked for.",
-        0.9,
-    ),
-    MetricInfo(
-        "starters.distinctness",
-        "1 minus the share of starter pairs that say nearly the same thing.",
-        0.95,
-    ),
-    MetricInfo("starters.open_rate", "Share of starters that are open questions, not yes/no.", 0.9),
-    MetricInfo("starters.citation_valid", "Share of sets citing only retrieved knowledge.", 1.0),
-]
+METRICS = SUITE_METRICS[NAME]
 
 
 def case_input(case: dict[str, Any]) -> dict[str, Any]:

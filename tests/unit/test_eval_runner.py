@@ -313,6 +313,10 @@ def test_the_feedback_suite_credits_found_action_items_and_catches_obeyed_notes(
 
 
 def test_every_dataset_loads_and_every_suite_declares_its_metrics() -> None:
+    from assistant.eval_report import SUITE_NAMES
+
+    # The report's catalog, which the dashboard reads, names the suites the runner runs.
+    assert tuple(SUITES) == SUITE_NAMES
     for name, suite in SUITES.items():
         assert load_dataset(suite.DATASET), name
         assert all(m.name.startswith(f"{name}.") for m in suite.METRICS)

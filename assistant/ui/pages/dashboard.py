@@ -1,7 +1,7 @@
 """Dashboard for program leads: how good is the coach, for which model, and is it improving?
 
-Reads eval runs (`coach eval`) and users' thumbs ratings from the history store. The numbers
-and their meaning come from evals.runner / evals.suites; this page only lays them out.
+Reads eval runs (`coach eval`) and users' thumbs ratings from the history store. What the
+numbers mean comes from assistant.eval_report; this page only lays them out.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from assistant.eval_report import case_is_imperfect, metric_catalog, metric_order, metric_rows
 from assistant.store import RUN_COMPLETE
 from assistant.ui.resources import services
-from evals.runner import metric_rows
-from evals.suites import SUITES, metric_catalog
 
 RUNS_SHOWN = 50
 CASES_SHOWN = 60
@@ -55,10 +54,7 @@ def _latest(run: Any) -> None:
 
 def _trend(runs: list[Any]) -> None:
     st.subheader("Trend across runs")
-    names = sorted(
-        {m for run in runs for m in run.metrics},
-        key=lambda m: (list(SUITES).index(m.split(".")[0]) if m.split(".")[0] in SUITES else 99, m),
-    )
+    names = sorted({m for run in runs for m in run.metrics}, key=metric_order)
     if not names:
         st.info("The stored runs have no scores yet: run `coach eval` to produce some.")
         return
@@ -143,20 +139,6 @@ def _case_title(case: dict[str, Any]) -> str:
     return f"{case['case_id']} · {scores}"
 
 
-def _is_failing(case: dict[str, Any], suite: str) -> bool:
-    if case.get("error"):
-        return True
-    catalog = metric_catalog([suite])
-    for name, value in case["scores"].items():
-        info = catalog.get(f"{suite}.{name}")
-        if info and info.threshold is not None and info.aggregate == "mean":
-            if (value < 1.0) if info.higher_is_better else (value > 0.0):
-                return True
-        elif info and info.aggregate == "sum" and value > 0:
-            return True
-    return False
-
-
 def _drill_down(runs: list[Any]) -> None:
     st.subheader("Per-case drill-down")
     by_id = {run.id: run for run in runs}
@@ -172,7 +154,7 @@ def _drill_down(runs: list[Any]) -> None:
     only_failing = right.toggle("Only imperfect cases", key="dash_case_failing")
     cases = [c for c in run.cases if c["suite"] == suite]
     if only_failing:
-        cases = [c for c in cases if _is_failing(c, suite)]
+        cases = [c for c in cases if case_is_imperfect(c, suite)]
     st.caption(
         f"{len(cases)} case(s)"
         + (f"; showing the first {CASES_SHOWN}" if len(cases) > CASES_SHOWN else "")
