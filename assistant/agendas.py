@@ -24,8 +24,15 @@ from assistant.llm.structured import complete_structured
 from assistant.planning import PlannedItem, plan_session
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Filters, Retriever
-from assistant.schemas import STAGE_LABELS, Agenda, AgendaItem, AgendaRequest, Citation
-from assistant.starters import is_open_question
+from assistant.schemas import (
+    EXCERPT_CHARS,
+    STAGE_LABELS,
+    Agenda,
+    AgendaItem,
+    AgendaRequest,
+    Citation,
+)
+from assistant.text import is_open_question
 
 GUIDANCE_PASSAGES = 3
 
@@ -86,22 +93,13 @@ def build_agenda(
                     source=card.source,
                     title=card.title,
                     heading="How to run it",
-                    text=card.how_to[:600],
+                    text=card.how_to[:EXCERPT_CHARS],
                 )
             )
     for p in guidance:
         if p.source not in numbers:
             numbers[p.source] = len(citations) + 1
-            citations.append(
-                Citation(
-                    n=numbers[p.source],
-                    id=p.id,
-                    source=p.source,
-                    title=p.title,
-                    heading=p.heading,
-                    text=p.text[:600],
-                )
-            )
+            citations.append(Citation.from_passage(numbers[p.source], p, EXCERPT_CHARS))
 
     plan_lines = "\n".join(
         f"{i}. {item.card.title} ({item.minutes} min): {item.card.summary}"

@@ -11,38 +11,29 @@ import numpy as np
 
 from assistant.retrieval import Passage
 from assistant.schemas import Citation
+from assistant.text import CITATION_MARK, citation_numbers, split_sentences, tidy_spacing
 
-_CITE = re.compile(r"\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
 # Cosine similarity above which a sentence is taken to rest on a passage (MiniLM). Chosen on
 # hand-labelled pairs: paraphrases of a passage score 0.55-0.85, unrelated advice 0.1-0.35.
 ATTRIBUTION_THRESHOLD = 0.5
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*-])")
 
 
 def clean_citations(text: str, valid: int) -> str:
     """Remove citation numbers outside 1..valid; a bracket left empty disappears."""
 
     def fix(match: re.Match[str]) -> str:
-        numbers = [int(n) for n in re.split(r"[,;]", match.group(1))]
+        numbers = citation_numbers(match.group(1))
         kept = list(dict.fromkeys(n for n in numbers if 1 <= n <= valid))
         return "".join(f"[{n}]" for n in kept)
 
-    cleaned = _CITE.sub(fix, text)
-    return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
+    return tidy_spacing(CITATION_MARK.sub(fix, text)).strip()
 
 
 def cited_numbers(text: str) -> list[int]:
     numbers: list[int] = []
-    for match in _CITE.finditer(text):
-        numbers += [int(n) for n in re.split(r"[,;]", match.group(1))]
+    for match in CITATION_MARK.finditer(text):
+        numbers += citation_numbers(match.group(1))
     return list(dict.fromkeys(numbers))
-
-
-def split_sentences(text: str) -> list[str]:
-    parts: list[str] = []
-    for line in text.splitlines():
-        parts += [s.strip() for s in _SENTENCE.split(line) if s.strip()]
-    return parts
 
 
 def attribute(text: str, passages: Sequence[Passage], embedder) -> str:  # noqa: ANN001
@@ -56,7 +47,7 @@ def attribute(text: str, passages: Sequence[Passage], embedder) -> str:  # noqa:
     out = text
     for sentence, row in zip(sentences, sims, strict=True):
         best = int(np.argmax(row))
-        if row[best] >= ATTRIBUTION_THRESHOLD and not _CITE.search(sentence):
+        if row[best] >= ATTRIBUTION_THRESHOLD and not CITATION_MARK.search(sentence):
             stripped = sentence.rstrip()
             out = out.replace(stripped, f"{stripped} [{best + 1}]", 1)
     return out
@@ -64,14 +55,7 @@ def attribute(text: str, passages: Sequence[Passage], embedder) -> str:  # noqa:
 
 def build_citations(text: str, passages: Sequence[Passage]) -> list[Citation]:
     return [
-        Citation(
-            n=n,
-            id=passages[n - 1].id,
-            source=passages[n - 1].source,
-            title=passages[n - 1].title,
-            heading=passages[n - 1].heading,
-            text=passages[n - 1].text,
-        )
+        Citation.from_passage(n, passages[n - 1])
         for n in sorted(cited_numbers(text))
         if 1 <= n <= len(passages)
     ]
@@ -102,7 +86,7 @@ class CitationFilter:
                     continue
                 break
             token, self.pending = self.pending[: end + 1], self.pending[end + 1 :]
-            out += clean_citations(token, self.valid) if _CITE.fullmatch(token) else token
+            out += clean_citations(token, self.valid) if CITATION_MARK.fullmatch(token) else token
         return out
 
     def flush(self) -> str:

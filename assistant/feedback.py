@@ -15,6 +15,7 @@ from assistant.llm.structured import complete_structured
 from assistant.privacy import redact
 from assistant.prompts import PromptLibrary
 from assistant.schemas import MAX_NOTES_CHARS, ActionItem, FeedbackSummary
+from assistant.text import split_sentences
 
 _ROLE_WORDS = {
     "mentor": "Mentor",
@@ -82,8 +83,8 @@ def _fix_ledger(senior: list[str], junior: list[str]) -> tuple[list[str], list[s
     """Route each sentence to the side its subject names, and never show one learning on both
     sides. Returns both lists and how many learnings the model gave to both sides (kept once,
     where it listed them first, under the senior: the reader is told to check)."""
-    sentences = [(s, "senior") for item in senior for s in re.split(r"(?<=[.!?])\s+", item)]
-    sentences += [(s, "junior") for item in junior for s in re.split(r"(?<=[.!?])\s+", item)]
+    sentences = [(s, "senior") for item in senior for s in split_sentences(item)]
+    sentences += [(s, "junior") for item in junior for s in split_sentences(item)]
     fixed: dict[str, list[str]] = {"senior": [], "junior": []}
     for sentence, side in sentences:
         sentence = sentence.strip()

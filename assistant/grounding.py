@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant.text import CITATION_MARK, split_sentences, tidy_spacing
+
 if TYPE_CHECKING:  # numpy is not imported here: the chat page reads CAUTION_BELOW at start-up
     import numpy as np
 
@@ -26,15 +28,13 @@ MIN_CLAIM_WORDS = 4  # "Good luck!" is not a claim that needs support
 # The coach warns when fewer than this share of an answer's claims are supported.
 CAUTION_BELOW = 0.5
 
-_CITATION_MARK = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _MARKUP = re.compile(r"[#*>`_|]+")
 
 
 def claims(text: str, min_words: int = MIN_CLAIM_WORDS) -> list[str]:
-    """Claims in a text: split on sentence ends and lines, citation marks and markup removed."""
-    text = re.sub(r"[ \t]+([.,!?;:])", r"\1", _MARKUP.sub(" ", _CITATION_MARK.sub("", text)))
-    parts = (" ".join(p.split()).lstrip("-0123456789. ") for p in _SENTENCE_END.split(text))
+    """Claims in a text: its sentences, with citation marks and markup removed."""
+    text = tidy_spacing(_MARKUP.sub(" ", CITATION_MARK.sub("", text)))
+    parts = (" ".join(p.split()).lstrip("-0123456789. ") for p in split_sentences(text))
     return [p for p in parts if len(p.split()) >= min_words]
 
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.prompts import SYSTEM_CANARY
+from assistant.text import split_sentences
 
 _INSTRUCTION_PATTERNS = [
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|rule|prompt|"
@@ -136,7 +137,7 @@ def sanitize_untrusted(text: str) -> Sanitized:
             out_lines.append(line)
             continue
         # Keep the harmless sentences of a long line; drop only the instructing ones.
-        sentences = re.split(r"(?<=[.!?])\s+", line)
+        sentences = split_sentences(line)
         kept = []
         for sentence in sentences:
             if looks_like_instruction(sentence) or (len(sentences) == 1):

@@ -19,9 +19,9 @@ import numpy as np
 from assistant.errors import IndexNotReady, InputError
 from assistant.index import KnowledgeIndex, StoredChunk
 from assistant.knowledge import ActivityCard, activity_cards
+from assistant.schemas import Relevance
 
 Mode = Literal["hybrid", "dense", "bm25"]
-Relevance = Literal["strong", "weak", "none"]
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 CANDIDATES = 50  # per retriever, before fusion
@@ -32,6 +32,12 @@ CANDIDATES = 50  # per retriever, before fusion
 STRONG_SIMILARITY = 0.40
 WEAK_SIMILARITY = 0.25
 MAX_QUERY_CHARS = 2000
+# What a search's verdict means, in the words the CLI and the Knowledge page both show.
+RELEVANCE_VERDICTS: dict[Relevance, str] = {
+    "strong": "Relevant guidance found.",
+    "weak": "Only weak matches: the knowledge base may not cover this well.",
+    "none": "Nothing relevant found: the knowledge base does not seem to cover this.",
+}
 
 _STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before

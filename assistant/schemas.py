@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, field_validator
+
+if TYPE_CHECKING:  # a leaf module: retrieval imports the schemas, not the other way round
+    from assistant.retrieval import Passage
 
 Persona = Literal["mentor", "mentee", "lead"]
 Stage = Literal["first", "middle", "closing"]
@@ -25,6 +28,7 @@ STAGE_LABELS: dict[str, str] = {
 MIN_MINUTES, MAX_MINUTES = 5, 240
 MAX_NOTES_CHARS = 50_000
 MAX_QUESTION_CHARS = 2_000
+EXCERPT_CHARS = 600  # passage text kept in an agenda's or a starter set's citations
 
 
 def _now() -> str:
@@ -47,6 +51,18 @@ class Citation(BaseModel):
     title: str
     heading: str = ""
     text: str = ""
+
+    @classmethod
+    def from_passage(cls, n: int, passage: Passage, max_chars: int | None = None) -> Citation:
+        """Citation number `n` for a retrieved passage, its text cut to `max_chars` if given."""
+        return cls(
+            n=n,
+            id=passage.id,
+            source=passage.source,
+            title=passage.title,
+            heading=passage.heading,
+            text=passage.text if max_chars is None else passage.text[:max_chars],
+        )
 
 
 class Turn(BaseModel):

@@ -15,16 +15,12 @@ from assistant.llm.base import ChatModel
 from assistant.llm.structured import complete_structured
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Filters, Retriever
-from assistant.schemas import STAGE_LABELS, Citation, Stage, Starter, StarterSet
+from assistant.schemas import EXCERPT_CHARS, STAGE_LABELS, Citation, Stage, Starter, StarterSet
+from assistant.text import is_open_question
 
 MIN_COUNT, MAX_COUNT = 1, 12
 DUPLICATE_SIMILARITY = 0.88  # MiniLM cosine above which two questions say the same thing
 _BULLET = re.compile(r'^-\s*"(?P<q>[^"]+\?)"\s*[—-]+\s*Why:\s*(?P<why>.+)$', re.MULTILINE)
-_CLOSED_START = re.compile(
-    r"^(is|are|was|were|do|does|did|can|could|will|would|should|shall|have|has|had|am|"
-    r"may|might|must)\b",
-    re.IGNORECASE,
-)
 _CATEGORY_BY_HEADING = [
     ("icebreak", "icebreaker"),
     ("rapport", "icebreaker"),
@@ -38,17 +34,6 @@ _CATEGORY_BY_HEADING = [
     ("social", "skill"),
     ("practice", "skill"),
 ]
-
-
-def starts_closed(text: str) -> bool:
-    """Does the question open like a yes/no question ("Do you...", "Could you...")?"""
-    return bool(_CLOSED_START.match(text.strip().lstrip("\"'“‘(")))
-
-
-def is_open_question(text: str) -> bool:
-    """The product's bar: an open question of at least four words."""
-    text = text.strip()
-    return text.endswith("?") and not starts_closed(text) and len(text.split()) >= 4
 
 
 def _category(heading: str) -> str:
@@ -70,14 +55,7 @@ def starter_bank(retriever: Retriever, query: str) -> list[tuple[Starter, Citati
                         why=m["why"].strip(),
                         sources=[p.source],
                     ),
-                    Citation(
-                        n=0,
-                        id=p.id,
-                        source=p.source,
-                        title=p.title,
-                        heading=p.heading,
-                        text=p.text[:600],
-                    ),
+                    Citation.from_passage(0, p, EXCERPT_CHARS),
                 )
             )
     return bank
@@ -133,14 +111,7 @@ def build_starters(
         )
         cite = None
         if topic_source is not None:
-            cite = Citation(
-                n=0,
-                id=topic_source.id,
-                source=topic_source.source,
-                title=topic_source.title,
-                heading=topic_source.heading,
-                text=topic_source.text[:600],
-            )
+            cite = Citation.from_passage(0, topic_source, EXCERPT_CHARS)
         candidates.append(
             (
                 Starter(

@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.feedback import what_was_learned
 from assistant.grounding import MIN_CLAIM_WORDS, SUPPORTED_SIMILARITY, claims, support
-from assistant.starters import starts_closed
+from assistant.text import is_open_question
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -217,12 +217,6 @@ def groundedness(
 
 
 # ---------------------------------------------------------------- starters
-
-
-def is_open_question(text: str) -> bool:
-    """Open-question rate counts any non-yes/no question; the yes/no openers are the
-    product's own list (assistant.starters.starts_closed), so the two cannot drift apart."""
-    return text.strip().endswith("?") and not starts_closed(text)
 
 
 def starter_scores(texts: Sequence[str], requested: int, embed: Embed) -> dict[str, Score]:

@@ -10,7 +10,7 @@ import time
 from assistant.config import Settings
 from assistant.index import KnowledgeIndex, SyncReport, build_index
 from assistant.knowledge import AUDIENCES, KINDS
-from assistant.retrieval import Filters, Retriever
+from assistant.retrieval import RELEVANCE_VERDICTS, Filters, Retriever
 
 
 class ProgressBar:
@@ -80,12 +80,8 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     if not result.passages:
         print("No passages match those filters.")
         return 0
-    verdict = {
-        "strong": "relevant guidance found",
-        "weak": "only weak matches: the knowledge base may not cover this well",
-        "none": "nothing relevant found: the knowledge base does not seem to cover this",
-    }[result.relevance]
-    print(f"{len(result.passages)} results in {elapsed:.0f} ms ({verdict})\n")
+    verdict = RELEVANCE_VERDICTS[result.relevance]
+    print(f"{len(result.passages)} results in {elapsed:.0f} ms. {verdict}\n")
     for n, p in enumerate(result.passages, 1):
         where = f"{p.title} › {p.heading}" if p.heading else p.title
         snippet = " ".join(p.text.split())

@@ -59,6 +59,8 @@ def test_search_returns_passages_with_their_files() -> None:
     results = [e for e in at.expander if e.label[:2] == "1."]
     assert results
     assert "knowledge/" in shown(at, "caption")
+    # The same verdict `coach search` prints (assistant.retrieval.RELEVANCE_VERDICTS).
+    assert "Relevant guidance found." in shown(at, "caption")
 
 
 @pytest.mark.usefixtures("app_env")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from ranx import Qrels, Run, evaluate
 
+from assistant.text import is_open_question
 from evals.metrics import (
     action_item_recall,
     agenda_structure,
@@ -17,7 +18,6 @@ from evals.metrics import (
     distinct_in_order,
     graded_gains,
     hit_at_k,
-    is_open_question,
     latency_summary,
     leaked,
     ledger_scores,
@@ -170,7 +170,10 @@ def test_sentences_drop_citation_marks_markup_and_fragments() -> None:
     ],
 )
 def test_open_questions_are_told_from_yes_no_questions(text: str, is_open: bool) -> None:
+    # One rule for the product's starter filter and the open_rate metric.
     assert is_open_question(text) is is_open
+    texts = [text, "What would you like to be able to do by the summer?"]
+    assert starter_scores(texts, 2, _fake_embed)["open_rate"].value == (1.0 if is_open else 0.5)
 
 
 def _fake_embed(texts):  # noqa: ANN001, ANN202

@@ -124,7 +124,7 @@ def _browse(documents: list[Document]) -> None:
 
 
 def _search() -> None:
-    from assistant.retrieval import Filters
+    from assistant.retrieval import RELEVANCE_VERDICTS, Filters
 
     with st.form("kb_search_form", clear_on_submit=False):
         query = st.text_input("Search the knowledge base", key="kb_query")
@@ -151,11 +151,7 @@ def _search() -> None:
     found: dict[str, Any] | None = st.session_state.get(SEARCH_RESULT)
     if not found:
         return
-    verdict = {
-        "strong": "Relevant guidance found.",
-        "weak": "Only weak matches: the knowledge base may not cover this well.",
-        "none": "Nothing relevant found.",
-    }[found["relevance"]]
+    verdict = RELEVANCE_VERDICTS[found["relevance"]]
     st.caption(f"{len(found['passages'])} passage(s) for “{found['query']}”. {verdict}")
     for n, passage in enumerate(found["passages"], start=1):
         heading = f" — {passage['heading']}" if passage["heading"] else ""
