@@ -14,6 +14,7 @@ from pathlib import Path
 
 from assistant.config import PROJECT_ROOT
 from assistant.errors import CoachError
+from assistant.llm.base import Message
 
 # A marker the system prompts carry so the output guard (and the attack evals) can tell when a
 # model repeats its instructions. It is not a secret; it only has to be distinctive.
@@ -42,7 +43,7 @@ class Prompt:
     def variables(self) -> set[str]:
         return self._fields(self.system) | self._fields(self.user)
 
-    def render(self, **values: object) -> list[dict[str, str]]:
+    def render(self, **values: object) -> list[Message]:
         values = {"canary": SYSTEM_CANARY, **values} if "canary" in self.variables() else values
         wanted = self.variables()
         missing = wanted - values.keys()

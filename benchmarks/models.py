@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.llm import ModelError, TextStream
+from assistant.llm import ModelError
 from assistant.llm.local import LocalModel
 from assistant.llm.weights import CATALOGUE, resolve
 
@@ -71,7 +71,6 @@ def measure(model: LocalModel, system: str, question: str) -> tuple[int, float, 
     messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
     tokens = model.count_tokens(system) + model.count_tokens(question)
     stream = model.stream(messages, max_tokens=GENERATE_TOKENS, temperature=0.0)
-    assert isinstance(stream, TextStream)
     for _ in stream:
         pass
     first = stream.first_chunk_seconds or 0.0

@@ -13,7 +13,7 @@ import sys
 from importlib import metadata
 
 from assistant.config import Settings
-from assistant.llm import ChatModel, ModelError, TextStream, get_model
+from assistant.llm import ChatModel, ModelError, get_model
 from assistant.llm.weights import (
     CATALOGUE,
     WeightsLocation,
@@ -149,7 +149,7 @@ def check(model: ChatModel) -> None:
             _line("loaded", f"in {seconds:.1f} s")
     stream = model.stream(CHECK_MESSAGES, max_tokens=CHECK_TOKENS, temperature=0.0)
     text = "".join(stream)
-    if not isinstance(stream, TextStream) or stream.first_chunk_seconds is None:
+    if stream.first_chunk_seconds is None:
         _line("check", f"ok: {text.strip()[:80]!r}")
         return
     first = stream.first_chunk_seconds

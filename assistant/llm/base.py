@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, TypedDict, runtime_checkable
 
 from assistant.llm.errors import (
     AuthenticationFailed,
@@ -44,7 +44,13 @@ __all__ = [
     "check_allow_model_requests",
 ]
 
-Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+
+class Message(TypedDict):
+    """One chat message, as every backend sends it."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
 
 # The test-suite guard (pydantic-ai style). tests/conftest.py sets this to False so that a test
 # reaching a real model by accident fails loudly; the `allow_model_requests` fixture re-enables
@@ -99,10 +105,10 @@ class ChatModel(Protocol):
 
     def stream(
         self, messages: list[Message], *, max_tokens: int = 512, temperature: float = 0.2
-    ) -> Iterator[str]:
-        """Yield text chunks. Raises StreamInterrupted(partial_text=...) if it breaks after
-        text was yielded. Backends return a `TextStream`, whose `notes` (e.g. "the prompt was
-        cut to fit") are complete once the first chunk has arrived."""
+    ) -> TextStream:
+        """Text chunks as they arrive. Raises StreamInterrupted(partial_text=...) if it breaks
+        after text was yielded. The stream's `notes` (e.g. "the prompt was cut to fit") are
+        complete once the first chunk has arrived, and final when it is exhausted."""
         ...
 
     def status(self) -> ModelStatus: ...

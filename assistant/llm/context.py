@@ -50,15 +50,15 @@ def fit_messages(
     """Return messages whose prompt fits `context_window - max_tokens`, and notes saying what
     was cut. Messages that already fit are returned unchanged (same list, no notes)."""
     budget = context_window - max_tokens - FIXED_OVERHEAD
-    sizes = [count_tokens(str(m.get("content", ""))) + PER_MESSAGE_OVERHEAD for m in messages]
+    sizes = [count_tokens(m["content"]) + PER_MESSAGE_OVERHEAD for m in messages]
     before = sum(sizes)
     if before <= budget:
         return messages, []
 
-    fitted = [dict(m) for m in messages]
+    fitted: list[Message] = [{"role": m["role"], "content": m["content"]} for m in messages]
     dropped = 0
     # Drop the oldest turns between the leading system messages and the last message.
-    first = next((i for i, m in enumerate(fitted) if m.get("role") != "system"), len(fitted))
+    first = next((i for i, m in enumerate(fitted) if m["role"] != "system"), len(fitted))
     while sum(sizes) > budget and first < len(fitted) - 1:
         del fitted[first]
         del sizes[first]
@@ -67,7 +67,7 @@ def fit_messages(
     removed = 0
     if sum(sizes) > budget:
         longest = max(range(len(fitted)), key=sizes.__getitem__)
-        content = str(fitted[longest].get("content", ""))
+        content = fitted[longest]["content"]
         excess = sum(sizes) - budget
         new_content, removed = _cut_middle(content, excess, count_tokens)
         fitted[longest]["content"] = new_content

@@ -202,18 +202,43 @@ class LocalModel:
 
     # -- generation ----------------------------------------------------------------------
 
-    def _prepare(
-        self, llm: Any, messages: list[Message], max_tokens: int
-    ) -> tuple[list[Message], int, list[str]]:
+    def _create(
+        self,
+        llm: Any,
+        messages: list[Message],
+        *,
+        stream: bool,
+        schema: dict | None = None,
+        max_tokens: int,
+        temperature: float,
+    ) -> tuple[Any, int, list[str]]:
+        """Build the one request (fitted to the context window) and send it, streamed or not.
+        Returns llama.cpp's response (a chunk iterator when streaming), the output-token
+        limit that was sent, and notes about the fitting."""
+
         def count(text: str) -> int:
             return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-        return fit_request(
+        fitted, limit, notes = fit_request(
             messages,
             context_window=self.context_window,
             max_tokens=max_tokens,
             count_tokens=count,
         )
+        request: dict[str, Any] = {
+            "messages": fitted,
+            "max_tokens": limit,
+            "temperature": temperature,
+            "repeat_penalty": REPEAT_PENALTY,
+            "stream": stream,
+        }
+        if schema is not None:
+            # llama.cpp turns the schema into a grammar: output is valid JSON by construction.
+            request["response_format"] = {"type": "json_object", "schema": schema}
+        try:
+            return llm.create_chat_completion(**request), limit, notes
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"The local model failed while generating: {exc}.") from exc
 
     def complete(
         self,
@@ -226,24 +251,17 @@ class LocalModel:
         check_allow_model_requests("local")
         started = time.perf_counter()
         with self._session() as llm:
-            fitted, max_tokens, notes = self._prepare(llm, messages, max_tokens)
-            kwargs: dict[str, Any] = {}
-            if schema is not None:
-                # llama.cpp turns the schema into a grammar: output is valid JSON by construction.
-                kwargs["response_format"] = {"type": "json_object", "schema": schema}
-            try:
-                result = llm.create_chat_completion(
-                    messages=fitted,
-                    max_tokens=max_tokens,
-                    temperature=temperature,
-                    repeat_penalty=REPEAT_PENALTY,
-                    **kwargs,
-                )
-            except (ValueError, RuntimeError) as exc:
-                raise ModelError(f"The local model failed while generating: {exc}.") from exc
+            result, limit, notes = self._create(
+                llm,
+                messages,
+                stream=False,
+                schema=schema,
+                max_tokens=max_tokens,
+                temperature=temperature,
+            )
         choice = result["choices"][0]
         if choice.get("finish_reason") == "length":
-            notes.append(length_note(max_tokens))
+            notes.append(length_note(limit))
         usage = result.get("usage") or {}
         return Completion(
             text=choice["message"].get("content") or "",
@@ -263,16 +281,11 @@ class LocalModel:
         def produce(notes: list[str]) -> Iterator[str]:
             shown = ""
             with self._session() as llm:
-                fitted, limit, prep_notes = self._prepare(llm, messages, max_tokens)
-                notes.extend(prep_notes)
+                chunks, limit, fit_notes = self._create(
+                    llm, messages, stream=True, max_tokens=max_tokens, temperature=temperature
+                )
+                notes.extend(fit_notes)
                 try:
-                    chunks = llm.create_chat_completion(
-                        messages=fitted,
-                        max_tokens=limit,
-                        temperature=temperature,
-                        repeat_penalty=REPEAT_PENALTY,
-                        stream=True,
-                    )
                     for chunk in chunks:
                         choice = chunk["choices"][0]
                         text = choice.get("delta", {}).get("content")

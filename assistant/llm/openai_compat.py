@@ -57,10 +57,10 @@ def schema_instruction(schema: dict) -> str:
 def _with_instruction(messages: list[Message], schema: dict) -> list[Message]:
     """Append the schema to the last user message (some chat templates refuse a system
     message anywhere but first)."""
-    out = [dict(m) for m in messages]
+    out: list[Message] = [{"role": m["role"], "content": m["content"]} for m in messages]
     for message in reversed(out):
-        if message.get("role") == "user":
-            message["content"] = str(message.get("content", "")) + schema_instruction(schema)
+        if message["role"] == "user":
+            message["content"] += schema_instruction(schema)
             return out
     return out + [{"role": "user", "content": schema_instruction(schema).strip()}]
 
@@ -249,6 +249,34 @@ class OpenAIModel:
             return instructed, {"response_format": {"type": "json_object", "schema": schema}}
         return instructed, {}
 
+    def _send(
+        self,
+        messages: list[Message],
+        extra: dict[str, Any],
+        max_tokens: int,
+        temperature: float,
+        *,
+        stream: bool,
+        passthrough: bool = False,
+    ) -> Any:
+        """The one request path, streamed or not: build the request and send it under the
+        retry policy. A stream is read up to its first text inside the retried call, since
+        nothing has been shown until then; it comes back as (response, chunks, text, finish)."""
+
+        def attempt(timeout: openai.Timeout) -> Any:
+            response = self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=temperature,
+                stream=stream,
+                timeout=timeout,
+                **extra,
+            )
+            return _until_first_text(response) if stream else response
+
+        return self._with_retries(attempt, passthrough=passthrough)
+
     def _complete_once(
         self,
         messages: list[Message],
@@ -260,16 +288,8 @@ class OpenAIModel:
         passthrough: bool = False,
     ) -> Completion:
         started = time.perf_counter()
-        response = self._with_retries(
-            lambda timeout: self.client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                max_tokens=max_tokens,
-                temperature=temperature,
-                timeout=timeout,
-                **extra,
-            ),
-            passthrough=passthrough,
+        response = self._send(
+            messages, extra, max_tokens, temperature, stream=False, passthrough=passthrough
         )
         choices = getattr(response, "choices", None)
         if not choices or choices[0].message is None:
@@ -300,32 +320,11 @@ class OpenAIModel:
         _check_allowed("openai")
         fitted, max_tokens, fit_notes = self._fit(messages, max_tokens)
 
-        def open_until_text(timeout: openai.Timeout) -> tuple[Any, Iterator[Any], str, str | None]:
-            """Open the stream and read up to the first text. Everything up to here may be
-            retried, because nothing has been shown yet."""
-            response = self.client.chat.completions.create(
-                model=self.model,
-                messages=fitted,  # type: ignore[arg-type]
-                max_tokens=max_tokens,
-                temperature=temperature,
-                stream=True,
-                timeout=timeout,
-            )
-            chunks = iter(response)
-            try:
-                for chunk in chunks:
-                    text, finish = _delta(chunk)
-                    if text or finish:
-                        return response, chunks, text, finish
-            except BaseException:
-                response.close()
-                raise
-            response.close()
-            raise StreamEndedEarly("the stream closed before any text")
-
         def produce(notes: list[str]) -> Iterator[str]:
             notes.extend(fit_notes)
-            response, chunks, shown, finish = self._with_retries(open_until_text)
+            response, chunks, shown, finish = self._send(
+                fitted, {}, max_tokens, temperature, stream=True
+            )
             try:
                 if shown:
                     yield shown
@@ -356,6 +355,22 @@ class OpenAIModel:
                 notes.append(length_note(max_tokens))
 
         return TextStream(produce)
+
+
+def _until_first_text(response: Any) -> tuple[Any, Iterator[Any], str, str | None]:
+    """Read a stream up to its first text or finish reason; a stream that closes before
+    either is a transient failure (StreamEndedEarly), so the retry policy may try again."""
+    chunks = iter(response)
+    try:
+        for chunk in chunks:
+            text, finish = _delta(chunk)
+            if text or finish:
+                return response, chunks, text, finish
+    except BaseException:
+        response.close()
+        raise
+    response.close()
+    raise StreamEndedEarly("the stream closed before any text")
 
 
 def _delta(chunk: Any) -> tuple[str, str | None]:

@@ -114,7 +114,7 @@ class ScriptedModel:
             backend=self.backend,
             model=self.model,
             seconds=0.0,
-            prompt_tokens=sum(approx_tokens(str(m.get("content", ""))) for m in messages),
+            prompt_tokens=sum(approx_tokens(m["content"]) for m in messages),
             completion_tokens=approx_tokens(text),
         )
 
@@ -161,8 +161,8 @@ def _split_words(text: str) -> list[str]:
 
 def last_user_text(messages: list[Message]) -> str:
     for message in reversed(messages):
-        if message.get("role") == "user":
-            return str(message.get("content", ""))
+        if message["role"] == "user":
+            return message["content"]
     return ""
 
 
