@@ -320,6 +320,22 @@ def test_stream_failing_before_any_text_is_retried(fake: FakeOpenAI) -> None:
     assert len(fake.requests) == 3
 
 
+def test_streamed_and_plain_answers_send_the_same_fitted_request(fake: FakeOpenAI) -> None:
+    fake.queue(Reply(body=chat_body("ok")), Reply(sse=["ok"]))
+    client = openai.OpenAI(api_key="sk-test", base_url=fake.url, max_retries=0)
+    model = OpenAIModel(client, model="fake-model", context_window=512, policy=FAST)
+    long_prompt = [{"role": "user", "content": "word " * 3000 + "Question: where to start?"}]
+    completion = model.complete(long_prompt, max_tokens=100)
+    stream = model.stream(long_prompt, max_tokens=100)
+    assert "".join(stream) == "ok"
+    plain, streamed = fake.requests
+    assert streamed.pop("stream") is True
+    assert plain.pop("stream", False) is False
+    assert plain == streamed  # one request builder: same cut prompt, same limits
+    assert plain["messages"][0]["content"].endswith("Question: where to start?")
+    assert completion.notes == stream.notes and any("was cut" in n for n in stream.notes)
+
+
 class Tip(pydantic.BaseModel):
     title: str
     minutes: int

@@ -130,3 +130,17 @@ def test_stream_breaking_before_text_is_a_model_error(tmp_path: Path) -> None:
         list(model.stream([{"role": "user", "content": "tip?"}]))
     assert not isinstance(caught.value, StreamInterrupted)
     assert "llama_decode" in str(caught.value)
+
+
+def test_streamed_and_plain_answers_send_the_same_fitted_request(tmp_path: Path) -> None:
+    llm = FakeLlama(512)
+    model = loaded_model(tmp_path, llm)
+    messages = [{"role": "user", "content": "word " * 3000 + "Question: where to start?"}]
+    completion = model.complete(messages, max_tokens=100)
+    stream = model.stream(messages, max_tokens=100)
+    assert "".join(stream) == "Try a shared goal."
+    plain, streamed = llm.calls
+    assert (plain.pop("stream"), streamed.pop("stream")) == (False, True)
+    assert plain == streamed  # one request builder: same cut prompt, limits and penalty
+    assert plain["messages"][0]["content"].endswith("Question: where to start?")
+    assert completion.notes == stream.notes and any("was cut" in n for n in stream.notes)
