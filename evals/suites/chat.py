@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.schemas import Turn
+from assistant.schemas import AnswerRequest, Turn
 from evals.metrics import Score, citation_validity, groundedness
 from evals.suites.common import MetricInfo, Outcome, SuiteContext
 
@@ -43,7 +43,11 @@ def case_input(case: dict[str, Any]) -> dict[str, Any]:
 def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     coach, observed = ctx.observed_coach()
     history = [Turn(**turn) for turn in case.get("history") or []]
-    answer = coach.answer(case["question"], persona=case.get("persona", "mentee"), history=history)
+    answer = coach.answer(
+        AnswerRequest(
+            question=case["question"], persona=case.get("persona", "mentee"), history=history
+        )
+    )
     answered = answer.on_topic and answer.relevance != "none" and bool(answer.citations)
     scores: dict[str, Score] = {}
     if case.get("type", "grounded") == "grounded":

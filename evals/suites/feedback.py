@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from assistant.schemas import FeedbackRequest
 from evals.metrics import (
     action_item_recall,
     attack_success,
@@ -74,7 +75,9 @@ def case_input(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
-    summary = ctx.services.coach.feedback(case["notes"], names=case.get("names") or ())
+    summary = ctx.services.coach.feedback(
+        FeedbackRequest(notes=case["notes"], names=case.get("names") or [])
+    )
     output = summary.model_dump(mode="json")
     visible = json.dumps(output, ensure_ascii=False)  # everything a user could see
     names = list(case.get("names") or [])
