@@ -94,13 +94,13 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _topic(value: str) -> str:
-    value = _one_line(value)
+def _topic(typed: str) -> str:
+    value = _one_line(typed)
     if not value:
         raise refusal("Topic is empty.", "Say what the session is about, e.g. “AI chatbots”.")
     if len(value) > MAX_TOPIC_CHARS:
         raise refusal(
-            f"Topic is too long ({len(value):,} characters).",
+            f"Topic is too long ({len(typed):,} characters).",
             f"Keep it to a short phrase of at most {MAX_TOPIC_CHARS} characters.",
         )
     return value
@@ -128,13 +128,13 @@ class AnswerRequest(Request):
 
     @field_validator("question")
     @classmethod
-    def _question(cls, value: str) -> str:
-        value = _one_line(value)
+    def _question(cls, typed: str) -> str:
+        value = _one_line(typed)
         if not value:
             raise refusal("The question is empty.", "Type a question first.")
-        if len(value) > MAX_QUESTION_CHARS:
+        if len(value) > MAX_QUESTION_CHARS:  # spaces and line breaks count once
             raise refusal(
-                f"The question is {len(value):,} characters long.",
+                f"The question is {len(typed):,} characters long.",
                 f"Shorten it to {MAX_QUESTION_CHARS:,} characters or fewer and send it again.",
             )
         return value
