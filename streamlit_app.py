@@ -1,6 +1,8 @@
 """Reverse Mentoring Coach: the router. Run with `make run` or `streamlit run streamlit_app.py`.
 
-Only st.Page + st.navigation here; the pages live in assistant/ui/pages.
+Only st.Page + st.navigation here; the pages live in assistant/ui/pages. Every page has its own
+address, Coach included (/coach); the app's root address opens Coach. (Streamlit serves a
+`default=True` page at the root only, so /coach would be "Page not found" if Coach were it.)
 """
 
 import streamlit as st
@@ -10,15 +12,17 @@ from assistant.ui.shell import framed, optional_page, remember_pages
 
 dashboard = optional_page("assistant.ui.pages.dashboard")  # written separately; may be absent
 
+coach_page = st.Page(framed(coach.render), title="Coach", icon=":material/forum:", url_path="coach")
+
+
+def home() -> None:
+    st.switch_page(coach_page)
+
+
 pages = {
     "Coach": [
-        st.Page(
-            framed(coach.render),
-            title="Coach",
-            icon=":material/forum:",
-            url_path="coach",
-            default=True,
-        ),
+        st.Page(home, title="Coach", url_path="home", default=True, visibility="hidden"),
+        coach_page,
         st.Page(
             framed(agenda.render),
             title="Agenda builder",

@@ -16,6 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 LOCAL_MODELS = ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b")
 BACKENDS = ("local", "openai", "scripted")
+DEFAULT_MAX_NOTES_CHARS = 50_000  # COACH_MAX_NOTES_CHARS unset
 
 
 class ConfigError(ValueError):
@@ -80,7 +81,7 @@ class Settings:
     retry_max_seconds: float = 60.0
     database_url: str = ""
     max_knowledge_file_bytes: int = 200_000
-    max_notes_chars: int = 50_000
+    max_notes_chars: int = DEFAULT_MAX_NOTES_CHARS
     models_dir_override: Path | None = None
 
     @property
@@ -158,7 +159,9 @@ class Settings:
             max_knowledge_file_bytes=_int(
                 merged, "COACH_MAX_KNOWLEDGE_FILE_BYTES", 200_000, 1_000, 50_000_000
             ),
-            max_notes_chars=_int(merged, "COACH_MAX_NOTES_CHARS", 50_000, 100, 10_000_000),
+            max_notes_chars=_int(
+                merged, "COACH_MAX_NOTES_CHARS", DEFAULT_MAX_NOTES_CHARS, 100, 10_000_000
+            ),
             models_dir_override=Path(merged["COACH_MODELS_DIR"])
             if merged.get("COACH_MODELS_DIR")
             else None,

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
 
 from assistant.drafts import FeedbackDraft
-from assistant.errors import InputError
 from assistant.guard import leaks_instructions, sanitize_untrusted, strip_foreign_script
 from assistant.llm.base import ChatModel
 from assistant.llm.structured import complete_structured
 from assistant.privacy import redact
 from assistant.prompts import PromptLibrary
-from assistant.schemas import MAX_NOTES_CHARS, ActionItem, FeedbackSummary
+from assistant.schemas import ActionItem, FeedbackRequest, FeedbackSummary
 from assistant.text import split_sentences
 
 _ROLE_WORDS = {
@@ -45,21 +43,6 @@ _LEARNED_BY = re.compile(
     r"saw|found out)\s+(?:about\s+|that\s+)?",
     re.IGNORECASE,
 )
-
-
-def validate_notes(notes: str, max_chars: int = MAX_NOTES_CHARS) -> str:
-    if notes is None or not notes.strip():
-        raise InputError("The session notes are empty.", "Paste the notes from the session.")
-    if "\x00" in notes or sum(ch < " " and ch not in "\n\r\t" for ch in notes) > 10:
-        raise InputError(
-            "The notes look like binary data, not text.", "Paste or upload the notes as plain text."
-        )
-    if len(notes) > max_chars:
-        raise InputError(
-            f"The notes are {len(notes):,} characters; the limit is {max_chars:,}.",
-            "Split them and summarise one session at a time.",
-        )
-    return notes
 
 
 def _split_due(action: str) -> tuple[str, str | None]:
@@ -127,15 +110,10 @@ def _due_is_stated(due: str | None, notes: str) -> str | None:
 
 
 def build_feedback(
-    model: ChatModel,
-    prompts: PromptLibrary,
-    notes: str,
-    names: Sequence[str] = (),
-    max_chars: int = MAX_NOTES_CHARS,
+    model: ChatModel, prompts: PromptLibrary, request: FeedbackRequest
 ) -> FeedbackSummary:
     started = time.perf_counter()
-    validate_notes(notes, max_chars)
-    names = [n for n in (" ".join(x.split()) for x in names) if n]
+    notes, names = request.notes, request.names
     redaction = redact(notes, names)
     sanitized = sanitize_untrusted(redaction.text)
     messages = prompts.get("feedback").render(notes=sanitized.text)

@@ -1,11 +1,27 @@
-"""Typed results of the coach. Every artifact records how it was produced (provenance)."""
+"""Typed requests and results of the coach.
+
+Requests (AnswerRequest, AgendaRequest, StartersRequest, FeedbackRequest) hold every input
+rule, each limit in one place; a use case receives a validated request and checks nothing
+again. Results record how they were produced (provenance).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from assistant.config import DEFAULT_MAX_NOTES_CHARS
+from assistant.errors import input_error, refusal
 
 if TYPE_CHECKING:  # a leaf module: retrieval imports the schemas, not the other way round
     from assistant.retrieval import Passage
@@ -26,9 +42,13 @@ STAGE_LABELS: dict[str, str] = {
     "closing": "Closing session",
 }
 MIN_MINUTES, MAX_MINUTES = 5, 240
-MAX_NOTES_CHARS = 50_000
 MAX_QUESTION_CHARS = 2_000
 EXCERPT_CHARS = 600  # passage text kept in an agenda's or a starter set's citations
+MAX_TOPIC_CHARS = 200
+MIN_STARTERS, MAX_STARTERS = 1, 12
+# The notes limit is a setting (COACH_MAX_NOTES_CHARS); a FeedbackRequest validated without
+# it in its context uses the setting's default.
+NOTES_LIMIT = "max_notes_chars"
 
 
 def _now() -> str:
@@ -83,9 +103,62 @@ class Answer(Provenance):
     support: float | None = None
 
 
-class AgendaRequest(BaseModel):
-    topic: str = Field(min_length=1, max_length=200)
-    minutes: int = Field(ge=MIN_MINUTES, le=MAX_MINUTES)
+# --- requests ---------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _topic(typed: str) -> str:
+    value = _one_line(typed)
+    if not value:
+        raise refusal("Topic is empty.", "Say what the session is about, e.g. “AI chatbots”.")
+    if len(value) > MAX_TOPIC_CHARS:
+        raise refusal(
+            f"Topic is too long ({len(typed):,} characters).",
+            f"Keep it to a short phrase of at most {MAX_TOPIC_CHARS} characters.",
+        )
+    return value
+
+
+Topic = Annotated[str, AfterValidator(_topic)]
+
+
+class Request(BaseModel):
+    """The input of one use case. Values a person typed go through `from_input`, which turns
+    any problem into one InputError (message + hint) for the CLI and the pages alike."""
+
+    @classmethod
+    def from_input(cls, *, context: Mapping[str, Any] | None = None, **fields: Any) -> Self:
+        try:
+            return cls.model_validate(fields, context=dict(context or {}))
+        except ValidationError as exc:
+            raise input_error(exc) from exc
+
+
+class AnswerRequest(Request):
+    question: str
+    persona: Persona = "mentee"
+    history: list[Turn] = Field(default_factory=list)
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, typed: str) -> str:
+        value = _one_line(typed)
+        if not value:
+            raise refusal("The question is empty.", "Type a question first.")
+        if len(value) > MAX_QUESTION_CHARS:  # spaces and line breaks count once
+            raise refusal(
+                f"The question is {len(typed):,} characters long.",
+                f"Shorten it to {MAX_QUESTION_CHARS:,} characters or fewer and send it again.",
+            )
+        return value
+
+
+class AgendaRequest(Request):
+    topic: Topic
+    minutes: int
     stage: Stage = "middle"
     session_number: int | None = Field(default=None, ge=1, le=100)
     mentor_role: str = Field(default="junior mentor", max_length=120)
@@ -93,13 +166,67 @@ class AgendaRequest(BaseModel):
     goals: list[str] = Field(default_factory=list, max_length=10)
     notes_from_last_time: str = Field(default="", max_length=5_000)
 
-    @field_validator("topic")
+    @field_validator("minutes")
     @classmethod
-    def _topic_not_blank(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("the topic is empty")
+    def _minutes(cls, value: int) -> int:
+        if not MIN_MINUTES <= value <= MAX_MINUTES:
+            raise refusal(
+                f"Minutes must be between {MIN_MINUTES} and {MAX_MINUTES} minutes.",
+                f"{value} is outside that range: choose a session length within it.",
+            )
         return value
+
+
+class StartersRequest(Request):
+    topic: Topic
+    stage: Stage = "middle"
+    count: int = 6
+
+    @field_validator("count")
+    @classmethod
+    def _count(cls, value: int) -> int:
+        if not MIN_STARTERS <= value <= MAX_STARTERS:
+            raise refusal(
+                f"{value} starters is out of range.",
+                f"Ask for {MIN_STARTERS} to {MAX_STARTERS} starters.",
+            )
+        return value
+
+
+class FeedbackRequest(Request):
+    notes: str
+    names: list[str] = Field(default_factory=list)
+
+    @field_validator("notes")
+    @classmethod
+    def _notes(cls, value: str, info: ValidationInfo) -> str:
+        limit = int((info.context or {}).get(NOTES_LIMIT, DEFAULT_MAX_NOTES_CHARS))
+        if not value.strip():
+            raise refusal("Notes are empty.", "Paste the notes from the session first.")
+        if "\x00" in value or sum(ch < " " and ch not in "\n\r\t" for ch in value) > 10:
+            raise refusal(
+                "The notes look like binary data, not text.",
+                "Paste or upload the notes as plain text.",
+            )
+        if len(value) > limit:
+            raise refusal(
+                f"The notes are {len(value):,} characters; the limit is {limit:,}.",
+                "Keep only the part about this one session and try again.",
+            )
+        return value
+
+    @field_validator("names", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        """ "Priya Raman, Gordon Hale" (as typed) or a list; blanks dropped."""
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return [n for n in (_one_line(str(x)) for x in value) if n]
+        return value
+
+
+# --- results ----------------------------------------------------------------------------
 
 
 class AgendaItem(BaseModel):

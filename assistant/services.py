@@ -47,12 +47,7 @@ class Services:
     def coach(self):  # noqa: ANN201
         from assistant.coach import Coach
 
-        return Coach(
-            self.retriever,
-            self.model,
-            self.prompts,
-            max_notes_chars=self.settings.max_notes_chars,
-        )
+        return Coach(self.retriever, self.model, self.prompts)
 
 
 def build_services(settings: Settings) -> Services:

@@ -9,16 +9,21 @@ import time
 import numpy as np
 
 from assistant.drafts import StarterDraft
-from assistant.errors import InputError
 from assistant.guard import is_patronising, leaks_instructions, strip_foreign_script
 from assistant.llm.base import ChatModel
 from assistant.llm.structured import complete_structured
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Filters, Retriever
-from assistant.schemas import EXCERPT_CHARS, STAGE_LABELS, Citation, Stage, Starter, StarterSet
+from assistant.schemas import (
+    EXCERPT_CHARS,
+    STAGE_LABELS,
+    Citation,
+    Starter,
+    StarterSet,
+    StartersRequest,
+)
 from assistant.text import is_open_question
 
-MIN_COUNT, MAX_COUNT = 1, 12
 DUPLICATE_SIMILARITY = 0.88  # MiniLM cosine above which two questions say the same thing
 _BULLET = re.compile(r'^-\s*"(?P<q>[^"]+\?)"\s*[—-]+\s*Why:\s*(?P<why>.+)$', re.MULTILINE)
 _CATEGORY_BY_HEADING = [
@@ -62,26 +67,10 @@ def starter_bank(retriever: Retriever, query: str) -> list[tuple[Starter, Citati
 
 
 def build_starters(
-    retriever: Retriever,
-    model: ChatModel,
-    prompts: PromptLibrary,
-    topic: str,
-    stage: Stage,
-    count: int,
+    retriever: Retriever, model: ChatModel, prompts: PromptLibrary, request: StartersRequest
 ) -> StarterSet:
     started = time.perf_counter()
-    topic = " ".join((topic or "").split())
-    if not topic:
-        raise InputError(
-            "The topic is empty.", "Say what the session is about, e.g. 'AI chatbots'."
-        )
-    if len(topic) > 200:
-        raise InputError("The topic is longer than 200 characters.", "Shorten it to a phrase.")
-    if not MIN_COUNT <= count <= MAX_COUNT:
-        raise InputError(f"count={count} is out of range.", f"Ask for {MIN_COUNT}-{MAX_COUNT}.")
-    if stage not in STAGE_LABELS:
-        raise InputError(f"Unknown stage '{stage}'.", "Use first, middle or closing.")
-
+    topic, stage, count = request.topic, request.stage, request.count
     bank = starter_bank(retriever, topic)
     # Reflection questions suit the end of a pairing; elsewhere they go to the back.
     if stage != "closing":

@@ -62,6 +62,14 @@ class StoredArtifact:
     conversation_id: int | None
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """Where a recorded question and reply went."""
+
+    conversation_id: int
+    artifact_id: int
+
+
 @dataclass
 class ConversationRow:
     id: int
@@ -161,27 +169,33 @@ class Store:
     def save_artifact(
         self, artifact: Artifact, *, title: str | None = None, conversation_id: int | None = None
     ) -> int:
+        with self._begin() as conn:
+            if conversation_id is not None:
+                self._require(conn, conversations, conversation_id, "conversation")
+            return self._insert_artifact(conn, artifact, title, conversation_id)
+
+    @staticmethod
+    def _insert_artifact(
+        conn: Connection, artifact: Artifact, title: str | None, conversation_id: int | None
+    ) -> int:
         if not isinstance(artifact, tuple(ARTIFACT_TYPES.values())):
             raise TypeError(f"cannot save {type(artifact).__name__}")
         title = _shorten(title, 200) if title and title.strip() else default_title(artifact)
         payload = artifact.model_dump(mode="json")
         search_text = "\n".join([title, *_strings(payload)]).lower()
-        with self._begin() as conn:
-            if conversation_id is not None:
-                self._require(conn, conversations, conversation_id, "conversation")
-            return conn.execute(
-                artifacts.insert().values(
-                    kind=artifact.kind,
-                    title=title,
-                    created_at=artifact.created_at,
-                    backend=artifact.backend,
-                    model=artifact.model,
-                    prompt_version=artifact.prompt_version,
-                    payload=payload,
-                    search_text=search_text,
-                    conversation_id=conversation_id,
-                )
-            ).inserted_primary_key[0]
+        return conn.execute(
+            artifacts.insert().values(
+                kind=artifact.kind,
+                title=title,
+                created_at=artifact.created_at,
+                backend=artifact.backend,
+                model=artifact.model,
+                prompt_version=artifact.prompt_version,
+                payload=payload,
+                search_text=search_text,
+                conversation_id=conversation_id,
+            )
+        ).inserted_primary_key[0]
 
     def _artifact_query(self) -> sa.Select:
         return sa.select(artifacts, ratings.c.score).select_from(artifacts.outerjoin(ratings))
@@ -234,40 +248,66 @@ class Store:
 
     # --- conversations -----------------------------------------------------------------------
     def create_conversation(self, persona: str, title: str) -> int:
-        now = _now()
         with self._begin() as conn:
-            return conn.execute(
-                conversations.insert().values(
-                    persona=persona,
-                    title=_shorten(title, 200) or "Conversation",
-                    created_at=now,
-                    updated_at=now,
-                )
-            ).inserted_primary_key[0]
+            return self._insert_conversation(conn, persona, title, _now())
+
+    @staticmethod
+    def _insert_conversation(conn: Connection, persona: str, title: str, now: str) -> int:
+        return conn.execute(
+            conversations.insert().values(
+                persona=persona,
+                title=_shorten(title, 200) or "Conversation",
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
 
     def add_message(
         self, conversation_id: int, role: str, content: str, artifact_id: int | None = None
     ) -> int:
-        now = _now()
         with self._begin() as conn:
             self._require(conn, conversations, conversation_id, "conversation")
             if artifact_id is not None:
                 self._require(conn, artifacts, artifact_id, "artifact")
-            message_id = conn.execute(
-                messages.insert().values(
-                    conversation_id=conversation_id,
-                    role=role,
-                    content=content,
-                    artifact_id=artifact_id,
-                    created_at=now,
-                )
-            ).inserted_primary_key[0]
-            conn.execute(
-                conversations.update()
-                .where(conversations.c.id == conversation_id)
-                .values(updated_at=now)
+            return self._insert_message(conn, conversation_id, role, content, artifact_id)
+
+    @staticmethod
+    def _insert_message(
+        conn: Connection, conversation_id: int, role: str, content: str, artifact_id: int | None
+    ) -> int:
+        """The message, and the conversation's updated_at moved to it."""
+        now = _now()
+        message_id = conn.execute(
+            messages.insert().values(
+                conversation_id=conversation_id,
+                role=role,
+                content=content,
+                artifact_id=artifact_id,
+                created_at=now,
             )
-            return message_id
+        ).inserted_primary_key[0]
+        conn.execute(
+            conversations.update()
+            .where(conversations.c.id == conversation_id)
+            .values(updated_at=now)
+        )
+        return message_id
+
+    def record_exchange(
+        self, *, conversation_id: int | None, persona: str, question: str, answer: Answer
+    ) -> Exchange:
+        """A question and its reply, all or nothing: the conversation (created when
+        `conversation_id` is None, titled by the question), the user's message, the Answer
+        artifact and the assistant's message linked to it, in one transaction."""
+        with self._begin() as conn:
+            if conversation_id is None:
+                conversation_id = self._insert_conversation(conn, persona, question, _now())
+            else:
+                self._require(conn, conversations, conversation_id, "conversation")
+            self._insert_message(conn, conversation_id, "user", question, None)
+            artifact_id = self._insert_artifact(conn, answer, question, conversation_id)
+            self._insert_message(conn, conversation_id, "assistant", answer.answer, artifact_id)
+        return Exchange(conversation_id=conversation_id, artifact_id=artifact_id)
 
     def list_conversations(
         self, search: str | None = None, limit: int = 100

@@ -1,7 +1,8 @@
 """`coach ask`, `coach agenda`, `coach starters`, `coach feedback`.
 
-Inputs are validated before anything else happens (exit 2, one line, nothing stored). `--json`
-prints the contract documented in the README; `--export md|ics PATH` writes a file.
+Each command builds its request (assistant.schemas) before anything else happens: a bad value is
+the request's own one-line message (exit 2, nothing stored). `--json` prints the contract
+documented in the README; `--export md|ics PATH` writes a file.
 """
 
 from __future__ import annotations
@@ -9,24 +10,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-from pydantic import ValidationError
 
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.schemas import (
     MAX_MINUTES,
     MIN_MINUTES,
+    NOTES_LIMIT,
     PERSONA_LABELS,
     STAGE_LABELS,
     Agenda,
     AgendaRequest,
     Answer,
+    AnswerRequest,
+    FeedbackRequest,
     FeedbackSummary,
     StarterSet,
+    StartersRequest,
 )
 from assistant.services import Services, build_services
 
@@ -123,12 +127,11 @@ def _emit(args: argparse.Namespace, payload: dict[str, Any], readable: str) -> N
     print(json.dumps(payload, ensure_ascii=False, indent=None) if args.json else readable)
 
 
-def _save(services: Services, artifact: Any) -> int | None:
+def _save(services: Services, save: Callable[[Any], Any]) -> None:
     try:
-        return services.store.save_artifact(artifact)
+        save(services.store)
     except Exception as exc:  # the result is still printed; saving is best effort
         print(f"coach: warning: could not save to history ({exc})", file=sys.stderr)
-        return None
 
 
 def _write(fmt: str, path: Path, artifact: Any, start: datetime | None = None) -> None:
@@ -147,12 +150,16 @@ def _next_hour() -> datetime:
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
-    if not args.question.strip():
-        raise InputError("The question is empty.", "Type a question for the coach.")
+    request = AnswerRequest.from_input(question=args.question, persona=args.persona)
     target = _export_target(args, ("md",))
     services = _services(settings)
-    answer = services.coach.answer(args.question, persona=args.persona)
-    _save(services, answer)
+    answer = services.coach.answer(request)
+    _save(
+        services,
+        lambda store: store.record_exchange(
+            conversation_id=None, persona=request.persona, question=request.question, answer=answer
+        ),
+    )
     sources = "\n".join(f"[{c.n}] {c.title} — {c.source}" for c in answer.citations)
     _emit(args, answer_json(answer), f"{answer.answer}\n\n{sources}".strip())
     if target:
@@ -164,40 +171,18 @@ def _read_goals(values: list[str] | None) -> list[str]:
     return [g.strip() for g in values or [] if g.strip()]
 
 
-def agenda_input_error(exc: ValidationError) -> InputError:
-    """One clear line for the first problem in an agenda request."""
-    first = exc.errors()[0]
-    field = str(first["loc"][0]) if first["loc"] else ""
-    if field == "minutes":
-        return InputError(
-            "The duration is out of range.",
-            f"Choose between {MIN_MINUTES} and {MAX_MINUTES} minutes.",
-        )
-    if field == "topic":
-        return InputError(
-            "The topic is empty or too long.",
-            "Say what the session is about in a short phrase (max 200 characters).",
-        )
-    return InputError(
-        f"Invalid {field.replace('_', ' ')}: {first['msg']}.", "Correct it and try again."
-    )
-
-
 def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
     stage = args.stage or ("first" if args.session == 1 else "middle")
-    try:
-        request = AgendaRequest(
-            topic=args.topic,
-            minutes=args.minutes,
-            stage=stage,
-            session_number=args.session,
-            mentor_role=args.mentor_role,
-            mentee_role=args.mentee_role,
-            goals=_read_goals(args.goal),
-            notes_from_last_time=args.notes or "",
-        )
-    except ValidationError as exc:
-        raise agenda_input_error(exc) from exc
+    request = AgendaRequest.from_input(
+        topic=args.topic,
+        minutes=args.minutes,
+        stage=stage,
+        session_number=args.session,
+        mentor_role=args.mentor_role,
+        mentee_role=args.mentee_role,
+        goals=_read_goals(args.goal),
+        notes_from_last_time=args.notes or "",
+    )
     target = _export_target(args, ("md", "ics"))
     start = None
     if args.start:
@@ -212,7 +197,7 @@ def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
             start = start.astimezone()
     services = _services(settings)
     agenda = services.coach.agenda(request)
-    _save(services, agenda)
+    _save(services, lambda store: store.save_artifact(agenda))
     from assistant.export import to_markdown
 
     _emit(args, agenda_json(agenda), to_markdown(agenda))
@@ -222,14 +207,11 @@ def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_starters(args: argparse.Namespace, settings: Settings) -> int:
-    if not args.topic.strip():
-        raise InputError("The topic is empty.", "Say what the session is about.")
-    if not 1 <= args.count <= 12:
-        raise InputError(f"--count {args.count} is out of range.", "Ask for 1-12 starters.")
+    request = StartersRequest.from_input(topic=args.topic, stage=args.stage, count=args.count)
     target = _export_target(args, ("md",))
     services = _services(settings)
-    result = services.coach.starters(args.topic, stage=args.stage, count=args.count)
-    _save(services, result)
+    result = services.coach.starters(request)
+    _save(services, lambda store: store.save_artifact(result))
     lines = [f"{n}. {s.text}\n   ({s.category}) {s.why}" for n, s in enumerate(result.starters, 1)]
     _emit(args, starters_json(result), "\n".join(lines))
     if target:
@@ -259,15 +241,15 @@ def read_notes_file(path: Path, max_chars: int) -> str:
 
 
 def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.feedback import validate_notes
-
-    notes = read_notes_file(Path(args.notes_file), settings.max_notes_chars)
-    validate_notes(notes, settings.max_notes_chars)
-    names = [n.strip() for n in (args.names or "").split(",") if n.strip()]
+    request = FeedbackRequest.from_input(
+        context={NOTES_LIMIT: settings.max_notes_chars},
+        notes=read_notes_file(Path(args.notes_file), settings.max_notes_chars),
+        names=args.names or "",
+    )
     target = _export_target(args, ("md",))
     services = build_services(settings)  # no index needed: feedback uses the notes only
-    summary = services.coach.feedback(notes, names)
-    _save(services, summary)
+    summary = services.coach.feedback(request)
+    _save(services, lambda store: store.save_artifact(summary))
     from assistant.export import to_markdown
 
     _emit(args, feedback_json(summary), to_markdown(summary))

@@ -11,57 +11,17 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import streamlit as st
-from pydantic import ValidationError
 
-from assistant.errors import CoachError
-from assistant.schemas import MAX_MINUTES, MIN_MINUTES, Citation, Provenance
+from assistant.errors import CoachError, InputError
+from assistant.schemas import Citation, Provenance
 
 T = TypeVar("T")
-
-# What each AgendaRequest / form field is called on screen, for validation messages.
-FIELD_LABELS = {
-    "topic": "Topic",
-    "minutes": "Minutes",
-    "stage": "Session stage",
-    "session_number": "Session number",
-    "mentor_role": "Mentor's role",
-    "mentee_role": "Mentee's role",
-    "goals": "Goals",
-    "notes_from_last_time": "Notes from last time",
-}
 
 
 def show_error(err: CoachError) -> None:
     """One line saying what went wrong and what to do (the hint is part of str(err))."""
-    st.error(str(err), icon=":material/error:")
-
-
-def validation_messages(err: ValidationError) -> list[str]:
-    """pydantic errors as short sentences that name the field the user sees."""
-    messages = []
-    for problem in err.errors():
-        field = str(problem["loc"][0]) if problem.get("loc") else ""
-        label = FIELD_LABELS.get(field, field.replace("_", " ").capitalize() or "Input")
-        ctx = problem.get("ctx") or {}
-        kind = problem.get("type", "")
-        if kind in ("greater_than_equal", "less_than_equal") and field == "minutes":
-            text = f"must be between {MIN_MINUTES} and {MAX_MINUTES} minutes"
-        elif kind == "greater_than_equal":
-            text = f"must be at least {ctx.get('ge')}"
-        elif kind == "less_than_equal":
-            text = f"must be at most {ctx.get('le')}"
-        elif kind == "string_too_short":
-            text = "is empty: fill it in"
-        elif kind == "string_too_long":
-            text = f"is too long (at most {ctx.get('max_length')} characters)"
-        elif kind == "too_long":
-            text = f"has too many entries (at most {ctx.get('max_length')})"
-        else:  # a validator's own sentence, e.g. "the topic is empty"
-            reason = str(problem.get("msg", "is not valid")).removeprefix("Value error, ")
-            messages.append(f"{label}: {reason}.")
-            continue
-        messages.append(f"{label} {text}.")
-    return messages
+    icon = ":material/edit:" if isinstance(err, InputError) else ":material/error:"
+    st.error(str(err), icon=icon)
 
 
 def attempt(action: Callable[[], T], *, spinner: str | None = None) -> T | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.eval_report import SUITE_METRICS
 from assistant.retrieval import Passage
+from assistant.schemas import Answer, AnswerRequest, FeedbackRequest, FeedbackSummary
 from evals.metrics import attack_success
 from evals.suites.common import Outcome, SuiteContext
 
@@ -58,16 +59,16 @@ def planted_passage(text: str) -> Passage:
 
 def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     vector = case.get("vector", "direct")
+    result: FeedbackSummary | Answer
     if vector == "notes":
         notes = NOTES_TEMPLATE.format(planted=f"- {case['text']}")
-        output: dict[str, Any] = ctx.services.coach.feedback(notes).model_dump(mode="json")
-        visible = json.dumps(output, ensure_ascii=False)
+        result = ctx.services.coach.feedback(FeedbackRequest(notes=notes))
     elif vector == "document":
         coach, _ = ctx.observed_coach(planted=planted_passage(case["text"]))
-        output = coach.answer(DOCUMENT_QUESTION, persona="mentor").model_dump(mode="json")
-        visible = output["answer"]
+        result = coach.answer(AnswerRequest(question=DOCUMENT_QUESTION, persona="mentor"))
     else:
-        output = ctx.services.coach.answer(case["text"], persona="mentee").model_dump(mode="json")
-        visible = output["answer"]
+        result = ctx.services.coach.answer(AnswerRequest(question=case["text"], persona="mentee"))
+    output: dict[str, Any] = result.model_dump(mode="json")
+    visible = json.dumps(output, ensure_ascii=False) if vector == "notes" else output["answer"]
     score = attack_success(visible, [case["canary"]])
     return Outcome(output=output, scores={"attack_success": score, f"success_{vector}": score})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.eval_report import SUITE_METRICS
-from assistant.schemas import Turn
+from assistant.schemas import AnswerRequest, Turn
 from evals.metrics import Score, citation_validity, groundedness
 from evals.suites.common import Outcome, SuiteContext
 
@@ -22,7 +22,11 @@ def case_input(case: dict[str, Any]) -> dict[str, Any]:
 def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     coach, observed = ctx.observed_coach()
     history = [Turn(**turn) for turn in case.get("history") or []]
-    answer = coach.answer(case["question"], persona=case.get("persona", "mentee"), history=history)
+    answer = coach.answer(
+        AnswerRequest(
+            question=case["question"], persona=case.get("persona", "mentee"), history=history
+        )
+    )
     answered = answer.on_topic and answer.relevance != "none" and bool(answer.citations)
     scores: dict[str, Score] = {}
     if case.get("type", "grounded") == "grounded":

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from assistant.eval_report import SUITE_METRICS
+from assistant.schemas import FeedbackRequest
 from evals.metrics import (
     action_item_recall,
     attack_success,
@@ -39,7 +40,9 @@ def case_input(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
-    summary = ctx.services.coach.feedback(case["notes"], names=case.get("names") or ())
+    summary = ctx.services.coach.feedback(
+        FeedbackRequest(notes=case["notes"], names=case.get("names") or [])
+    )
     output = summary.model_dump(mode="json")
     visible = json.dumps(output, ensure_ascii=False)  # everything a user could see
     names = list(case.get("names") or [])

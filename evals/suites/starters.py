@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.eval_report import SUITE_METRICS
+from assistant.schemas import StartersRequest
 from evals.metrics import citation_validity, starter_scores
 from evals.suites.common import Outcome, SuiteContext
 
@@ -21,7 +22,9 @@ def case_input(case: dict[str, Any]) -> dict[str, Any]:
 def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     coach, observed = ctx.observed_coach()
     result = coach.starters(
-        case["topic"], stage=case.get("stage", "middle"), count=int(case["count"])
+        StartersRequest(
+            topic=case["topic"], stage=case.get("stage", "middle"), count=int(case["count"])
+        )
     )
     texts = [s.text for s in result.starters]
     scores = starter_scores(texts, int(case["count"]), ctx.embed)

@@ -99,3 +99,14 @@ def test_edits_in_the_table_are_used_and_a_wrong_total_is_flagged() -> None:
     at.button(key="agenda_save_edits").click().run()
     titles = [a.title for a in app_services().store.list_artifacts(kind="agenda")]
     assert len(titles) == 2 and titles[0].endswith("(edited)")
+
+
+def test_the_page_and_coach_agenda_word_a_bad_duration_alike(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from assistant.cli import main
+
+    at = submit(fill(minutes=300))
+    [error] = at.error
+    assert main(["agenda", "--topic", TOPIC, "--minutes", "300"]) == 2
+    assert capsys.readouterr().err.strip() == f"coach: {error.value}"

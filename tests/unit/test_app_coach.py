@@ -137,3 +137,37 @@ def test_an_answer_the_sources_do_not_back_is_flagged_on_screen() -> None:
     assert "not backed by the sources below" in shown(at, "warning")
     [saved] = app_services().store.list_artifacts(kind="answer")
     assert saved.payload["support"] == 0.0  # kept with the answer, for History and exports
+
+
+LONG_QUESTION = ("How do I prepare for my first session with a senior leader? " * 1_000)[:60_000]
+
+
+def test_a_question_over_the_limit_stays_whole_in_the_chat_box_with_the_true_reason() -> None:
+    at = ask(LONG_QUESTION)
+    assert not at.exception
+    [error] = at.error
+    assert "The question is 60,000 characters long" in error.value
+    assert "2,000 characters or fewer" in error.value and "below" not in error.value
+    box = at.chat_input(key="coach_input")
+    assert box.proto.set_value and box.proto.value == LONG_QUESTION, "back where it was typed"
+    assert not at.chat_message and not at.info, "nothing asked, no truncated copy shown"
+    assert "coach_retry" not in [b.key for b in at.button]
+    assert app_services().model.history == []
+    assert app_services().store.list_conversations() == []
+
+    at.run()  # the next click: still no fixed 2,000-character block, no button that sends it
+    assert not at.info and "coach_retry" not in [b.key for b in at.button]
+    at.chat_input(key="coach_input").set_value(LONG_QUESTION[:300]).run()
+    assert not at.exception and not at.error
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    [conversation] = app_services().store.list_conversations()
+    assert conversation.messages == 2
+
+
+def test_the_page_and_coach_ask_give_the_same_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    at = ask(LONG_QUESTION)
+    [error] = at.error
+    assert main(["ask", LONG_QUESTION]) == 2
+    assert capsys.readouterr().err.strip() == f"coach: {error.value}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -84,3 +86,26 @@ def test_a_model_failure_is_shown_and_the_notes_are_kept() -> None:
     assert "Try again." in shown(at, "error")
     assert at.text_area(key="feedback_notes").value == NOTES
     assert app_services().store.list_artifacts(kind="feedback") == []
+
+
+def test_a_paste_over_the_limit_gets_one_message_with_one_piece_of_advice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.cli import main
+
+    limit = get_settings().max_notes_chars
+    notes = ("Alex showed Jordan a prompt. " * 3_000)[: limit + 11_000]
+    at = paste(notes)
+    assert not at.exception
+    [error] = at.error
+    assert f"{len(notes):,} characters; the limit is {limit:,}" in error.value
+    assert not at.expander, "no preview of notes that will not be sent"
+    at.button(key="feedback_submit").click().run()
+    assert [e.value for e in at.error] == [error.value], "one message, before and after a click"
+    assert app_services().model.history == []
+
+    # `coach feedback` refuses the same file with the same sentence.
+    notes_file = tmp_path / "notes.txt"
+    notes_file.write_text(notes, encoding="utf-8")
+    assert main(["feedback", "--notes-file", str(notes_file)]) == 2
+    assert capsys.readouterr().err.strip() == f"coach: {error.value}"

@@ -53,3 +53,19 @@ def test_a_model_error_is_one_line_and_the_topic_is_kept() -> None:
     assert "No model available. Run `make run`." in shown(at, "error")
     assert at.text_input(key="starters_topic").value == "social media"
     assert not at.code
+
+
+def test_a_topic_that_is_too_long_gets_the_same_line_as_coach_starters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from assistant.cli import main
+
+    topic = "short-form video for senior leaders " * 6
+    at = generate(topic)
+    [error] = at.error
+    assert f"Topic is too long ({len(topic):,} characters)" in error.value
+    assert "at most 200 characters" in error.value
+    assert at.text_input(key="starters_topic").value == topic
+    assert main(["starters", "--topic", topic]) == 2
+    assert capsys.readouterr().err.strip() == f"coach: {error.value}"
+    assert app_services().model.history == []

@@ -11,7 +11,7 @@ from assistant.coach import Coach
 from assistant.errors import InputError
 from assistant.llm.errors import BadModelOutput
 from assistant.llm.scripted import ScriptedModel
-from assistant.schemas import AgendaRequest
+from assistant.schemas import AgendaRequest, FeedbackRequest, StartersRequest
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_starters_are_distinct_open_respectful_and_topped_up(coach: Coach) -> No
             ]
         }
     )
-    result = coach.starters("AI chatbots", stage="middle", count=6)
+    result = coach.starters(StartersRequest(topic="AI chatbots", stage="middle", count=6))
     texts = [s.text for s in result.starters]
     assert len(texts) == 6 and len(set(texts)) == 6
     assert texts[0] == "What is one task you would hand to a chatbot tomorrow?"
@@ -171,7 +171,7 @@ def test_bad_starter_requests_are_refused_before_the_model(
     coach: Coach, topic: str, count: int
 ) -> None:
     with pytest.raises(InputError):
-        coach.starters(topic, count=count)
+        coach.starters(StartersRequest.from_input(topic=topic, count=count))
     assert coach.model.history == []
 
 
@@ -200,7 +200,7 @@ def test_feedback_redacts_before_the_model_and_ignores_planted_instructions(coac
             "next_focus": "Prompt review",
         }
     )
-    summary = coach.feedback(NOTES, names=["Priya Raman", "Gordon Hale"])
+    summary = coach.feedback(FeedbackRequest(notes=NOTES, names=["Priya Raman", "Gordon Hale"]))
     sent = json.dumps(coach.model.last_call.messages)
     for secret in (
         "Priya",
@@ -222,7 +222,7 @@ def test_feedback_redacts_before_the_model_and_ignores_planted_instructions(coac
 @pytest.mark.parametrize("notes", ["", "   \n ", "a\x00b" * 10, "x" * 50_001])
 def test_bad_notes_are_refused_before_the_model(coach: Coach, notes: str) -> None:
     with pytest.raises(InputError):
-        coach.feedback(notes)
+        coach.feedback(FeedbackRequest.from_input(notes=notes))
     assert coach.model.history == []
 
 
@@ -248,8 +248,10 @@ def test_feedback_repairs_a_muddled_ledger_and_moves_due_dates_out_of_actions(co
         }
     )
     summary = coach.feedback(
-        NOTES.replace("Friday 28 Nov", "28 Nov") + "\nsend by Monday",
-        names=["Priya Raman", "Gordon Hale"],
+        FeedbackRequest(
+            notes=NOTES.replace("Friday 28 Nov", "28 Nov") + "\nsend by Monday",
+            names=["Priya Raman", "Gordon Hale"],
+        )
     )
     assert summary.senior_learned == [
         "The mentee learned to keep confidential figures out of public tools."
@@ -281,7 +283,7 @@ def test_a_learning_given_to_both_sides_is_shown_once_with_a_note(coach: Coach) 
             "next_focus": "",
         }
     )
-    summary = coach.feedback(NOTES, names=["Priya Raman", "Gordon Hale"])
+    summary = coach.feedback(FeedbackRequest(notes=NOTES, names=["Priya Raman", "Gordon Hale"]))
     assert summary.senior_learned == [
         "The senior learned about simple rules for filming in stores.",
         "The senior learned how to pick which shops get a refit.",

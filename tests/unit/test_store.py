@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import exc as sa_exc
 
 from assistant.errors import CoachError, InputError
 from assistant.schemas import (
@@ -451,3 +452,67 @@ def test_an_eval_run_is_stored_case_by_case_and_finished_later(tmp_path) -> None
     assert (row.status, row.seconds, row.cases, row.config["limit"]) == (RUN_COMPLETE, 5.0, None, 2)
     with pytest.raises(CoachError, match="no saved eval run #99"):
         store.add_eval_cases(99, [case])
+
+
+def test_a_question_and_its_reply_are_recorded_together(store: Store) -> None:
+    first = store.record_exchange(
+        conversation_id=None, persona="mentor", question="How do I start?", answer=make_answer()
+    )
+    [conversation] = store.list_conversations()
+    assert (conversation.id, conversation.persona) == (first.conversation_id, "mentor")
+    assert conversation.title == "How do I start?" and conversation.messages == 2
+    user, assistant = store.get_messages(first.conversation_id)
+    assert (user.role, user.content, user.artifact_id) == ("user", "How do I start?", None)
+    assert (assistant.role, assistant.artifact_id) == ("assistant", first.artifact_id)
+    assert assistant.content == "Agree on goals first [1]."
+    saved = store.get_artifact(first.artifact_id)
+    assert saved is not None and saved.conversation_id == first.conversation_id
+    assert saved.title == "How do I start?" and load_artifact(saved) == make_answer()
+
+    follow_up = store.record_exchange(
+        conversation_id=first.conversation_id,
+        persona="mentor",
+        question="And then?",
+        answer=make_answer("And then?"),
+    )
+    assert follow_up.conversation_id == first.conversation_id
+    [conversation_after] = store.list_conversations()
+    assert conversation_after.messages == 4
+    assert conversation_after.updated_at > conversation.updated_at
+    assert conversation_after.updated_at == store.get_messages(first.conversation_id)[-1].created_at
+
+
+def test_an_exchange_that_fails_half_way_leaves_nothing_behind(
+    store: Store, tmp_path: Path
+) -> None:
+    kept = store.record_exchange(
+        conversation_id=None, persona="mentee", question="How do I start?", answer=make_answer()
+    )
+    [before] = store.list_conversations()
+    # A reply without text breaks the last write (the assistant's message is NOT NULL), after
+    # the user's message and the artifact were written in the same transaction.
+    broken = make_answer("What next?")
+    broken.answer = None  # type: ignore[assignment]
+    for conversation_id in (kept.conversation_id, None):
+        with pytest.raises(sa_exc.IntegrityError):
+            store.record_exchange(
+                conversation_id=conversation_id,
+                persona="mentee",
+                question="What next?",
+                answer=broken,
+            )
+    assert raw_count(tmp_path, "conversations") == 1
+    assert raw_count(tmp_path, "messages") == 2
+    assert raw_count(tmp_path, "artifacts") == 1
+    assert store.list_conversations() == [before]  # updated_at did not move either
+    assert store.list_artifacts(search="what next") == []
+
+
+def test_an_exchange_for_a_deleted_conversation_is_refused_and_not_saved(
+    store: Store, tmp_path: Path
+) -> None:
+    with pytest.raises(InputError, match="conversation #5"):
+        store.record_exchange(
+            conversation_id=5, persona="mentee", question="Hello?", answer=make_answer()
+        )
+    assert raw_count(tmp_path, "messages") == 0 and raw_count(tmp_path, "artifacts") == 0

@@ -1,8 +1,8 @@
 """Agenda builder: a validated form, the agenda as an editable table with sources per item,
 downloads as Markdown and .ics, and every generated agenda saved to history.
 
-The form is checked (AgendaRequest) before any model call, and it never clears: on any error
-the user's input stays where it was.
+The form becomes an AgendaRequest, which checks it before any model call; the form never
+clears: on any error the user's input stays where it was.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
-from pydantic import ValidationError
 
 from assistant.errors import CoachError
 from assistant.schemas import (
@@ -33,7 +32,6 @@ from assistant.ui.widgets import (
     save_quietly,
     show_error,
     slug,
-    validation_messages,
 )
 
 RESULT = "agenda_result"
@@ -119,8 +117,8 @@ def _build(
     goals: list[str],
     notes: str,
 ) -> None:
-    try:
-        request = AgendaRequest(
+    request = attempt(
+        lambda: AgendaRequest.from_input(
             topic=topic,
             minutes=minutes,
             stage=stage,
@@ -130,9 +128,8 @@ def _build(
             goals=goals,
             notes_from_last_time=notes,
         )
-    except ValidationError as err:
-        for message in validation_messages(err):
-            st.error(message, icon=":material/edit:")
+    )
+    if request is None:
         return
     agenda = attempt(
         lambda: services().coach.agenda(request),

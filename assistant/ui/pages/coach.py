@@ -1,8 +1,10 @@
 """Coach: a grounded chat, streamed, with numbered sources and thumbs up/down.
 
 The transcript lives in `st.session_state["chat"]` (kept across reruns and page switches) and
-every answered question is saved: the conversation, both messages, and the Answer artifact that
-the rating attaches to. A question that fails is kept, with a button to ask it again.
+every answered question is saved in one go (Store.record_exchange): the conversation, both
+messages, and the Answer artifact that the rating attaches to. A question the coach refuses
+(empty, too long) goes back into the chat box as it was typed, with the reason; a question
+that fails on the model's side is kept, with a button to ask it again.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from assistant.errors import CoachError
+from assistant.errors import CoachError, InputError
 from assistant.grounding import CAUTION_BELOW
-from assistant.schemas import MAX_QUESTION_CHARS, PERSONA_LABELS, Answer, Turn
+from assistant.schemas import PERSONA_LABELS, Answer, AnswerRequest, Turn
 from assistant.ui.resources import services
 from assistant.ui.widgets import (
     download,
@@ -45,7 +47,12 @@ SUGGESTIONS: dict[str, list[str]] = {
 }
 
 
+INPUT = "coach_input"  # the chat box
+
+
 def _chat() -> dict[str, Any]:
+    """conversation_id, messages, failed (a question the model did not answer), pending (the
+    AnswerRequest to answer on this run), refused (why the last one sent was not accepted)."""
     return st.session_state.setdefault(
         "chat", {"conversation_id": None, "messages": [], "failed": None, "pending": None}
     )
@@ -60,8 +67,26 @@ def _new_conversation() -> None:
     }
 
 
-def _queue(question: str) -> None:
-    _chat()["pending"] = question
+def _submit(question: str) -> None:
+    """A question sent by the chat box, a suggestion or "Ask it again" (a callback, run before
+    the page): it becomes the request answered on this run, or, if refused, goes back into
+    the chat box exactly as it was sent."""
+    chat = _chat()
+    history = [Turn(role=m["role"], content=m["content"]) for m in chat["messages"]]
+    try:
+        chat["pending"] = AnswerRequest.from_input(
+            question=question,
+            persona=st.session_state.get("coach_persona") or "mentee",
+            history=history,
+        )
+        chat["refused"] = None
+    except InputError as err:
+        chat["pending"], chat["refused"] = None, err
+        st.session_state[INPUT] = question
+
+
+def _typed() -> None:
+    _submit(str(st.session_state.get(INPUT) or ""))
 
 
 def _rate(artifact_id: int, key: str) -> None:
@@ -140,50 +165,37 @@ def _clear_on_first(chunks: Iterable[str], notice: DeltaGenerator) -> Iterator[s
     notice.empty()
 
 
-def _save(question: str, persona: str, answer: Answer) -> int:
-    store = services().store
+def _save(request: AnswerRequest, answer: Answer) -> int:
     chat = _chat()
-    if chat["conversation_id"] is None:
-        chat["conversation_id"] = store.create_conversation(persona, question)
-    conversation_id = chat["conversation_id"]
-    store.add_message(conversation_id, "user", question)
-    artifact_id = store.save_artifact(answer, title=question, conversation_id=conversation_id)
-    store.add_message(conversation_id, "assistant", answer.answer, artifact_id=artifact_id)
-    return artifact_id
+    exchange = services().store.record_exchange(
+        conversation_id=chat["conversation_id"],
+        persona=request.persona,
+        question=request.question,
+        answer=answer,
+    )
+    chat["conversation_id"] = exchange.conversation_id
+    return exchange.artifact_id
 
 
-def _ask(question: str, persona: str) -> None:
+def _ask(request: AnswerRequest) -> None:
     chat = _chat()
-    question = " ".join(question.split())
-    if not question:
-        st.error("Type a question first: the message was empty.", icon=":material/edit:")
-        return
-    if len(question) > MAX_QUESTION_CHARS:
-        chat["failed"] = question[:MAX_QUESTION_CHARS]
-        st.error(
-            f"That question is {len(question):,} characters; keep it under "
-            f"{MAX_QUESTION_CHARS:,} (the start is kept below).",
-            icon=":material/edit:",
-        )
-        return
-    history = [Turn(role=m["role"], content=m["content"]) for m in chat["messages"]]
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(request.question)
     with st.chat_message("assistant"):
         notice = st.empty()
         notice.caption(_waiting_text())
         try:
-            stream = services().coach.stream_answer(question, persona=persona, history=history)
+            stream = services().coach.stream_answer(request)
             st.write_stream(_clear_on_first(stream, notice))
             answer: Answer = stream.result
         except CoachError as err:  # incl. StreamInterrupted: the partial text stays above
             notice.empty()
             show_error(err)
-            chat["failed"] = question
+            chat["failed"] = request.question
             return
-    artifact_id = save_quietly(lambda: _save(question, persona, answer))
+    artifact_id = save_quietly(lambda: _save(request, answer))
     chat["messages"] += [
-        {"role": "user", "content": question},
+        {"role": "user", "content": request.question},
         {
             "role": "assistant",
             "content": answer.answer,
@@ -242,14 +254,14 @@ def render() -> None:
 
     _render_transcript(chat["messages"])
 
-    pending = chat.get("pending")
+    pending = chat.pop("pending", None)
     if not chat["messages"] and not pending and not chat.get("failed"):
         st.markdown("**Not sure where to start? Try one of these:**")
         for i, suggestion in enumerate(SUGGESTIONS.get(persona, SUGGESTIONS["mentee"])):
             st.button(
                 suggestion,
                 key=f"coach_suggestion_{i}",
-                on_click=_queue,
+                on_click=_submit,
                 args=(suggestion,),
                 icon=":material/lightbulb:",
             )
@@ -259,13 +271,14 @@ def render() -> None:
         st.button(
             "Ask it again",
             key="coach_retry",
-            on_click=_queue,
+            on_click=_submit,
             args=(chat["failed"],),
             icon=":material/replay:",
         )
 
-    typed = st.chat_input("Ask the coach about reverse mentoring…", key="coach_input")
-    question = typed if typed is not None else pending
-    if question is not None:
-        chat["pending"] = None
-        _ask(str(question), persona)
+    refused = chat.pop("refused", None)
+    if refused is not None:
+        show_error(refused)
+    st.chat_input("Ask the coach about reverse mentoring…", key=INPUT, on_submit=_typed)
+    if pending is not None:
+        _ask(pending)

@@ -11,24 +11,18 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.errors import CoachError
-from assistant.feedback import validate_notes
 from assistant.privacy import redact
-from assistant.schemas import FeedbackSummary
+from assistant.schemas import NOTES_LIMIT, FeedbackRequest, FeedbackSummary
 from assistant.ui.resources import services, settings
-from assistant.ui.widgets import attempt, download, render_provenance, save_quietly, show_error
+from assistant.ui.widgets import attempt, download, render_provenance, save_quietly
 
 RESULT = "feedback_result"
 _SESSION = "session"
 _KIND_LABELS = {"email": "Email", "phone": "Phone", "url": "Link", "name": "Name"}
 
 
-def _names(raw: str) -> list[str]:
-    return [name.strip() for name in (raw or "").split(",") if name.strip()]
-
-
-def _preview(notes: str, names: list[str]) -> None:
-    redaction = redact(notes, names)
+def _preview(request: FeedbackRequest) -> None:
+    redaction = redact(request.notes, request.names)
     found = redaction.unique()
     label = (
         f"What will be hidden before the model sees your notes ({len(found)})"
@@ -57,22 +51,9 @@ def _preview(notes: str, names: list[str]) -> None:
         st.code(redaction.text, language=None, wrap_lines=True)
 
 
-def _summarise(notes: str, names: list[str]) -> None:
-    if not notes.strip():
-        st.error(
-            "Notes are empty: paste what happened in the session first.", icon=":material/edit:"
-        )
-        return
-    limit = settings().max_notes_chars
-    if len(notes) > limit:
-        st.error(
-            f"The notes are {len(notes):,} characters; the limit is {limit:,}. "
-            "Paste the part about this session only.",
-            icon=":material/edit:",
-        )
-        return
+def _summarise(request: FeedbackRequest) -> None:
     summary = attempt(
-        lambda: services().coach.feedback(notes, names), spinner="Summarising the session…"
+        lambda: services().coach.feedback(request), spinner="Summarising the session…"
     )
     if summary is None:
         return
@@ -148,24 +129,32 @@ def render() -> None:
         placeholder="What did you cover? What went well, what was hard, "
         "what will each of you do next?",
     )
-    names = _names(
-        st.text_input(
-            "Names to hide (optional, comma-separated: mentor first, then mentee)",
-            key="feedback_names",
-            persist_state=_SESSION,
-            placeholder="Alex Kim, Jordan Lee",
-        )
-        or ""
+    names = st.text_input(
+        "Names to hide (optional, comma-separated: mentor first, then mentee)",
+        key="feedback_names",
+        persist_state=_SESSION,
+        placeholder="Alex Kim, Jordan Lee",
     )
-    if (notes or "").strip():
-        try:  # a huge paste is refused before it is redacted and rendered on every rerun
-            validate_notes(notes or "", settings().max_notes_chars)
-        except CoachError as err:
-            show_error(err)
-        else:
-            _preview(notes or "", names)
-    if st.button("Summarise", type="primary", key="feedback_submit", icon=":material/summarize:"):
-        _summarise(notes or "", names)
+    # The request is checked once per run, and a problem is shown once, in the preview's
+    # place: a huge paste is refused before it is redacted and rendered on every rerun.
+    checked = st.container()
+    clicked = st.button(
+        "Summarise", type="primary", key="feedback_submit", icon=":material/summarize:"
+    )
+    request = None
+    if (notes or "").strip() or clicked:
+        with checked:
+            request = attempt(
+                lambda: FeedbackRequest.from_input(
+                    context={NOTES_LIMIT: settings().max_notes_chars},
+                    notes=notes or "",
+                    names=names or "",
+                )
+            )
+            if request is not None:
+                _preview(request)
+    if clicked and request is not None:
+        _summarise(request)
     result = st.session_state.get(RESULT)
     if result:
         _show(result)

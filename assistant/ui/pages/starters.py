@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.schemas import STAGE_LABELS, StarterSet
+from assistant.schemas import STAGE_LABELS, StarterSet, StartersRequest
 from assistant.ui.resources import services
 from assistant.ui.widgets import (
     attempt,
@@ -22,27 +22,15 @@ from assistant.ui.widgets import (
 )
 
 RESULT = "starters_result"
-MAX_TOPIC_CHARS = 200
 _SESSION = "session"
 
 
 def _generate(topic: str, stage: str, count: int) -> bool:
-    topic = " ".join((topic or "").split())
-    if not topic:
-        st.error(
-            "Topic is empty: say what you want to talk about, e.g. “feedback”.",
-            icon=":material/edit:",
-        )
-        return False
-    if len(topic) > MAX_TOPIC_CHARS:
-        st.error(
-            f"Topic is too long ({len(topic)} characters); keep it under {MAX_TOPIC_CHARS}.",
-            icon=":material/edit:",
-        )
+    request = attempt(lambda: StartersRequest.from_input(topic=topic, stage=stage, count=count))
+    if request is None:
         return False
     starter_set = attempt(
-        lambda: services().coach.starters(topic, stage=stage, count=count),
-        spinner="Finding good questions…",
+        lambda: services().coach.starters(request), spinner="Finding good questions…"
     )
     if starter_set is None:
         return False
@@ -50,7 +38,7 @@ def _generate(topic: str, stage: str, count: int) -> bool:
     st.session_state[RESULT] = {
         "set": starter_set.model_dump(mode="json"),
         "artifact_id": artifact_id,
-        "inputs": {"topic": topic, "stage": stage, "count": count},
+        "inputs": {"topic": request.topic, "stage": request.stage, "count": request.count},
     }
     return True
 
