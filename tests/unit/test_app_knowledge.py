@@ -6,7 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.config import get_settings
-from tests.fixtures import doc
+from assistant.knowledge import find_files
+from tests.fixtures import KNOWLEDGE, doc
 from tests.unit.test_app_shell import (  # noqa: F401
     app_base,
     app_env,
@@ -16,6 +17,7 @@ from tests.unit.test_app_shell import (  # noqa: F401
     shown,
 )
 
+DOCUMENTS = len(find_files(KNOWLEDGE))  # the project's knowledge base, which the app_env copies
 NEW_DOC = doc(
     "Mentoring over video calls",
     audience="all",
@@ -40,11 +42,11 @@ def test_stats_and_browsing_show_documents_and_their_chunks() -> None:
     assert not at.exception
     chunks = app_services().index.count()
     assert metrics(at) == {
-        "Documents": "55",
+        "Documents": str(DOCUMENTS),
         "Chunks in the index": f"{chunks:,}",
         "Files with problems": "0",
     }
-    assert len(at.dataframe[0].value) == 55
+    assert len(at.dataframe[0].value) == DOCUMENTS
     at.selectbox(key="kb_open").set_value("sessions/active-listening.md").run()
     assert "knowledge/sessions/active-listening.md" in shown(at, "caption")
     assert [e for e in at.expander if e.label.startswith("Chunk ")]
@@ -77,7 +79,7 @@ def test_a_valid_upload_is_saved_indexed_and_searchable() -> None:
     assert (get_settings().knowledge_dir / "uploads" / "video-calls.md").read_text() == NEW_DOC
     assert app_services().index.count() > before
     assert "Added “Mentoring over video calls”" in shown(at, "success")
-    assert metrics(at)["Documents"] == "56"
+    assert metrics(at)["Documents"] == str(DOCUMENTS + 1)
     result = app_services().retriever.search("camera etiquette backchannel video calls", k=3)
     assert result.passages[0].source == "uploads/video-calls.md"
 
@@ -169,9 +171,10 @@ def test_a_file_changed_on_disk_shows_up_on_the_next_rerun() -> None:
     target.parent.mkdir(exist_ok=True)
     target.write_text(NEW_DOC, "utf-8")
     at.run()  # the parsed documents are cached, but keyed on the files: a new one is seen
-    assert metrics(at)["Documents"] == "56"
+    assert metrics(at)["Documents"] == str(DOCUMENTS + 1)
     assert "Mentoring over video calls" in list(at.dataframe[0].value["Title"])
     target.write_text("an edit that broke the front matter", "utf-8")
     at.run()
-    assert metrics(at)["Documents"] == "55" and metrics(at)["Files with problems"] == "1"
+    assert metrics(at)["Documents"] == str(DOCUMENTS)
+    assert metrics(at)["Files with problems"] == "1"
     assert "uploads/video.md: has no YAML front matter" in shown(at, "error")
