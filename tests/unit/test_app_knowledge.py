@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.config import get_settings
+from assistant.config import PROJECT_ROOT, get_settings
 from assistant.knowledge import find_files
 from tests.fixtures import KNOWLEDGE, doc
 from tests.unit.test_app_shell import (  # noqa: F401
@@ -178,3 +180,39 @@ def test_a_file_changed_on_disk_shows_up_on_the_next_rerun() -> None:
     assert metrics(at)["Documents"] == str(DOCUMENTS)
     assert metrics(at)["Files with problems"] == "1"
     assert "uploads/video.md: has no YAML front matter" in shown(at, "error")
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_document_over_the_size_limit_is_refused_with_its_size() -> None:
+    """1.5 MB: over the coach's limit. The browser must send it (the uploader's own cap, and
+    the server's, are higher), so the page can name the size instead of 'choose a file'."""
+    from assistant.ui.pages.knowledge import UPLOAD_TRANSPORT_MB
+
+    big = NEW_DOC.encode() + b"Practise the pause before answering.\n" * 41_000
+    assert 1_500_000 < len(big) < 1_600_000
+    at = upload(page_app("knowledge").run(), ("handbook.md", big))
+    assert not at.exception
+    error = shown(at, "error")
+    assert f"handbook.md: is {len(big):,} bytes; the limit is 200,000 bytes" in error
+    assert "Choose at least one" not in error
+    assert at.file_uploader[0].proto.max_upload_size_mb == UPLOAD_TRANSPORT_MB
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["maxUploadSize"] >= UPLOAD_TRANSPORT_MB > len(big) / 1_000_000
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_rejected_upload_says_what_to_do_on_the_page() -> None:
+    at = upload(page_app("knowledge").run(), ("binary.md", b"---\ntitle: x\n---\n\x00\x01\x02"))
+    error = shown(at, "error")
+    assert "binary.md: looks binary" in error and "upload it again" in error
+    assert "coach index" not in error
+    at = upload(at, ("video-calls.md", NEW_DOC.encode()))
+    at = upload(at, ("video-calls.md", NEW_DOC.encode()))
+    assert "Tick “Replace documents with the same name”" in shown(at, "error")
+
+
+@pytest.mark.usefixtures("app_env")
+def test_pressing_add_with_no_file_says_to_choose_one() -> None:
+    at = page_app("knowledge").run()
+    at.button(key="kb_add").click().run()
+    assert "Choose at least one .md or .txt file first." in shown(at, "error")

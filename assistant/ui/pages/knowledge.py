@@ -29,6 +29,9 @@ from assistant.knowledge import (
 from assistant.ui.resources import services, settings
 from assistant.ui.widgets import show_error
 
+# The largest file the browser sends (MB); .streamlit/config.toml's server.maxUploadSize must
+# be at least this. The coach's own limit (COACH_MAX_KNOWLEDGE_FILE_BYTES) is far lower.
+UPLOAD_TRANSPORT_MB = 50
 # What to do about a rejected upload, said for someone on this page.
 PAGE_HINTS = {
     CONTENT: "Fix the file (see knowledge/README.md for the format) and upload it again.",
@@ -184,12 +187,19 @@ def _upload() -> tuple[list[str], int]:
         type=["md", "txt"],
         accept_multiple_files=True,
         key=f"kb_upload_{generation}",
+        # Far above the coach's own limit, so an oversized document reaches add_document and
+        # is refused with its size; a file over this the browser drops, marked in red.
+        max_upload_size=UPLOAD_TRANSPORT_MB,
     )
     replace = st.checkbox("Replace documents with the same name", key="kb_replace")
     if not st.button("Validate and add", key="kb_add", icon=":material/upload_file:"):
         return [], 0
     if not files:
-        st.error("Choose at least one .md or .txt file first.", icon=":material/upload_file:")
+        st.error(
+            "Choose at least one .md or .txt file first. (A file the uploader marks in red "
+            f"was not sent: files over {UPLOAD_TRANSPORT_MB} MB are not accepted.)",
+            icon=":material/upload_file:",
+        )
         return [], 0
     added, rejected = [], 0
     for upload in files:
