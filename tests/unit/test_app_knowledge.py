@@ -9,15 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.config import PROJECT_ROOT, get_settings
 from assistant.knowledge import find_files
-from tests.fixtures import KNOWLEDGE, doc
-from tests.unit.test_app_shell import (  # noqa: F401
-    app_base,
-    app_env,
-    app_services,
-    empty_env,
-    page_app,
-    shown,
-)
+from tests.fixtures import KNOWLEDGE, app_services, doc, page_app, shown
 
 DOCUMENTS = len(find_files(KNOWLEDGE))  # the project's knowledge base, which the app_env copies
 NEW_DOC = doc(

@@ -18,7 +18,7 @@ from assistant.knowledge import (
     DocumentRejected,
     add_document,
 )
-from tests.fixtures import doc
+from tests.fixtures import coach_env, doc
 
 LIMIT = 200_000
 GOOD = doc(
@@ -117,10 +117,8 @@ def test_a_folder_that_cannot_be_written_raises_oserror_and_leaves_nothing(kb: P
 # --- coach knowledge add ---------------------------------------------------------------------
 @pytest.fixture
 def cli_env(kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("COACH_MODEL", "scripted")
-    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(kb))
-    monkeypatch.setenv("CHROMA_HOST", "")
+    for key, value in coach_env(tmp_path / "data", kb).items():
+        monkeypatch.setenv(key, value)
     return kb
 
 
