@@ -7,10 +7,13 @@ across runs and re-indexing an unchanged knowledge base embeds nothing.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import replace as replace_fields
+from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 import yaml
@@ -397,3 +400,83 @@ def chunk_document(doc: Document) -> list[Chunk]:
 
 def chunk_all(documents: Iterable[Document]) -> list[Chunk]:
     return [chunk for doc in documents for chunk in chunk_document(doc)]
+
+
+# --- adding a document (the Knowledge page's upload and `coach knowledge add`) ---------------
+UPLOAD_FOLDER = "uploads"
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,100}\.(md|txt)$", re.IGNORECASE)
+NAME, EXISTS, CONTENT = "name", "exists", "content"
+
+
+class DocumentRejected(KnowledgeError):
+    """`add_document` refused a file. `problem` says which rule it broke (NAME, EXISTS or
+    CONTENT), so the page and the CLI can each say what to do in their own words."""
+
+    def __init__(self, message: str, problem: str, hint: str) -> None:
+        super().__init__(message, hint)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class AddedDocument:
+    document: Document
+    path: Path
+    replaced: bool
+
+
+def safe_upload_name(name: str) -> str:
+    """The file name without any folders (so nothing lands outside the knowledge folder), or
+    DocumentRejected when it is not a plain .md/.txt name."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    if not _SAFE_NAME.match(base) or base.lower() == "readme.md":
+        raise DocumentRejected(
+            f"{name}: is not an accepted file name",
+            NAME,
+            "Use letters, digits, dashes or dots, ending in .md or .txt (not README.md).",
+        )
+    return base
+
+
+def add_document(
+    root: Path, name: str, raw: bytes, *, max_bytes: int, replace: bool = False
+) -> AddedDocument:
+    """Check one document exactly as `coach index` would (size, binary, UTF-8, front matter)
+    and write it atomically as root/uploads/<name>. An existing file of that name is only
+    overwritten with `replace`. Raises DocumentRejected, or OSError when the write fails."""
+    base = safe_upload_name(name)
+    source = f"{UPLOAD_FOLDER}/{base}"
+    if not raw.strip():
+        raise DocumentRejected(
+            f"{base}: is empty", CONTENT, "Write the guidance, with front matter."
+        )
+    try:
+        # Problems are named with the file's own name; the document knows where it will live.
+        document = replace_fields(parse_document(raw, base, max_bytes), source=source)
+    except KnowledgeError as err:
+        raise DocumentRejected(
+            err.message, CONTENT, "Fix the file (see knowledge/README.md) and add it again."
+        ) from err
+    target = root / source
+    exists = DocumentRejected(
+        f"{source}: a document with that name exists", EXISTS, "Replace it or rename the file."
+    )
+    if target.exists() and not replace:
+        raise exists
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename: a crash never leaves half a file for the next `coach index`.
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(raw)
+        replaced = target.exists()
+        if replace:
+            os.replace(temp, target)
+        else:
+            try:
+                os.link(temp, target)  # fails if the name was taken meanwhile: no overwrite
+            except FileExistsError:
+                raise exists from None
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+    return AddedDocument(document=document, path=target, replaced=replaced)

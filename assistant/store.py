@@ -30,10 +30,10 @@ from assistant.db import (
     eval_runs,
     mask_url,
     messages,
-    metadata,
     ratings,
 )
 from assistant.errors import CoachError, InputError
+from assistant.migrations import ensure_schema
 from assistant.schemas import Agenda, Answer, FeedbackSummary, StarterSet
 
 Artifact = Answer | Agenda | StarterSet | FeedbackSummary
@@ -145,8 +145,8 @@ class Store:
         self.url = mask_url(database_url)
         self.engine = _make_engine(database_url)
         self._writer = self.engine.execution_options(coach_write=True)
-        with self._begin() as conn:
-            metadata.create_all(conn)
+        # Creates a new database, or upgrades an older one (after a backup, under a lock).
+        self.schema_change = ensure_schema(self._writer)
 
     @contextmanager
     def _begin(self, write: bool = True) -> Iterator[Connection]:

@@ -1,12 +1,18 @@
-"""Shared test helpers for the knowledge, index and retrieval tests.
+"""Shared test helpers, defined once: the coach's test environment, knowledge documents, the
+app's page runner, and starting and stopping the servers some tests need.
 
-Import fixtures from here explicitly (`from tests.fixtures import real_index`) so each test
-module says what it depends on.
+Test modules import helpers from here (`from tests.fixtures import doc, page_app`); fixtures
+reach them through conftest.py (tests/conftest.py for these, tests/unit/conftest.py for the
+app's), so no test module imports another test module.
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +20,25 @@ import pytest
 from assistant.config import PROJECT_ROOT, Settings
 
 KNOWLEDGE = PROJECT_ROOT / "knowledge"
+# The assembled model weights (1 GB+) are shared, not rebuilt per test.
+MODELS_DIR = PROJECT_ROOT / ".coach-data" / "models"
+APP_TIMEOUT = 180  # seconds: the first AppTest run in a process loads the embedder and Chroma
+
+
+def coach_env(data_dir: Path, knowledge: Path | None = None, **extra: str) -> dict[str, str]:
+    """The coach's settings for a test: the scripted model, a private data folder (index and
+    history inside it), a local Chroma store, and the shared model weights."""
+    env = {
+        "COACH_MODEL": "scripted",
+        "COACH_DATA_DIR": str(data_dir),
+        "COACH_MODELS_DIR": str(MODELS_DIR),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'coach.db'}",
+        "COACH_COLLECTION": "coach_knowledge",
+        "CHROMA_HOST": "",
+    }
+    if knowledge is not None:
+        env["COACH_KNOWLEDGE_DIR"] = str(knowledge)
+    return {**env, **extra}
 
 
 def doc(
@@ -40,16 +65,9 @@ def doc(
 
 
 def make_settings(tmp: Path, knowledge: Path | None = None, **extra: str) -> Settings:
-    env = {
-        "COACH_DATA_DIR": str(tmp / "data"),
-        "COACH_MODEL": "scripted",
-        # The assembled model weights (1 GB+) are shared, not rebuilt per test.
-        "COACH_MODELS_DIR": str(PROJECT_ROOT / ".coach-data" / "models"),
-        **extra,
-    }
-    if knowledge is not None:
-        env["COACH_KNOWLEDGE_DIR"] = str(knowledge)
-    return Settings.from_env(env, secrets_file=tmp / "absent.toml")
+    return Settings.from_env(
+        coach_env(tmp / "data", knowledge, **extra), secrets_file=tmp / "absent.toml"
+    )
 
 
 @pytest.fixture
@@ -109,3 +127,90 @@ def stop_process(process, timeout: float = 20) -> None:  # noqa: ANN001
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def wait_until_ready(
+    what: str,
+    process: subprocess.Popen,
+    ready: Callable[[], bool],
+    seconds: float,
+    log: Path | None = None,
+) -> None:
+    """Poll `ready()` until it is true; fail the test when the process exits first or the time
+    runs out, with the end of its log."""
+    tail = (lambda: "\n" + log.read_text(errors="replace")[-3000:]) if log else (lambda: "")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited before it was ready:{tail()}")
+        if ready():
+            return
+        time.sleep(0.25)
+    pytest.fail(f"{what} was not ready within {seconds:.0f} s:{tail()}")
+
+
+def answers_http(url: str) -> Callable[[], bool]:
+    """A readiness probe: GET url answers 200."""
+
+    def probe() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    return probe
+
+
+def accepts_connections(port: int) -> Callable[[], bool]:
+    """A readiness probe: something listens on 127.0.0.1:port."""
+    import socket
+
+    def probe() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    return probe
+
+
+# --- the app's pages under streamlit.testing (fixtures in tests/unit/conftest.py) ------------
+def page_app(name: str):  # noqa: ANN201 - an AppTest
+    """One page inside the app's frame (sidebar included), as the router would run it."""
+    from streamlit.testing.v1 import AppTest
+
+    script = (
+        "from assistant.ui.shell import framed\n"
+        f"from assistant.ui.pages import {name}\n"
+        f"framed({name}.render)()\n"
+    )
+    return AppTest.from_string(script, default_timeout=APP_TIMEOUT)
+
+
+def app_services():  # noqa: ANN201 - the app's own cached Services (same process as AppTest)
+    from assistant.ui.resources import services
+
+    return services()
+
+
+def shown(at, *kinds: str) -> str:  # noqa: ANN001 - an AppTest or one of its blocks
+    """Every text of the given element kinds, joined: what a user would read on the page."""
+    kinds = kinds or (
+        "title",
+        "subheader",
+        "markdown",
+        "caption",
+        "error",
+        "warning",
+        "info",
+        "success",
+        "code",
+        "metric",
+    )
+    parts: list[str] = []
+    for kind in kinds:
+        for element in getattr(at, kind):
+            parts.append(str(element.value))
+    return "\n".join(parts)

@@ -1,4 +1,4 @@
-"""`coach index` and `coach search`."""
+"""`coach index`, `coach search` and `coach knowledge add`."""
 
 from __future__ import annotations
 
@@ -6,20 +6,22 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from assistant.config import Settings
+from assistant.errors import CoachError, InputError
 from assistant.index import KnowledgeIndex, SyncReport, build_index
-from assistant.knowledge import AUDIENCES, KINDS
+from assistant.knowledge import AUDIENCES, CONTENT, EXISTS, KINDS, DocumentRejected, add_document
 from assistant.retrieval import RELEVANCE_VERDICTS, Filters, Retriever
 
 
 class ProgressBar:
     """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
 
-    def __init__(self, label: str, stream=sys.stderr) -> None:  # noqa: ANN001
+    def __init__(self, label: str, stream=None) -> None:  # noqa: ANN001
         self.label = label
-        self.stream = stream
-        self.tty = stream.isatty()
+        self.stream = stream or sys.stderr  # looked up now: sys.stderr may have been swapped
+        self.tty = self.stream.isatty()
         self._last = -1
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -42,6 +44,64 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(report.__dict__))
     else:
+        print(report.summary())
+    return 0
+
+
+# What to do about a rejected document, said for someone at the command line.
+CLI_HINTS = {
+    CONTENT: "Fix the file (see knowledge/README.md for the format) and run "
+    "`coach knowledge add FILE` again.",
+    EXISTS: "Add --replace to overwrite it, or rename the file.",
+}
+
+
+def run_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate one file, write it into the knowledge folder, then update the index."""
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"Cannot read {args.file} ({exc.strerror}).", "Give the path of a .md or .txt file."
+        ) from exc
+    try:
+        added = add_document(
+            settings.knowledge_dir,
+            path.name,
+            raw,
+            max_bytes=settings.max_knowledge_file_bytes,
+            replace=args.replace,
+        )
+    except DocumentRejected as err:
+        hint = CLI_HINTS.get(err.problem, err.hint)
+        raise DocumentRejected(f"{err.message}.", err.problem, hint) from None
+    except OSError as exc:
+        raise CoachError(
+            f"Cannot write into the knowledge folder {settings.knowledge_dir} ({exc.strerror}).",
+            "Make it writable, or set COACH_KNOWLEDGE_DIR to a folder you can write to.",
+        ) from exc
+    doc = added.document
+    verb = "Replaced" if added.replaced else "Added"
+    line = f"{verb} “{doc.title}” as knowledge/{doc.source}."
+    try:
+        report = build_index(settings, progress=ProgressBar("Embedding"))
+    except CoachError as err:
+        raise type(err)(f"{line} The index was not updated: {err.message}", err.hint) from err
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "source": doc.source,
+                    "title": doc.title,
+                    "replaced": added.replaced,
+                    "index": report.__dict__,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(line)
         print(report.summary())
     return 0
 
@@ -94,6 +154,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="build or update the knowledge index")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run_index)
+
+    k = sub.add_parser("knowledge", help="add documents to the knowledge base")
+    actions = k.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser(
+        "add", help="check a .md or .txt document, add it to the knowledge folder, re-index"
+    )
+    a.add_argument("file", metavar="FILE", help="the document (YAML front matter, then text)")
+    a.add_argument("--replace", action="store_true", help="overwrite a document of that name")
+    a.add_argument("--json", action="store_true", help="print the result as JSON")
+    a.set_defaults(func=run_add)
 
     s = sub.add_parser("search", help="search the knowledge base")
     s.add_argument("query")

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import PROJECT_ROOT
-from tests.fixtures import free_port, stop_process
+from tests.fixtures import answers_http, coach_env, free_port, stop_process, wait_until_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,22 +41,6 @@ class AppServer:
     url: str
     data_dir: Path
     seconds_to_first_page: float | None = None
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_LIMIT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise RuntimeError(
-        f"streamlit was not healthy after {SERVER_START_LIMIT} s:\n{log.read_text()[-3000:]}"
-    )
 
 
 @pytest.fixture(scope="session")
@@ -90,11 +73,7 @@ def app_server(
     shutil.copytree(PROJECT_ROOT / "knowledge", root / "knowledge")
     env = {
         **os.environ,
-        "COACH_MODEL": "scripted",
-        "COACH_DATA_DIR": str(root / "data"),
-        "COACH_KNOWLEDGE_DIR": str(root / "knowledge"),
-        "DATABASE_URL": f"sqlite:///{root / 'data' / 'coach.db'}",
-        "CHROMA_HOST": "",
+        **coach_env(root / "data", root / "knowledge"),
         "PYTHONUNBUFFERED": "1",
     }
     subprocess.run(
@@ -127,7 +106,9 @@ def app_server(
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_healthy(url, process, log)
+        wait_until_ready(
+            "streamlit", process, answers_http(f"{url}/_stcore/health"), SERVER_START_LIMIT, log
+        )
         server = AppServer(url=url, data_dir=root / "data")
         # Cold start: from `streamlit run` to the first page drawn in a browser.
         page = browser.new_page()  # type: ignore[attr-defined]

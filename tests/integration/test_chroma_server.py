@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,13 @@ import pytest
 
 from assistant.index import IndexUnavailable, KnowledgeIndex, build_index
 from assistant.retrieval import Retriever
-from tests.fixtures import free_port, make_settings, stop_process
+from tests.fixtures import (
+    accepts_connections,
+    free_port,
+    make_settings,
+    stop_process,
+    wait_until_ready,
+)
 
 CHROMA = Path(sys.executable).parent / "chroma"
 pytestmark = pytest.mark.server
@@ -30,18 +34,8 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
     try:
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("chroma run exited before it was ready")
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma run was not ready within 60 s")
+        wait_until_ready("chroma run", proc, accepts_connections(port), 60)
         yield port
     finally:
         stop_process(proc)

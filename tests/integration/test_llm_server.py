@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from assistant.config import PROJECT_ROOT, Settings
 from assistant.llm import ModelUnavailable, TextStream, complete_structured, get_model
 from assistant.llm.openai_compat import OpenAIModel
 from assistant.llm.weights import ensure_weights, resolve
-from tests.fixtures import free_port, stop_process
+from tests.fixtures import answers_http, free_port, stop_process, wait_until_ready
 
 MODELS_DIR = PROJECT_ROOT / ".coach-data" / "models"
 STARTUP_SECONDS = 120
@@ -48,26 +46,12 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        _wait_until_ready(url, process, log_path)
+        wait_until_ready(
+            "llama_cpp.server", process, answers_http(f"{url}/models"), STARTUP_SECONDS, log_path
+        )
         yield url
     finally:
         stop_process(process, timeout=15)
-
-
-def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited early:\n{log_path.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(
-        f"llama_cpp.server not ready in {STARTUP_SECONDS} s:\n{log_path.read_text()[-2000:]}"
-    )
 
 
 @pytest.fixture

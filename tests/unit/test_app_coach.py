@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.llm.errors import ModelUnavailable, StreamInterrupted
-from tests.unit.test_app_shell import app_base, app_env, app_services, page_app, shown  # noqa: F401
+from tests.fixtures import app_services, page_app, shown
 
 pytestmark = pytest.mark.usefixtures("app_env")
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.config import get_settings
 from assistant.llm.errors import BadModelOutput
-from tests.unit.test_app_shell import app_base, app_env, app_services, page_app, shown  # noqa: F401
+from tests.fixtures import app_services, page_app, shown
 
 pytestmark = pytest.mark.usefixtures("app_env")
 

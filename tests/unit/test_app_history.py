@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.schemas import ActionItem, Answer, FeedbackSummary, Starter, StarterSet
-from tests.unit.test_app_shell import app_base, app_env, app_services, page_app, shown  # noqa: F401
+from tests.fixtures import app_services, page_app, shown
 
 pytestmark = pytest.mark.usefixtures("app_env")
 

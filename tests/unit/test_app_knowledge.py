@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.config import get_settings
-from tests.fixtures import doc
-from tests.unit.test_app_shell import (  # noqa: F401
-    app_base,
-    app_env,
-    app_services,
-    empty_env,
-    page_app,
-    shown,
-)
+from assistant.config import PROJECT_ROOT, get_settings
+from assistant.knowledge import find_files
+from tests.fixtures import KNOWLEDGE, app_services, doc, page_app, shown
 
+DOCUMENTS = len(find_files(KNOWLEDGE))  # the project's knowledge base, which the app_env copies
 NEW_DOC = doc(
     "Mentoring over video calls",
     audience="all",
@@ -40,11 +36,11 @@ def test_stats_and_browsing_show_documents_and_their_chunks() -> None:
     assert not at.exception
     chunks = app_services().index.count()
     assert metrics(at) == {
-        "Documents": "55",
+        "Documents": str(DOCUMENTS),
         "Chunks in the index": f"{chunks:,}",
         "Files with problems": "0",
     }
-    assert len(at.dataframe[0].value) == 55
+    assert len(at.dataframe[0].value) == DOCUMENTS
     at.selectbox(key="kb_open").set_value("sessions/active-listening.md").run()
     assert "knowledge/sessions/active-listening.md" in shown(at, "caption")
     assert [e for e in at.expander if e.label.startswith("Chunk ")]
@@ -79,7 +75,7 @@ def test_a_valid_upload_is_saved_indexed_and_searchable() -> None:
     assert (get_settings().knowledge_dir / "uploads" / "video-calls.md").read_text() == NEW_DOC
     assert app_services().index.count() > before
     assert "Added “Mentoring over video calls”" in shown(at, "success")
-    assert metrics(at)["Documents"] == "56"
+    assert metrics(at)["Documents"] == str(DOCUMENTS + 1)
     result = app_services().retriever.search("camera etiquette backchannel video calls", k=3)
     assert result.passages[0].source == "uploads/video-calls.md"
 
@@ -171,9 +167,46 @@ def test_a_file_changed_on_disk_shows_up_on_the_next_rerun() -> None:
     target.parent.mkdir(exist_ok=True)
     target.write_text(NEW_DOC, "utf-8")
     at.run()  # the parsed documents are cached, but keyed on the files: a new one is seen
-    assert metrics(at)["Documents"] == "56"
+    assert metrics(at)["Documents"] == str(DOCUMENTS + 1)
     assert "Mentoring over video calls" in list(at.dataframe[0].value["Title"])
     target.write_text("an edit that broke the front matter", "utf-8")
     at.run()
-    assert metrics(at)["Documents"] == "55" and metrics(at)["Files with problems"] == "1"
+    assert metrics(at)["Documents"] == str(DOCUMENTS)
+    assert metrics(at)["Files with problems"] == "1"
     assert "uploads/video.md: has no YAML front matter" in shown(at, "error")
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_document_over_the_size_limit_is_refused_with_its_size() -> None:
+    """1.5 MB: over the coach's limit. The browser must send it (the uploader's own cap, and
+    the server's, are higher), so the page can name the size instead of 'choose a file'."""
+    from assistant.ui.pages.knowledge import UPLOAD_TRANSPORT_MB
+
+    big = NEW_DOC.encode() + b"Practise the pause before answering.\n" * 41_000
+    assert 1_500_000 < len(big) < 1_600_000
+    at = upload(page_app("knowledge").run(), ("handbook.md", big))
+    assert not at.exception
+    error = shown(at, "error")
+    assert f"handbook.md: is {len(big):,} bytes; the limit is 200,000 bytes" in error
+    assert "Choose at least one" not in error
+    assert at.file_uploader[0].proto.max_upload_size_mb == UPLOAD_TRANSPORT_MB
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["maxUploadSize"] >= UPLOAD_TRANSPORT_MB > len(big) / 1_000_000
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_rejected_upload_says_what_to_do_on_the_page() -> None:
+    at = upload(page_app("knowledge").run(), ("binary.md", b"---\ntitle: x\n---\n\x00\x01\x02"))
+    error = shown(at, "error")
+    assert "binary.md: looks binary" in error and "upload it again" in error
+    assert "coach index" not in error
+    at = upload(at, ("video-calls.md", NEW_DOC.encode()))
+    at = upload(at, ("video-calls.md", NEW_DOC.encode()))
+    assert "Tick “Replace documents with the same name”" in shown(at, "error")
+
+
+@pytest.mark.usefixtures("app_env")
+def test_pressing_add_with_no_file_says_to_choose_one() -> None:
+    at = page_app("knowledge").run()
+    at.button(key="kb_add").click().run()
+    assert "Choose at least one .md or .txt file first." in shown(at, "error")

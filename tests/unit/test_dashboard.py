@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from assistant.config import get_settings
 from assistant.schemas import Answer
 from assistant.store import Store
+from tests.fixtures import coach_env
 
 TIMEOUT = 60
 
@@ -64,9 +65,9 @@ def _save(store: Store, model: str, ndcg: float, groundedness: float) -> int:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'coach.db'}")
-    monkeypatch.setenv("COACH_MODEL", "scripted")
+    env = coach_env(tmp_path / "data", DATABASE_URL=f"sqlite:///{tmp_path / 'coach.db'}")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     st.cache_resource.clear()
     yield Store(f"sqlite:///{tmp_path / 'coach.db'}")

@@ -23,6 +23,7 @@ from assistant.store import Store
 from evals import runner
 from evals.suites import SUITES, attacks
 from evals.suites.common import SuiteContext, load_dataset
+from tests.fixtures import coach_env
 
 
 @pytest.fixture
@@ -32,13 +33,11 @@ def env(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Settings:
     """The shared real index, a private history database, the scripted model."""
-    values = {
-        "COACH_DATA_DIR": str(real_index_settings.data_dir),
-        "COACH_MODEL": "scripted",
-        "COACH_KNOWLEDGE_DIR": str(real_index_settings.knowledge_dir),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'coach.db'}",
-        "CHROMA_HOST": "",
-    }
+    values = coach_env(
+        real_index_settings.data_dir,
+        real_index_settings.knowledge_dir,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'coach.db'}",
+    )
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return Settings.from_env(values, secrets_file=tmp_path / "absent.toml")

@@ -1,15 +1,13 @@
 """Knowledge base: browse documents and their chunks, search, upload, re-index, stats.
 
-An upload is validated exactly like `coach index` (knowledge.parse_document) and written into
-the knowledge folder only when it passes; a rejected file is named with its reason, and the
-index is left as it was. Re-indexing shows its progress in `st.status`.
+An upload goes through knowledge.add_document (the same checks as `coach index` and
+`coach knowledge add`) and is written into the knowledge folder only when it passes; a
+rejected file is named with its reason, and the index is left as it was. Re-indexing shows
+its progress in `st.status`.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,12 +15,28 @@ from typing import Any
 import streamlit as st
 
 from assistant.errors import CoachError, KnowledgeError
-from assistant.knowledge import AUDIENCES, KINDS, Document, find_files, parse_document
+from assistant.knowledge import (
+    AUDIENCES,
+    CONTENT,
+    EXISTS,
+    KINDS,
+    Document,
+    DocumentRejected,
+    add_document,
+    find_files,
+    parse_document,
+)
 from assistant.ui.resources import services, settings
 from assistant.ui.widgets import show_error
 
-UPLOAD_FOLDER = "uploads"
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,100}\.(md|txt)$", re.IGNORECASE)
+# The largest file the browser sends (MB); .streamlit/config.toml's server.maxUploadSize must
+# be at least this. The coach's own limit (COACH_MAX_KNOWLEDGE_FILE_BYTES) is far lower.
+UPLOAD_TRANSPORT_MB = 50
+# What to do about a rejected upload, said for someone on this page.
+PAGE_HINTS = {
+    CONTENT: "Fix the file (see knowledge/README.md for the format) and upload it again.",
+    EXISTS: "Tick “Replace documents with the same name”, or rename the file.",
+}
 SEARCH_RESULT = "kb_search_result"
 FLASH = "kb_flash"
 
@@ -160,28 +174,6 @@ def _search() -> None:
             st.markdown(passage["text"])
 
 
-def _check_upload(name: str, raw: bytes, max_bytes: int) -> Document:
-    base = Path(name).name
-    if not _SAFE_NAME.match(base) or base.lower() == "readme.md":
-        raise KnowledgeError(
-            f"{name}: is not an accepted file name",
-            "Use letters, digits, dashes or dots, ending in .md or .txt (not README.md).",
-        )
-    if not raw.strip():
-        raise KnowledgeError(f"{base}: is empty", "Write the guidance, with front matter.")
-    return parse_document(raw, f"{UPLOAD_FOLDER}/{base}", max_bytes)
-
-
-def _write(root: Path, source: str, raw: bytes) -> None:
-    target = root / source
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename: a crash never leaves half a file for the next `coach index`.
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
-    with os.fdopen(handle, "wb") as out:
-        out.write(raw)
-    os.replace(temp, target)
-
-
 def _upload() -> tuple[list[str], int]:
     """Validate and save uploads; return what was added and how many files were rejected."""
     cfg = settings()
@@ -191,26 +183,33 @@ def _upload() -> tuple[list[str], int]:
         type=["md", "txt"],
         accept_multiple_files=True,
         key=f"kb_upload_{generation}",
+        # Far above the coach's own limit, so an oversized document reaches add_document and
+        # is refused with its size; a file over this the browser drops, marked in red.
+        max_upload_size=UPLOAD_TRANSPORT_MB,
     )
     replace = st.checkbox("Replace documents with the same name", key="kb_replace")
     if not st.button("Validate and add", key="kb_add", icon=":material/upload_file:"):
         return [], 0
     if not files:
-        st.error("Choose at least one .md or .txt file first.", icon=":material/upload_file:")
+        st.error(
+            "Choose at least one .md or .txt file first. (A file the uploader marks in red "
+            f"was not sent: files over {UPLOAD_TRANSPORT_MB} MB are not accepted.)",
+            icon=":material/upload_file:",
+        )
         return [], 0
     added, rejected = [], 0
     for upload in files:
-        raw = upload.getvalue()
         try:
-            doc = _check_upload(upload.name, raw, cfg.max_knowledge_file_bytes)
-            if (cfg.knowledge_dir / doc.source).exists() and not replace:
-                raise KnowledgeError(
-                    f"{doc.source}: a document with that name exists",
-                    "Tick “Replace documents with the same name” or rename it.",
-                )
-            _write(cfg.knowledge_dir, doc.source, raw)
-        except KnowledgeError as err:
-            st.error(f"Rejected {err}", icon=":material/block:")
+            result = add_document(
+                cfg.knowledge_dir,
+                upload.name,
+                upload.getvalue(),
+                max_bytes=cfg.max_knowledge_file_bytes,
+                replace=replace,
+            )
+        except DocumentRejected as err:
+            hint = PAGE_HINTS.get(err.problem, err.hint)
+            st.error(f"Rejected {err.message}. {hint}", icon=":material/block:")
             rejected += 1
             continue
         except OSError as err:
@@ -221,6 +220,7 @@ def _upload() -> tuple[list[str], int]:
             )
             rejected += 1
             continue
+        doc = result.document
         added.append(f"Added “{doc.title}” as knowledge/{doc.source}.")
     if added:
         st.session_state["kb_upload_generation"] = generation + 1  # empties the uploader

@@ -1,0 +1,569 @@
+"""Schema migrations of the history database, on real SQLite files.
+
+The database a user already has was written by the release before migrations existed: its
+tables are built here from that release's own CREATE TABLE statements (what SQLAlchemy's
+create_all emitted for SQLite), filled with rows the way that release stored them, and then
+opened by today's Store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+import assistant.migrations as migrations
+from assistant.config import PROJECT_ROOT
+from assistant.db import metadata
+from assistant.errors import CoachError
+from assistant.schemas import Agenda, Answer, FeedbackSummary, StarterSet
+from assistant.store import Store, load_artifact
+
+# The schema of the release before migrations, exactly as it created it on SQLite.
+PREVIOUS_RELEASE_SCHEMA = """
+CREATE TABLE conversations (
+	id INTEGER NOT NULL,
+	persona VARCHAR(40) NOT NULL,
+	title TEXT NOT NULL,
+	created_at VARCHAR(40) NOT NULL,
+	updated_at VARCHAR(40) NOT NULL,
+	PRIMARY KEY (id)
+);
+CREATE INDEX ix_conversations_updated_at ON conversations (updated_at);
+CREATE TABLE eval_runs (
+	id INTEGER NOT NULL,
+	created_at VARCHAR(40) NOT NULL,
+	suites JSON NOT NULL,
+	backend VARCHAR(100) NOT NULL,
+	model VARCHAR(200) NOT NULL,
+	prompt_versions JSON NOT NULL,
+	config JSON NOT NULL,
+	seconds FLOAT NOT NULL,
+	metrics JSON NOT NULL,
+	PRIMARY KEY (id)
+);
+CREATE TABLE artifacts (
+	id INTEGER NOT NULL,
+	kind VARCHAR(20) NOT NULL,
+	title TEXT NOT NULL,
+	created_at VARCHAR(40) NOT NULL,
+	backend VARCHAR(100) NOT NULL,
+	model VARCHAR(200) NOT NULL,
+	prompt_version VARCHAR(100) NOT NULL,
+	payload JSON NOT NULL,
+	search_text TEXT NOT NULL,
+	conversation_id INTEGER,
+	PRIMARY KEY (id),
+	FOREIGN KEY(conversation_id) REFERENCES conversations (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_artifacts_kind ON artifacts (kind);
+CREATE TABLE eval_cases (
+	id INTEGER NOT NULL,
+	run_id INTEGER NOT NULL,
+	suite VARCHAR(100) NOT NULL,
+	case_id VARCHAR(200) NOT NULL,
+	input JSON NOT NULL,
+	output JSON,
+	scores JSON NOT NULL,
+	reasons JSON NOT NULL,
+	seconds FLOAT NOT NULL,
+	error TEXT,
+	PRIMARY KEY (id),
+	FOREIGN KEY(run_id) REFERENCES eval_runs (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_eval_cases_run_id ON eval_cases (run_id);
+CREATE TABLE messages (
+	id INTEGER NOT NULL,
+	conversation_id INTEGER NOT NULL,
+	role VARCHAR(20) NOT NULL,
+	content TEXT NOT NULL,
+	artifact_id INTEGER,
+	created_at VARCHAR(40) NOT NULL,
+	PRIMARY KEY (id),
+	FOREIGN KEY(conversation_id) REFERENCES conversations (id) ON DELETE CASCADE,
+	FOREIGN KEY(artifact_id) REFERENCES artifacts (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_messages_conversation_id ON messages (conversation_id);
+CREATE TABLE ratings (
+	artifact_id INTEGER NOT NULL,
+	score INTEGER NOT NULL,
+	comment TEXT NOT NULL,
+	created_at VARCHAR(40) NOT NULL,
+	PRIMARY KEY (artifact_id),
+	FOREIGN KEY(artifact_id) REFERENCES artifacts (id) ON DELETE CASCADE
+);
+"""
+
+CITATION = {
+    "n": 1,
+    "id": "guides/listen.md#0",
+    "source": "guides/listen.md",
+    "title": "Listening well",
+    "heading": "Ask, then wait",
+    "text": "Pause first.",
+}
+# Payloads as that release serialised them (model_dump(mode="json")).
+PAYLOADS = {
+    "answer": {
+        "backend": "local",
+        "model": "qwen2.5-coder-1.5b",
+        "prompt_version": "answer@3",
+        "seconds": 12.5,
+        "created_at": "2026-11-20T09:00:00+00:00",
+        "notes": [],
+        "kind": "answer",
+        "question": "How do I open the first session with my CFO mentee?",
+        "persona": "mentor",
+        "answer": "Agree on goals and a rhythm first [1].",
+        "citations": [CITATION],
+        "relevance": "strong",
+        "on_topic": True,
+        "support": None,
+    },
+    "agenda": {
+        "backend": "local",
+        "model": "qwen2.5-coder-1.5b",
+        "prompt_version": "agenda@1",
+        "seconds": 30.0,
+        "created_at": "2026-11-20T09:05:00+00:00",
+        "notes": [],
+        "kind": "agenda",
+        "title": "Session 2: Chat habits",
+        "topic": "chat habits",
+        "minutes": 45,
+        "stage": "middle",
+        "session_number": 2,
+        "mentor_role": "analyst",
+        "mentee_role": "CFO",
+        "objectives": ["Name two habits to try"],
+        "items": [
+            {"minutes": 10, "activity": "Check-in", "details": "What changed", "sources": []},
+            {"minutes": 35, "activity": "Deep dive", "details": "Threads", "sources": []},
+        ],
+        "starters": [],
+        "prepare": ["Bring one example"],
+        "follow_up": [],
+        "citations": [CITATION],
+    },
+    "starters": {
+        "backend": "scripted",
+        "model": "scripted",
+        "prompt_version": "starters@1",
+        "seconds": 0.0,
+        "created_at": "2026-11-20T09:10:00+00:00",
+        "notes": [],
+        "kind": "starters",
+        "topic": "remote work",
+        "stage": "first",
+        "starters": [
+            {
+                "text": "What surprised you this week?",
+                "category": "icebreaker",
+                "why": "Warms up",
+                "sources": [],
+            }
+        ],
+        "citations": [],
+    },
+    "feedback": {
+        "backend": "local",
+        "model": "qwen2.5-coder-1.5b",
+        "prompt_version": "feedback@1",
+        "seconds": 20.0,
+        "created_at": "2026-11-20T09:15:00+00:00",
+        "notes": [],
+        "kind": "feedback",
+        "summary": "A frank session about the équipe's chat habits and meeting overload.",
+        "went_well": [],
+        "senior_learned": ["Threads beat email for quick questions"],
+        "junior_learned": ["How budget decisions are made"],
+        "challenges": [],
+        "action_items": [{"owner": "senior", "action": "Try a channel", "due": "next week"}],
+        "next_focus": "",
+        "redactions": 1,
+    },
+}
+TITLES = {
+    "answer": "How do I open the first session with my CFO mentee?",
+    "agenda": "Session 2: Chat habits",
+    "starters": "Starters: remote work",
+    "feedback": "A frank session about the équipe's chat habits",
+}
+TYPES = {"answer": Answer, "agenda": Agenda, "starters": StarterSet, "feedback": FeedbackSummary}
+
+
+def previous_release_database(path: Path) -> None:
+    """A history file as the release before migrations left it, with rows in every table."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(PREVIOUS_RELEASE_SCHEMA)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(
+        "INSERT INTO conversations VALUES (1, 'mentor', 'First session', ?, ?)",
+        ("2026-11-20T08:59:00+00:00", "2026-11-20T09:00:01+00:00"),
+    )
+    for n, kind in enumerate(PAYLOADS, start=1):
+        payload = PAYLOADS[kind]
+        conn.execute(
+            "INSERT INTO artifacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                n,
+                kind,
+                TITLES[kind],
+                payload["created_at"],
+                payload["backend"],
+                payload["model"],
+                payload["prompt_version"],
+                json.dumps(payload),
+                f"{TITLES[kind]}\n{kind} text".lower(),
+                1 if kind == "answer" else None,
+            ),
+        )
+    conn.executemany(
+        "INSERT INTO messages VALUES (?, 1, ?, ?, ?, ?)",
+        [
+            (1, "user", PAYLOADS["answer"]["question"], None, "2026-11-20T09:00:00+00:00"),
+            (2, "assistant", PAYLOADS["answer"]["answer"], 1, "2026-11-20T09:00:01+00:00"),
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO ratings VALUES (?, ?, ?, ?)",
+        [(1, 1, "clear", "2026-11-20T09:01:00+00:00"), (2, -1, "", "2026-11-20T09:06:00+00:00")],
+    )
+    conn.execute(
+        "INSERT INTO eval_runs VALUES (1, ?, ?, 'local', 'qwen2.5-coder-1.5b', ?, ?, 95.5, ?)",
+        (
+            "2026-11-21T10:00:00+00:00",
+            json.dumps(["chat"]),
+            json.dumps({"answer": "answer@3"}),
+            json.dumps({"k": 5, "status": "complete"}),
+            json.dumps({"chat.hit_rate": 0.75}),
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO eval_cases VALUES (?, 1, 'chat', ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                1,
+                "c1",
+                json.dumps({"question": "q1"}),
+                json.dumps({"answer": "a1"}),
+                json.dumps({"hit": 1.0}),
+                json.dumps({"hit": "found"}),
+                2.5,
+                None,
+            ),
+            (
+                2,
+                "c2",
+                json.dumps({"question": "q2"}),
+                None,
+                json.dumps({}),
+                json.dumps({}),
+                0.1,
+                "model timed out",
+            ),
+        ],
+    )
+    conn.commit()
+    conn.close()
+
+
+def url_of(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def backups(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.bak-*"))
+
+
+def version_rows(path: Path) -> list[tuple[str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchall()
+
+
+def test_a_database_of_the_previous_release_is_stamped_and_every_row_is_found(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "data" / "coach.db"
+    previous_release_database(path)
+
+    store = Store(url_of(path))
+
+    assert store.schema_change is not None
+    assert store.schema_change.before == migrations.UNVERSIONED
+    assert version_rows(path) == [(migrations.head_revision(),)]
+    stored = {a.kind: a for a in store.list_artifacts()}
+    assert sorted(stored) == sorted(PAYLOADS)
+    for kind, artifact in stored.items():
+        assert artifact.title == TITLES[kind]
+        loaded = load_artifact(artifact)
+        assert isinstance(loaded, TYPES[kind])
+        assert loaded.model_dump(mode="json") == PAYLOADS[kind]
+    assert stored["answer"].rating == 1 and stored["agenda"].rating == -1
+    assert stored["starters"].rating is None
+    assert stored["answer"].conversation_id == 1
+    assert [a.kind for a in store.list_artifacts(search="chat habits")] == ["feedback", "agenda"]
+
+    [conversation] = store.list_conversations()
+    assert (conversation.title, conversation.persona, conversation.messages) == (
+        "First session",
+        "mentor",
+        2,
+    )
+    history = store.get_messages(1)
+    assert [(m.role, m.artifact_id) for m in history] == [("user", None), ("assistant", 1)]
+    assert history[1].content == PAYLOADS["answer"]["answer"]
+    assert {(r["kind"], r["up"], r["down"]) for r in store.ratings_summary()} == {
+        ("answer", 1, 0),
+        ("agenda", 0, 1),
+    }
+
+    [run] = store.list_eval_runs()
+    assert (run.suites, run.status, run.metrics, run.seconds) == (
+        ["chat"],
+        "complete",
+        {"chat.hit_rate": 0.75},
+        95.5,
+    )
+    assert store.count_eval_cases([1]) == {1: 2}
+    cases = store.get_eval_run(1).cases
+    assert [(c["case_id"], c["output"], c["error"]) for c in cases] == [
+        ("c1", {"answer": "a1"}, None),
+        ("c2", None, "model timed out"),
+    ]
+
+    # The upgraded database keeps working, and the next start changes nothing.
+    new_id = store.create_conversation("mentee", "After the upgrade")
+    store.add_message(new_id, "user", "Still here?")
+    assert Store(url_of(path)).schema_change is None
+    assert len(backups(path.parent)) == 1
+
+
+def test_the_old_file_is_copied_aside_first_and_the_copy_opens(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "coach.db"
+    previous_release_database(path)
+
+    store = Store(url_of(path))
+
+    [backup] = backups(path.parent)
+    assert backup == store.schema_change.backup
+    assert backup.name.startswith(f"coach.db.bak-{migrations.UNVERSIONED}-")
+    with sqlite3.connect(f"file:{backup}?mode=ro", uri=True) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        tables = {r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "alembic_version" not in tables  # the copy is the file before the upgrade
+        assert copy.execute("SELECT count(*) FROM artifacts").fetchone() == (4,)
+        assert copy.execute("SELECT count(*) FROM eval_cases").fetchone() == (2,)
+    # A Store on the copy upgrades the copy: it is a whole, usable history.
+    restored = tmp_path / "restored" / "coach.db"
+    restored.parent.mkdir()
+    shutil.copy(backup, restored)
+    assert len(Store(url_of(restored)).list_artifacts()) == 4
+
+
+def test_a_new_or_up_to_date_database_gets_no_backup(tmp_path: Path) -> None:
+    path = tmp_path / "coach.db"
+    first = Store(url_of(path))
+    assert first.schema_change is not None and first.schema_change.before is None
+    assert first.schema_change.backup is None
+    first.create_conversation("mentor", "kept")
+    assert Store(url_of(path)).schema_change is None
+    assert backups(tmp_path) == []
+    assert version_rows(path) == [(migrations.head_revision(),)]
+
+
+def test_a_database_from_a_newer_version_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "coach.db"
+    Store(url_of(path))
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(CoachError, match="revision 9999.*newer version") as caught:
+        Store(url_of(path))
+    assert "\n" not in str(caught.value)
+    assert backups(tmp_path) == []
+
+
+def test_a_foreign_database_with_some_of_the_tables_is_not_touched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE messages (id INTEGER PRIMARY KEY, body TEXT)")
+    with pytest.raises(CoachError, match="not written by the coach.*DATABASE_URL"):
+        Store(url_of(path))
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"messages"}
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+
+    from assistant.store import Store
+
+    ready, go, url = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    ready.touch()
+    deadline = time.monotonic() + 120
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.002)
+    store = Store(url)
+    store.create_conversation("mentor", ready.name)
+    print("created" if store.schema_change else "found")
+    """
+)
+
+
+def test_two_processes_starting_at_once_on_a_new_database_both_work(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "coach.db"
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(tmp_path / f"ready-{n}"), str(go), url_of(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for n in (1, 2)
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while not all((tmp_path / f"ready-{n}").exists() for n in (1, 2)):
+            for child in children:
+                assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "the processes did not start"
+            time.sleep(0.02)
+        go.touch()  # both are past their imports: they open the database at the same moment
+        results = [child.communicate(timeout=120) for child in children]
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+    assert [c.returncode for c in children] == [0, 0], results
+    # Exactly one of them created the tables; the other waited and found them.
+    assert sorted(out.strip() for out, _ in results) == ["created", "found"]
+    assert version_rows(path) == [(migrations.head_revision(),)]
+    titles = {c.title for c in Store(url_of(path)).list_conversations()}
+    assert titles == {"ready-1", "ready-2"}
+
+
+def _shape(engine: sa.Engine) -> dict[str, dict]:
+    """Every table's columns, keys and indexes as SQLAlchemy's inspector sees them."""
+    inspector = sa.inspect(engine)
+    shape = {}
+    for table in inspector.get_table_names():
+        if table == "alembic_version":
+            continue
+        shape[table] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+            ],
+            "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+            "foreign_keys": sorted(
+                (
+                    tuple(fk["constrained_columns"]),
+                    fk["referred_table"],
+                    tuple(fk["referred_columns"]),
+                    fk["options"].get("ondelete"),
+                )
+                for fk in inspector.get_foreign_keys(table)
+            ),
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in inspector.get_indexes(table)
+            ),
+        }
+    return shape
+
+
+def test_upgrade_head_on_an_empty_database_builds_exactly_the_tables_in_db_py(
+    tmp_path: Path,
+) -> None:
+    migrated = sa.create_engine(url_of(tmp_path / "migrated.db"))
+    with migrated.begin() as conn:
+        command.upgrade(migrations.alembic_config(conn), "head")
+    with migrated.connect() as conn:
+        # A change to assistant/db.py without a migration shows up here.
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    declared = sa.create_engine(url_of(tmp_path / "declared.db"))
+    metadata.create_all(declared)
+    assert _shape(migrated) == _shape(declared)
+    assert set(_shape(migrated)) == set(metadata.tables)
+
+    # And back: downgrading to nothing removes every table, upgrading again restores them.
+    with migrated.begin() as conn:
+        command.downgrade(migrations.alembic_config(conn), "base")
+    assert _shape(migrated) == {}
+    with migrated.begin() as conn:
+        command.upgrade(migrations.alembic_config(conn), "head")
+    assert _shape(migrated) == _shape(declared)
+
+
+NEXT_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{rev}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("artifacts", recreate="always") as batch:
+        batch.add_column(sa.Column("pinned", sa.Boolean(), nullable=False, server_default="0"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("artifacts") as batch:
+        batch.drop_column("pinned")
+"""
+
+
+def test_a_later_migration_that_rebuilds_a_table_keeps_the_rows_that_point_at_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite rebuilds a table to alter it; with foreign keys on, dropping the old `artifacts`
+    would cascade into ratings and messages. The upgrade runs with them off, then checks."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(
+        migrations.HERE, scripts, ignore=shutil.ignore_patterns("__pycache__", "__main__.py")
+    )
+    head = migrations.head_revision()
+    rev = f"{int(head) + 1:04d}"
+    (scripts / "versions" / f"{rev}_pinned.py").write_text(
+        NEXT_REVISION.format(rev=rev, down=head), encoding="utf-8"
+    )
+    path = tmp_path / "data" / "coach.db"
+    previous_release_database(path)
+    Store(url_of(path))  # today's head
+
+    monkeypatch.setattr(migrations, "HERE", scripts)
+    migrations.head_revision.cache_clear()
+    try:
+        store = Store(url_of(path))
+    finally:
+        migrations.head_revision.cache_clear()
+
+    assert (store.schema_change.before, store.schema_change.after) == (head, rev)
+    assert store.schema_change.backup.name.startswith(f"coach.db.bak-{head}-")
+    assert {a.kind: a.rating for a in store.list_artifacts()}["answer"] == 1
+    assert [m.artifact_id for m in store.get_messages(1)] == [None, 1]
+    with sqlite3.connect(path) as conn:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(artifacts)")]
+        assert "pinned" in columns
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
