@@ -216,7 +216,7 @@ class Retriever:
 
     def chunks(self) -> list[StoredChunk]:
         """Every stored chunk, read from the index once per index revision (the same read
-        that builds BM25), so callers such as the agenda planner do not re-read the store."""
+        that builds BM25), so callers such as the Knowledge page do not re-read the store."""
         return self._lexical_index().chunks
 
     def activity_cards(self) -> Mapping[str, ActivityCard]:
