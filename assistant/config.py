@@ -81,6 +81,7 @@ class Settings:
     database_url: str = ""
     max_knowledge_file_bytes: int = 200_000
     max_notes_chars: int = 50_000
+    stalled_days: int = 21  # a pair with no session for longer is "stalled" (program health)
     models_dir_override: Path | None = None
 
     @property
@@ -159,6 +160,7 @@ class Settings:
                 merged, "COACH_MAX_KNOWLEDGE_FILE_BYTES", 200_000, 1_000, 50_000_000
             ),
             max_notes_chars=_int(merged, "COACH_MAX_NOTES_CHARS", 50_000, 100, 10_000_000),
+            stalled_days=_int(merged, "COACH_STALLED_DAYS", 21, 1, 3650),
             models_dir_override=Path(merged["COACH_MODELS_DIR"])
             if merged.get("COACH_MODELS_DIR")
             else None,

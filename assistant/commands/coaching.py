@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +184,10 @@ def agenda_input_error(exc: ValidationError) -> InputError:
 
 
 def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "pair", None) is not None:
+        return run_pair_agenda(args, settings)
+    if not args.topic:
+        raise InputError("--topic is missing.", "Say what the session is about, or give --pair ID.")
     stage = args.stage or ("first" if args.session == 1 else "middle")
     try:
         request = AgendaRequest(
@@ -259,6 +263,8 @@ def read_notes_file(path: Path, max_chars: int) -> str:
 
 
 def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "pair", None) is not None:
+        return run_pair_feedback(args, settings)
     from assistant.feedback import validate_notes
 
     notes = read_notes_file(Path(args.notes_file), settings.max_notes_chars)
@@ -271,6 +277,74 @@ def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.export import to_markdown
 
     _emit(args, feedback_json(summary), to_markdown(summary))
+    if target:
+        _write(*target, summary)
+    return 0
+
+
+# --- a pair's next session (issue 11): the pair fills in what the flags would say -----------
+def run_pair_agenda(args: argparse.Namespace, settings: Settings) -> int:
+    """`coach agenda --pair ID --minutes N`: number, stage, topic, goals and the review of
+    open action items all come from the pair."""
+    from assistant.pairs import check_minutes, plan_next_session
+
+    given = [f for f in ("topic", "session", "stage", "goal", "notes") if getattr(args, f, None)]
+    if given:
+        raise InputError(
+            f"--pair fills in the {', '.join(given)} itself.", "Leave those flags out with --pair."
+        )
+    check_minutes(args.minutes)
+    target = _export_target(args, ("md", "ics"))
+    services = build_services(settings)
+    services.pairs.get_pair(args.pair)  # an unknown pair fails before the index is opened
+    from assistant.commands.knowledge import ensure_index
+
+    ensure_index(settings, services.index)
+    agenda = plan_next_session(services.coach, services.pairs, args.pair, args.minutes)
+    from assistant.export import to_markdown
+
+    payload = agenda_json(agenda) | {"pair_id": args.pair, "session_number": agenda.session_number}
+    _emit(args, payload, to_markdown(agenda))
+    if target:
+        _write(*target, agenda)
+    return 0
+
+
+def run_pair_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """`coach feedback --pair ID --notes-file F`: the pair's names are redacted (no --names
+    needed) and the summary is recorded as the pair's next session, with its action items
+    and ledger entries, in one transaction."""
+    from assistant.feedback import validate_notes
+    from assistant.pairs import record_summary
+
+    held_on = None
+    if args.date:
+        try:
+            held_on = date.fromisoformat(args.date)
+        except ValueError as exc:
+            raise InputError(f"--date {args.date!r} is not a date.", "Use YYYY-MM-DD.") from exc
+    if args.rating is not None and not 1 <= args.rating <= 5:
+        raise InputError(f"--rating {args.rating} is out of range.", "Rate the session 1-5.")
+    notes = read_notes_file(Path(args.notes_file), settings.max_notes_chars)
+    validate_notes(notes, settings.max_notes_chars)
+    target = _export_target(args, ("md",))
+    services = build_services(settings)
+    pair = services.pairs.get_pair(args.pair)
+    extra = [n.strip() for n in (args.names or "").split(",") if n.strip()]
+    summary = services.coach.feedback(notes, [*pair.names, *extra])
+    record = record_summary(services.pairs, pair.id, summary, held_on, args.rating)
+    from assistant.export import to_markdown
+
+    payload = feedback_json(summary) | {
+        "pair_id": pair.id,
+        "session": record.session.number,
+        "artifact_id": record.session.summary_id,
+    }
+    _emit(
+        args,
+        payload,
+        f"Session {record.session.number} of pair #{pair.id}\n\n" + to_markdown(summary),
+    )
     if target:
         _write(*target, summary)
     return 0
@@ -293,7 +367,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=run_ask)
 
     g = sub.add_parser("agenda", help="build a time-boxed session agenda")
-    g.add_argument("--topic", required=True)
+    g.add_argument("--topic", help="what the session is about (required without --pair)")
+    g.add_argument("--pair", type=int, help="plan this pair's next session (see `coach pair`)")
     g.add_argument("--minutes", type=int, required=True, help=f"{MIN_MINUTES}-{MAX_MINUTES}")
     g.add_argument("--session", type=int, help="session number (1 = first session)")
     g.add_argument("--stage", choices=tuple(STAGE_LABELS), help="first, middle or closing")
@@ -315,5 +390,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     f = sub.add_parser("feedback", help="summarise session notes (personal data redacted)")
     f.add_argument("--notes-file", required=True)
     f.add_argument("--names", help='participant names, mentor first: "Priya Raman,Gordon Hale"')
+    f.add_argument("--pair", type=int, help="record the summary as this pair's next session")
+    f.add_argument("--date", help="with --pair: the day the session was held (YYYY-MM-DD)")
+    f.add_argument("--rating", type=int, help="with --pair: how the session went, 1-5")
     export_arg(f, "md")
     f.set_defaults(func=run_feedback)
