@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from assistant.db import (
@@ -28,7 +29,7 @@ from assistant.db import (
     pairs,
     ratings,
 )
-from assistant.errors import InputError
+from assistant.errors import CoachError, InputError
 from assistant.pairs import (
     ActionStatus,
     Cohort,
@@ -263,6 +264,18 @@ class PairStore:
     ) -> SessionRecord:
         """Record the pair's next session in one transaction. `build(number) -> SessionRecord`
         is called inside it, once the number is known, so concurrent writers never share one."""
+        try:
+            return self._record_session(pair_id, build, summary, title)
+        except sa_exc.IntegrityError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise CoachError(
+                f"The session was not recorded ({reason}); nothing of it was kept.",
+                "Try again in a moment.",
+            ) from exc
+
+    def _record_session(
+        self, pair_id: int, build: Any, summary: Artifact | None, title: str | None
+    ) -> SessionRecord:
         with self._begin() as conn:
             self._require_pair(conn, pair_id)
             last = conn.execute(
