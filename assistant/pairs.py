@@ -1,14 +1,13 @@
 """Pairs: the relationship the coach remembers, session after session.
 
-The domain types and the use cases that need no storage: what the next session of a pair is
-(number, stage, topic, the open actions its agenda reviews), and the program-health figures a
-lead sees (counts, dates and ratings only, never the text of notes or summaries). Storage is
-`assistant.pair_store`; this module never reads a storage type.
+The domain types, what the next session of a pair is (number, stage, topic, the open actions
+its agenda reviews), what a feedback summary records for a pair, and the use cases that tie
+them to the coach and the store (`assistant.pair_store`, passed in; this module never reads a
+storage type). Program-health figures for leads are in `assistant.pair_health`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -247,101 +246,6 @@ def check_minutes(minutes: int) -> None:
         )
 
 
-# --------------------------------------------------------------------------- program health
-@dataclass(frozen=True)
-class PairHealth:
-    """A pair's figures for leads: counts, dates and ratings, never any text from the pair."""
-
-    id: int
-    mentor: str
-    mentee: str
-    status: str
-    cohort_id: int | None
-    sessions_held: int
-    sessions_planned: int
-    last_session: str | None
-    days_since_last: int | None
-    stalled: bool
-    actions_open: int
-    actions_done: int
-    actions_dropped: int
-    action_completion: float | None
-    goal_progress: float | None
-    learned_by_senior: int
-    learned_by_junior: int
-    average_rating: float | None
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-def pair_health(
-    pair: Pair,
-    sessions: Sequence[PairSession],
-    actions: Sequence[TrackedAction],
-    ledger: Sequence[LedgerEntry],
-    today: date,
-    stalled_days: int,
-) -> PairHealth:
-    assert pair.id is not None
-    last = max((s.held_on for s in sessions), default=None)
-    since = (today - last).days if last else None
-    quiet_for = (today - (last or pair.start_date)).days
-    status = Counter(a.status for a in actions)
-    decided = status["done"] + status["open"]
-    ratings = [s.rating for s in sessions if s.rating is not None]
-    return PairHealth(
-        id=pair.id,
-        mentor=pair.mentor,
-        mentee=pair.mentee,
-        status=pair.status,
-        cohort_id=pair.cohort_id,
-        sessions_held=len(sessions),
-        sessions_planned=pair.sessions_planned,
-        last_session=last.isoformat() if last else None,
-        days_since_last=since,
-        stalled=pair.status == "active" and quiet_for > stalled_days,
-        actions_open=status["open"],
-        actions_done=status["done"],
-        actions_dropped=status["dropped"],
-        action_completion=round(status["done"] / decided, 3) if decided else None,
-        goal_progress=(
-            round(sum(g.progress for g in pair.goals) / len(pair.goals), 2) if pair.goals else None
-        ),
-        learned_by_senior=sum(1 for e in ledger if e.side == "senior"),
-        learned_by_junior=sum(1 for e in ledger if e.side == "junior"),
-        average_rating=round(sum(ratings) / len(ratings), 2) if ratings else None,
-    )
-
-
-def sessions_per_week(held_on: Sequence[date]) -> list[tuple[date, int]]:
-    """Sessions held per ISO week (keyed by the week's Monday), every week in the range."""
-    if not held_on:
-        return []
-    weeks = Counter(d - timedelta(days=d.weekday()) for d in held_on)
-    first, last = min(weeks), max(weeks)
-    out = []
-    week = first
-    while week <= last:
-        out.append((week, weeks.get(week, 0)))
-        week += timedelta(days=7)
-    return out
-
-
-def nudge_message(health: PairHealth) -> str:
-    """A friendly message a lead can send a stalled pair (no notes are quoted)."""
-    if health.days_since_last is None:
-        when = "you have not held your first session yet"
-    else:
-        when = f"it has been {health.days_since_last} days since your last session"
-    done = f"{health.sessions_held} of {health.sessions_planned} sessions"
-    return (
-        f"Hi {health.mentor} and {health.mentee}, {when} ({done} so far). Could you book "
-        "the next one in the coming two weeks? If something is in the way, reply and we can "
-        "adjust the cadence or pause the pair."
-    )
-
-
 # --------------------------------------------------------------------------- use cases
 # `store` is an assistant.pair_store.PairStore; `coach` an assistant.coach.Coach.
 def record_summary(
@@ -386,20 +290,3 @@ def plan_next_session(coach: Any, store: Any, pair_id: int, minutes: int) -> Age
     agenda = coach.agenda(request)
     store.save_artifact(pair_id, agenda, session=request.session_number)
     return agenda
-
-
-def program_health(
-    store: Any, today: date, stalled_days: int, cohort_id: int | None = None
-) -> list[PairHealth]:
-    sessions, actions, ledger = store.all_sessions(), store.all_actions(), store.all_ledger_sides()
-    return [
-        pair_health(
-            pair,
-            sessions.get(pair.id, []),
-            actions.get(pair.id, []),
-            ledger.get(pair.id, []),
-            today,
-            stalled_days,
-        )
-        for pair in store.list_pairs(cohort_id)
-    ]

@@ -7,8 +7,6 @@ README; an unknown pair or action id, or any bad value, is one line on stderr an
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from datetime import date, datetime, time
@@ -19,6 +17,7 @@ from pydantic import ValidationError
 
 from assistant.config import Settings
 from assistant.errors import InputError
+from assistant.pair_health import health_csv, nudge_message, program_health
 from assistant.pairs import (
     DEFAULT_CADENCE_DAYS,
     DEFAULT_SESSIONS,
@@ -27,8 +26,6 @@ from assistant.pairs import (
     Goal,
     Pair,
     next_session_date,
-    nudge_message,
-    program_health,
 )
 from assistant.services import build_services
 
@@ -254,36 +251,6 @@ def run_action(args: argparse.Namespace, settings: Settings) -> int:
         f"Action #{action.id} is now {action.status}: {action.action}",
     )
     return 0
-
-
-HEALTH_FIELDS = (
-    "id",
-    "mentor",
-    "mentee",
-    "status",
-    "cohort_id",
-    "sessions_held",
-    "sessions_planned",
-    "last_session",
-    "days_since_last",
-    "stalled",
-    "actions_open",
-    "actions_done",
-    "actions_dropped",
-    "action_completion",
-    "goal_progress",
-    "learned_by_senior",
-    "learned_by_junior",
-    "average_rating",
-)
-
-
-def health_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=HEALTH_FIELDS, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def _health_line(h: Any) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
+from assistant.pair_health import nudge_message, pair_health, sessions_per_week
 from assistant.pairs import (
     Goal,
     LedgerEntry,
@@ -15,10 +16,7 @@ from assistant.pairs import (
     TrackedAction,
     next_session_date,
     next_session_request,
-    nudge_message,
-    pair_health,
     session_record,
-    sessions_per_week,
     stage_for,
     starters_topic,
 )
