@@ -19,6 +19,7 @@ from assistant.ui.resources import services, settings
 from assistant.ui.widgets import attempt, download, render_provenance, save_quietly, show_error
 
 RESULT = "feedback_result"
+PAIR = "feedback_pair"  # {"id", "label", "session"}: the summary is this pair's next session
 _SESSION = "session"
 _KIND_LABELS = {"email": "Email", "phone": "Phone", "url": "Link", "name": "Name"}
 
@@ -71,6 +72,10 @@ def _summarise(notes: str, names: list[str]) -> None:
             icon=":material/edit:",
         )
         return
+    pair = st.session_state.get(PAIR)
+    if pair:
+        _summarise_for_pair(notes, names, int(pair["id"]))
+        return
     summary = attempt(
         lambda: services().coach.feedback(notes, names), spinner="Summarising the session…"
     )
@@ -81,6 +86,55 @@ def _summarise(notes: str, names: list[str]) -> None:
         "summary": summary.model_dump(mode="json"),
         "artifact_id": artifact_id,
     }
+
+
+def _summarise_for_pair(notes: str, names: list[str], pair_id: int) -> None:
+    """Summarise with the pair's names hidden, and record the summary, its action items and
+    its ledger entries as the pair's next session (one transaction)."""
+    from assistant.pairs import summarise_session
+
+    done = attempt(
+        lambda: summarise_session(
+            _CoachWithNames(services().coach, names), services().pairs, pair_id, notes
+        ),
+        spinner="Summarising the session…",
+    )
+    if done is None:
+        return
+    summary, record = done
+    st.session_state[RESULT] = {
+        "summary": summary.model_dump(mode="json"),
+        "artifact_id": record.session.summary_id,
+        "pair_session": record.session.number,
+    }
+    st.session_state.pop(PAIR, None)  # the next summary is not this session's again
+
+
+class _CoachWithNames:
+    """The coach, hiding the names typed on the page as well as the pair's."""
+
+    def __init__(self, coach: Any, extra: list[str]) -> None:
+        self._coach, self._extra = coach, extra
+
+    def feedback(self, notes: str, names: list[str]) -> FeedbackSummary:
+        return self._coach.feedback(notes, [*names, *self._extra])
+
+
+def _detach() -> None:
+    st.session_state.pop(PAIR, None)
+
+
+def _pair_banner() -> None:
+    pair = st.session_state.get(PAIR)
+    if not pair:
+        return
+    st.info(
+        f"This summary will be recorded as session {pair['session']} of the pair "
+        f"{pair['label']}: its action items and learnings go on the pair's timeline. The "
+        "pair's names are hidden from the model without typing them below.",
+        icon=":material/group:",
+    )
+    st.button("Not for this pair", key="feedback_detach", on_click=_detach)
 
 
 def _list(title: str, items: list[str], empty: str = "Nothing recorded.") -> None:
@@ -130,6 +184,12 @@ def _show(result: dict[str, Any]) -> None:
         "text/markdown",
         key="feedback_download",
     )
+    if result.get("pair_session"):
+        st.success(
+            f"Recorded as session {result['pair_session']} of the pair, with its action items "
+            "and learnings.",
+            icon=":material/group:",
+        )
     if result.get("artifact_id") is not None:
         st.caption(f"Saved to history as item #{result['artifact_id']}.")
 
@@ -140,6 +200,7 @@ def render() -> None:
         "Paste your notes from a session. Personal details are hidden before the model "
         "sees them; you get a summary of what each side learned and the action items."
     )
+    _pair_banner()
     notes = st.text_area(
         "Session notes",
         key="feedback_notes",
@@ -163,7 +224,8 @@ def render() -> None:
         except CoachError as err:
             show_error(err)
         else:
-            _preview(notes or "", names)
+            pair = st.session_state.get(PAIR)
+            _preview(notes or "", [*pair.get("names", []), *names] if pair else names)
     if st.button("Summarise", type="primary", key="feedback_submit", icon=":material/summarize:"):
         _summarise(notes or "", names)
     result = st.session_state.get(RESULT)
