@@ -226,7 +226,9 @@ def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_starters(args: argparse.Namespace, settings: Settings) -> int:
-    if not args.topic.strip():
+    if getattr(args, "pair", None) is not None:
+        return run_pair_starters(args, settings)
+    if not (args.topic or "").strip():
         raise InputError("The topic is empty.", "Say what the session is about.")
     if not 1 <= args.count <= 12:
         raise InputError(f"--count {args.count} is out of range.", "Ask for 1-12 starters.")
@@ -310,6 +312,30 @@ def run_pair_agenda(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run_pair_starters(args: argparse.Namespace, settings: Settings) -> int:
+    """`coach starters --pair ID`: the topic carries the pair's next focus and its goals, the
+    stage is its next session's; the set is saved on the pair's timeline."""
+    from assistant.pairs import stage_for, starters_topic
+
+    if args.topic:
+        raise InputError("--pair fills in the topic itself.", "Leave --topic out with --pair.")
+    if not 1 <= args.count <= 12:
+        raise InputError(f"--count {args.count} is out of range.", "Ask for 1-12 starters.")
+    services = build_services(settings)
+    pair = services.pairs.get_pair(args.pair)
+    sessions = services.pairs.sessions(pair.id)
+    number = max((s.number for s in sessions), default=0) + 1
+    from assistant.commands.knowledge import ensure_index
+
+    ensure_index(settings, services.index)
+    stage = stage_for(number, pair.sessions_planned)
+    result = services.coach.starters(starters_topic(pair, sessions), stage=stage, count=args.count)
+    services.pairs.save_artifact(pair.id, result, session=number)
+    lines = [f"{n}. {s.text}\n   ({s.category}) {s.why}" for n, s in enumerate(result.starters, 1)]
+    _emit(args, starters_json(result) | {"pair_id": pair.id, "session": number}, "\n".join(lines))
+    return 0
+
+
 def run_pair_feedback(args: argparse.Namespace, settings: Settings) -> int:
     """`coach feedback --pair ID --notes-file F`: the pair's names are redacted (no --names
     needed) and the summary is recorded as the pair's next session, with its action items
@@ -381,7 +407,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.set_defaults(func=run_agenda)
 
     s = sub.add_parser("starters", help="conversation starters for a topic")
-    s.add_argument("--topic", required=True)
+    s.add_argument("--topic", help="what the session is about (required without --pair)")
+    s.add_argument("--pair", type=int, help="starters for this pair's next session and goals")
     s.add_argument("--count", type=int, default=6)
     s.add_argument("--stage", choices=tuple(STAGE_LABELS), default="middle")
     export_arg(s, "md")

@@ -249,3 +249,28 @@ def test_pair_flags_that_the_pair_fills_in_are_refused(
     assert "rating" in fails(
         capsys, "feedback", "--pair", "1", "--notes-file", str(notes), "--rating", "9"
     )
+
+
+def test_starters_for_a_pair_carry_its_goals_and_land_on_its_timeline(
+    env: Path, model: ScriptedModel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(
+        capsys,
+        "pair",
+        "add",
+        "--mentor",
+        "A",
+        "--mentee",
+        "B",
+        "--senior-goal",
+        "posting on LinkedIn with confidence",
+        "--junior-goal",
+        "negotiating a budget",
+    )
+    result = run_json(capsys, "starters", "--pair", "1", "--count", "4")
+    assert (result["pair_id"], result["session"]) == (1, 1)
+    sent = " ".join(m["content"] for call in model.history for m in call.messages)
+    assert "posting on LinkedIn with confidence" in sent and "negotiating a budget" in sent
+    timeline = run_json(capsys, "pair", "show", "1")["artifacts"]
+    assert [(a["kind"], a["session"]) for a in timeline] == [("starters", 1)]
+    assert "topic" in fails(capsys, "starters", "--pair", "1", "--topic", "x")

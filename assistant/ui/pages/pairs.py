@@ -280,19 +280,33 @@ def _summarise(pair: Pair, number: int) -> None:
     open_page("feedback", "Feedback summary")
 
 
+def _starters(pair: Pair, sessions: list, stage: str) -> None:  # noqa: ANN001
+    from assistant.pairs import starters_topic
+
+    st.session_state["starters_topic"] = starters_topic(pair, sessions)
+    st.session_state["starters_stage"] = stage
+    st.session_state.pop("starters_result", None)
+    open_page("starters", "Conversation starters")
+
+
 def _next_steps(pair: Pair, sessions: list) -> None:  # noqa: ANN001
     number = max((s.number for s in sessions), default=0) + 1
     from assistant.pairs import stage_for
 
-    stage = STAGE_LABELS[stage_for(number, pair.sessions_planned)]
+    stage_key = stage_for(number, pair.sessions_planned)
+    stage = STAGE_LABELS[stage_key]
     when = next_session_date(pair, sessions, date.today())
     st.markdown(f"**Next: session {number} of {pair.sessions_planned}** ({stage}, {when:%d %b %Y})")
-    minutes_col, prepare_col, summarise_col = st.columns([1, 1, 1])
+    minutes_col, prepare_col, starters_col, summarise_col = st.columns(4)
     minutes = minutes_col.number_input("Minutes", 5, 240, 60, step=5, key="pairs_minutes")
     if prepare_col.button(
         "Prepare next session", key="pairs_prepare", type="primary", icon=":material/event_note:"
     ):
         _prepare(pair, int(minutes))
+    if starters_col.button(
+        "Starters for its goals", key="pairs_starters", icon=":material/chat_bubble:"
+    ):
+        _starters(pair, sessions, stage_key)
     if summarise_col.button(
         "Summarise this session", key="pairs_summarise", icon=":material/summarize:"
     ):
