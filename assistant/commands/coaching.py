@@ -308,8 +308,19 @@ def run_pair_agenda(args: argparse.Namespace, settings: Settings) -> int:
     payload = agenda_json(agenda) | {"pair_id": args.pair, "session_number": agenda.session_number}
     _emit(args, payload, to_markdown(agenda))
     if target:
-        _write(*target, agenda)
+        _write(*target, agenda, _cadence_start(services, args.pair))
     return 0
+
+
+def _cadence_start(services: Services, pair_id: int) -> datetime:
+    """The invite's start: the pair's next session date on its cadence, at 10:00 local time."""
+    from datetime import time as clock
+
+    from assistant.pairs import next_session_date
+
+    pair = services.pairs.get_pair(pair_id)
+    day = next_session_date(pair, services.pairs.sessions(pair_id), date.today())
+    return datetime.combine(day, clock(10, 0)).astimezone()
 
 
 def run_pair_starters(args: argparse.Namespace, settings: Settings) -> int:

@@ -107,12 +107,15 @@ def pairs_server(
         stop_process(process)
 
 
-def _summarise(page, url: str, notes: str, session: int) -> None:  # noqa: ANN001
+def _summarise(page, url: str, notes: str, session: int, screenshot: Shot) -> None:  # noqa: ANN001
     page.goto(f"{url}/pairs")
-    page.get_by_role("heading", name="Pairs").first.wait_for()
+    page.get_by_text(f"Next: session {session} of 6", exact=False).wait_for()
     page.get_by_role("button", name="Summarise this session").click()
     page.get_by_role("heading", name="Feedback summary").wait_for()
-    page.get_by_text(f"recorded as session {session} of the pair", exact=False).wait_for()
+    try:
+        page.get_by_text(f"recorded as session {session} of the pair", exact=False).wait_for()
+    finally:
+        screenshot(page, f"e2e-pairs-feedback-{session}")
     page.get_by_label("Session notes").fill(notes)
     page.get_by_label("Session notes").press("Control+Enter")
     page.get_by_role("button", name="Summarise", exact=True).click()
@@ -137,8 +140,8 @@ def test_two_sessions_then_the_next_agenda_reviews_the_open_actions(
     page.get_by_role("button", name="Create pair").click()
     page.get_by_text("Created the pair Aisha Khan & Martin Webb").wait_for()
 
-    _summarise(page, url, NOTES[0], 1)
-    _summarise(page, url, NOTES[1], 2)
+    _summarise(page, url, NOTES[0], 1, screenshot)
+    _summarise(page, url, NOTES[1], 2, screenshot)
 
     page.goto(f"{url}/pairs")
     page.get_by_text("Next: session 3 of 6", exact=False).wait_for()
