@@ -90,6 +90,11 @@ def test_open_actions_tick_off_and_drop_and_goals_keep_their_progress() -> None:
     goal = pair.goals[0]
     at.slider(key=f"pairs_goal_{goal.id}").set_value(4).run()
     assert app_services().pairs.get_pair(pair.id).goals[0].progress == 4
+    at.selectbox(key="pairs_rate_session").set_value(1)
+    at.select_slider(key="pairs_rate_value").set_value(5)
+    at.button(key="pairs_rate_save").click().run()
+    assert app_services().pairs.sessions(pair.id)[0].rating == 5
+    assert "Session 1 rated 5 of 5." in shown(at, "success")
     assert [d.label for d in at.get("download_button")] == [
         "Download timeline (Markdown)",
         "Download next session invite (.ics)",

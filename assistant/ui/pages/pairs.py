@@ -239,6 +239,23 @@ def _timeline(pair: Pair, sessions: list) -> None:  # noqa: ANN001
         if a.session not in held
     ]
     st.dataframe(rows, hide_index=True, key="pairs_timeline")
+    if sessions:
+        _rate(pair, sessions)
+
+
+def _rate(pair: Pair, sessions: list) -> None:  # noqa: ANN001
+    which, score, save = st.columns([2, 2, 1], vertical_alignment="bottom")
+    number = which.selectbox(
+        "Rate a session", [s.number for s in sessions][::-1], key="pairs_rate_session"
+    )
+    rating = score.select_slider("How it went", [1, 2, 3, 4, 5], value=3, key="pairs_rate_value")
+    if save.button("Save rating", key="pairs_rate_save"):
+        done = attempt(
+            lambda: services().pairs.rate_session(pair.id, int(number), int(rating)) or True
+        )
+        if done:
+            _notice(f"Session {number} rated {rating} of 5.")
+            st.rerun()
 
 
 def _prepare(pair: Pair, minutes: int) -> None:
