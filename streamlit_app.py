@@ -7,7 +7,16 @@ address, Coach included (/coach); the app's root address opens Coach. (Streamlit
 
 import streamlit as st
 
-from assistant.ui.pages import agenda, coach, feedback, history, knowledge, starters
+from assistant.ui.pages import (
+    agenda,
+    coach,
+    feedback,
+    history,
+    knowledge,
+    pairs,
+    program_health,
+    starters,
+)
 from assistant.ui.shell import framed, optional_page, remember_pages
 
 dashboard = optional_page("assistant.ui.pages.dashboard")  # written separately; may be absent
@@ -40,6 +49,15 @@ pages = {
             title="Feedback summary",
             icon=":material/summarize:",
             url_path="feedback",
+        ),
+    ],
+    "Pairs": [
+        st.Page(framed(pairs.render), title="Pairs", icon=":material/group:", url_path="pairs"),
+        st.Page(
+            framed(program_health.render),
+            title="Program health",
+            icon=":material/monitor_heart:",
+            url_path="program-health",
         ),
     ],
     "Library": [

@@ -21,7 +21,7 @@ from assistant.guard import (
 from assistant.knowledge import ActivityCard
 from assistant.llm.base import ChatModel
 from assistant.llm.structured import complete_structured
-from assistant.planning import PlannedItem, plan_session
+from assistant.planning import REVIEW, PlannedItem, plan_session
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Filters, Retriever
 from assistant.schemas import (
@@ -31,6 +31,7 @@ from assistant.schemas import (
     AgendaItem,
     AgendaRequest,
     Citation,
+    ReviewAction,
 )
 from assistant.text import is_open_question
 
@@ -74,7 +75,9 @@ def build_agenda(
     query = f"{request.topic} {goals}".strip()
     ranked = retriever.search(query, k=20, filters=Filters(kinds=["activity"]))
     ranked_sources = list(dict.fromkeys(p.source for p in ranked.passages))
-    plan = plan_session(catalog, request.stage, request.minutes, ranked_sources)
+    plan = plan_session(
+        catalog, request.stage, request.minutes, ranked_sources, len(request.review_actions)
+    )
     guidance = retriever.search(
         query, k=GUIDANCE_PASSAGES, filters=Filters(kinds=["guide", "playbook"])
     ).passages
@@ -91,7 +94,7 @@ def build_agenda(
                     n=numbers[card.source],
                     id=card.chunk_id,
                     source=card.source,
-                    title=card.title,
+                    title=catalog[card.source].title,
                     heading="How to run it",
                     text=card.how_to[:EXCERPT_CHARS],
                 )
@@ -133,6 +136,19 @@ def reply_budget(items: int) -> int:
     return REPLY_BASE_TOKENS + REPLY_TOKENS_PER_ITEM * items
 
 
+def review_details(actions: list[ReviewAction]) -> str:
+    """The review item's text, written in code so that every open action is listed verbatim
+    with the session it came from (the model never rewrites it)."""
+    lines = []
+    for action in actions:
+        who = f"{action.owner}: " if action.owner else ""
+        due = f", due {action.due}" if action.due else ""
+        lines.append(f"{who}{action.action} (from session {action.session}{due})")
+    return "Go through each open action item; mark it done, carry it over or drop it. " + "; ".join(
+        lines
+    )
+
+
 def _assemble(
     request: AgendaRequest,
     plan: list[PlannedItem],
@@ -155,7 +171,9 @@ def _assemble(
     for i, item in enumerate(plan):
         card: ActivityCard = item.card
         detail = _strip_echo(draft.details[i], card.title) if i < len(draft.details) else ""
-        if not _ok(detail):
+        if REVIEW in card.provides:
+            detail = review_details(request.review_actions)
+        elif not _ok(detail):
             detail = _first_sentences(card.how_to or card.summary)
         items.append(
             AgendaItem(
@@ -189,6 +207,7 @@ def _assemble(
         session_number=request.session_number,
         mentor_role=request.mentor_role,
         mentee_role=request.mentee_role,
+        goals=list(request.goals),
         objectives=objectives,
         items=items,
         starters=starters,

@@ -82,6 +82,10 @@ class Settings:
     database_url: str = ""
     max_knowledge_file_bytes: int = 200_000
     max_notes_chars: int = DEFAULT_MAX_NOTES_CHARS
+    stalled_days: int = 21  # a pair with no session for longer is "stalled" (program health)
+    # COACH_MODEL=scripted only: a JSON file of replies the scripted model gives first, in
+    # order (a demo or an end-to-end test run in its own process can script its model).
+    scripted_replies: Path | None = None
     models_dir_override: Path | None = None
 
     @property
@@ -162,6 +166,10 @@ class Settings:
             max_notes_chars=_int(
                 merged, "COACH_MAX_NOTES_CHARS", DEFAULT_MAX_NOTES_CHARS, 100, 10_000_000
             ),
+            stalled_days=_int(merged, "COACH_STALLED_DAYS", 21, 1, 3650),
+            scripted_replies=Path(merged["COACH_SCRIPTED_REPLIES"])
+            if merged.get("COACH_SCRIPTED_REPLIES")
+            else None,
             models_dir_override=Path(merged["COACH_MODELS_DIR"])
             if merged.get("COACH_MODELS_DIR")
             else None,

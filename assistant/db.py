@@ -115,6 +115,116 @@ eval_cases = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
 )
 
+# --- pairs (issue 11): a pair's goals, sessions, tracked actions, ledger and artifacts -------
+cohorts = sa.Table(
+    "cohorts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("start_date", sa.String(10), nullable=False),
+    sa.Column("end_date", sa.String(10), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+pairs = sa.Table(
+    "pairs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mentor", sa.String(200), nullable=False),
+    sa.Column("mentee", sa.String(200), nullable=False),
+    sa.Column("mentor_role", sa.String(120), nullable=False),
+    sa.Column("mentee_role", sa.String(120), nullable=False),
+    sa.Column("start_date", sa.String(10), nullable=False),
+    sa.Column("cadence_days", sa.Integer, nullable=False),
+    sa.Column("sessions_planned", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column(
+        "cohort_id", sa.Integer, sa.ForeignKey("cohorts.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)
+
+
+def _pair_fk() -> sa.Column:
+    return sa.Column(
+        "pair_id",
+        sa.Integer,
+        sa.ForeignKey("pairs.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+
+
+pair_goals = sa.Table(
+    "pair_goals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _pair_fk(),
+    sa.Column("side", sa.String(10), nullable=False),  # senior | junior: who wants to learn it
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("progress", sa.Integer, nullable=False),  # 1-5
+    sa.Column("position", sa.Integer, nullable=False),
+)
+pair_sessions = sa.Table(
+    "pair_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _pair_fk(),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("held_on", sa.String(10), nullable=False),
+    sa.Column("next_focus", sa.Text, nullable=False),
+    sa.Column("rating", sa.Integer, nullable=True),  # 1-5, how the session went
+    sa.Column(
+        "summary_id", sa.Integer, sa.ForeignKey("artifacts.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.UniqueConstraint("pair_id", "number", name="uq_pair_session_number"),
+)
+pair_actions = sa.Table(
+    "pair_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _pair_fk(),
+    sa.Column("session_number", sa.Integer, nullable=False),
+    sa.Column("owner", sa.String(60), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("due", sa.String(100), nullable=True),
+    sa.Column("status", sa.String(10), nullable=False),  # open | done | dropped
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)
+pair_ledger = sa.Table(
+    "pair_ledger",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _pair_fk(),
+    sa.Column("session_number", sa.Integer, nullable=False),
+    sa.Column("side", sa.String(10), nullable=False),  # senior | junior: who learned it
+    sa.Column("text", sa.Text, nullable=False),
+)
+pair_artifacts = sa.Table(
+    "pair_artifacts",
+    metadata,
+    sa.Column(
+        "artifact_id",
+        sa.Integer,
+        sa.ForeignKey("artifacts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _pair_fk(),
+    sa.Column("session_number", sa.Integer, nullable=True),
+)
+pair_conversations = sa.Table(
+    "pair_conversations",
+    metadata,
+    sa.Column(
+        "conversation_id",
+        sa.Integer,
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _pair_fk(),
+)
+
 
 def mask_url(raw: str) -> str:
     """The URL with any password replaced by ***, safe to show or log."""

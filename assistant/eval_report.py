@@ -174,6 +174,31 @@ SUITE_METRICS: dict[str, tuple[MetricInfo, ...]] = {
             )
         ),
     ),
+    "continuity": (
+        MetricInfo(
+            "continuity.open_action_recall",
+            "Share of a pair's open action items that the next agenda's review item lists.",
+            0.95,
+        ),
+        MetricInfo(
+            "continuity.closed_listed",
+            "Done or dropped action items that still appear in a next agenda (should be none).",
+            0.0,
+            higher_is_better=False,
+            aggregate="sum",
+        ),
+        MetricInfo(
+            "continuity.stage_right",
+            "Share of next agendas with the right stage (first, middle, or closing at the last "
+            "planned session).",
+            1.0,
+        ),
+        MetricInfo(
+            "continuity.minutes_exact",
+            "Share of next agendas whose minutes add up exactly to the length asked for.",
+            1.0,
+        ),
+    ),
 }
 SUITE_NAMES = tuple(SUITE_METRICS)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.knowledge import ActivityCard
 
@@ -27,10 +27,39 @@ def _providing(cards: list[ActivityCard], role: str, stage: str) -> list[Activit
     return [c for c in cards if role in c.provides and c.suits(stage)]
 
 
+REVIEW = "action-review"  # `provides` of the review item a pair's open actions get
+REVIEW_TITLE = "Review of open action items"
+
+
+def review_card(catalog: dict[str, ActivityCard], open_actions: int) -> ActivityCard | None:
+    """The review of last sessions' open actions rests on the check-in card (its "look back"
+    step), lengthened by about two minutes per open item: a plan item of its own, never cut."""
+    check_in = [c for c in catalog.values() if "check-in" in c.provides]
+    if open_actions <= 0 or not check_in:
+        return None
+    card = sorted(check_in, key=lambda c: c.source)[0]
+    usual = min(15, 3 + 2 * open_actions)
+    return replace(
+        card,
+        title=REVIEW_TITLE,
+        summary="Go through every action item still open from earlier sessions.",
+        minutes_min=min(usual, 3 + open_actions),
+        minutes_max=max(usual, 15),
+        minutes_default=usual,
+        slot="opening",
+        provides=(REVIEW,),
+    )
+
+
 def plan_session(
-    catalog: Mapping[str, ActivityCard], stage: str, minutes: int, ranked_sources: list[str]
+    catalog: Mapping[str, ActivityCard],
+    stage: str,
+    minutes: int,
+    ranked_sources: list[str],
+    open_actions: int = 0,
 ) -> list[PlannedItem]:
-    """Choose activities and minutes. `ranked_sources` orders cards by relevance to the topic."""
+    """Choose activities and minutes. `ranked_sources` orders cards by relevance to the topic;
+    `open_actions` > 0 adds a required review item for a pair's open action items."""
     cards = list(catalog.values())
     rank = {s: i for i, s in enumerate(ranked_sources)}
     by_relevance = sorted(cards, key=lambda c: (rank.get(c.source, 10_000), c.source))
@@ -43,6 +72,9 @@ def plan_session(
             PlannedItem(c, c.minutes_default, priority=2)
             for c in _providing(by_relevance, "check-in", stage)[:1]
         ]
+    review = review_card(catalog, open_actions)
+    if review is not None:
+        required.append(PlannedItem(review, review.minutes_default, required=True, priority=8))
     if stage == "first":
         required += [
             PlannedItem(c, c.minutes_default, required=True, priority=9)

@@ -156,6 +156,15 @@ class AnswerRequest(Request):
         return value
 
 
+class ReviewAction(BaseModel):
+    """An open action item carried into a pair's next agenda, with the session that raised it."""
+
+    action: str = Field(min_length=1, max_length=500)
+    owner: str = Field(default="", max_length=60)
+    session: int = Field(ge=1)
+    due: str | None = None
+
+
 class AgendaRequest(Request):
     topic: Topic
     minutes: int
@@ -165,6 +174,8 @@ class AgendaRequest(Request):
     mentee_role: str = Field(default="senior leader", max_length=120)
     goals: list[str] = Field(default_factory=list, max_length=10)
     notes_from_last_time: str = Field(default="", max_length=5_000)
+    # A pair's open action items: the plan gets a review item listing every one of them.
+    review_actions: list[ReviewAction] = Field(default_factory=list, max_length=50)
 
     @field_validator("minutes")
     @classmethod
@@ -245,6 +256,7 @@ class Agenda(Provenance):
     session_number: int | None = None
     mentor_role: str = ""
     mentee_role: str = ""
+    goals: list[str] = Field(default_factory=list)  # so a reopened agenda refills its form
     objectives: list[str] = Field(default_factory=list)
     items: list[AgendaItem]
     starters: list[str] = Field(default_factory=list)

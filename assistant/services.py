@@ -38,6 +38,12 @@ class Services:
         return Store(self.settings.database_url)
 
     @cached_property
+    def pairs(self):  # noqa: ANN201
+        from assistant.pair_store import PairStore
+
+        return PairStore(self.store)
+
+    @cached_property
     def prompts(self):  # noqa: ANN201
         from assistant.prompts import PromptLibrary
 

@@ -140,6 +140,24 @@ def default_title(artifact: Artifact) -> str:
     return _shorten(artifact.summary)
 
 
+def artifact_values(artifact: Artifact, title: str | None = None) -> dict[str, Any]:
+    """The artifacts row for `artifact` (shared with stores that save one in a larger write)."""
+    if not isinstance(artifact, tuple(ARTIFACT_TYPES.values())):
+        raise TypeError(f"cannot save {type(artifact).__name__}")
+    title = _shorten(title, 200) if title and title.strip() else default_title(artifact)
+    payload = artifact.model_dump(mode="json")
+    return {
+        "kind": artifact.kind,
+        "title": title,
+        "created_at": artifact.created_at,
+        "backend": artifact.backend,
+        "model": artifact.model,
+        "prompt_version": artifact.prompt_version,
+        "payload": payload,
+        "search_text": "\n".join([title, *_strings(payload)]).lower(),
+    }
+
+
 class Store:
     def __init__(self, database_url: str) -> None:
         self.url = mask_url(database_url)
@@ -178,23 +196,9 @@ class Store:
     def _insert_artifact(
         conn: Connection, artifact: Artifact, title: str | None, conversation_id: int | None
     ) -> int:
-        if not isinstance(artifact, tuple(ARTIFACT_TYPES.values())):
-            raise TypeError(f"cannot save {type(artifact).__name__}")
-        title = _shorten(title, 200) if title and title.strip() else default_title(artifact)
-        payload = artifact.model_dump(mode="json")
-        search_text = "\n".join([title, *_strings(payload)]).lower()
+        values = artifact_values(artifact, title)
         return conn.execute(
-            artifacts.insert().values(
-                kind=artifact.kind,
-                title=title,
-                created_at=artifact.created_at,
-                backend=artifact.backend,
-                model=artifact.model,
-                prompt_version=artifact.prompt_version,
-                payload=payload,
-                search_text=search_text,
-                conversation_id=conversation_id,
-            )
+            artifacts.insert().values(**values, conversation_id=conversation_id)
         ).inserted_primary_key[0]
 
     def _artifact_query(self) -> sa.Select:

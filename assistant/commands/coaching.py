@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +172,10 @@ def _read_goals(values: list[str] | None) -> list[str]:
 
 
 def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "pair", None) is not None:
+        return run_pair_agenda(args, settings)
+    if not args.topic:
+        raise InputError("--topic is missing.", "Say what the session is about, or give --pair ID.")
     stage = args.stage or ("first" if args.session == 1 else "middle")
     request = AgendaRequest.from_input(
         topic=args.topic,
@@ -207,6 +211,8 @@ def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_starters(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "pair", None) is not None:
+        return run_pair_starters(args, settings)
     request = StartersRequest.from_input(topic=args.topic, stage=args.stage, count=args.count)
     target = _export_target(args, ("md",))
     services = _services(settings)
@@ -241,6 +247,8 @@ def read_notes_file(path: Path, max_chars: int) -> str:
 
 
 def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "pair", None) is not None:
+        return run_pair_feedback(args, settings)
     request = FeedbackRequest.from_input(
         context={NOTES_LIMIT: settings.max_notes_chars},
         notes=read_notes_file(Path(args.notes_file), settings.max_notes_chars),
@@ -253,6 +261,113 @@ def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.export import to_markdown
 
     _emit(args, feedback_json(summary), to_markdown(summary))
+    if target:
+        _write(*target, summary)
+    return 0
+
+
+# --- a pair's next session (issue 11): the pair fills in what the flags would say -----------
+def run_pair_agenda(args: argparse.Namespace, settings: Settings) -> int:
+    """`coach agenda --pair ID --minutes N`: number, stage, topic, goals and the review of
+    open action items all come from the pair."""
+    from assistant.pairs import check_minutes, plan_next_session
+
+    given = [f for f in ("topic", "session", "stage", "goal", "notes") if getattr(args, f, None)]
+    if given:
+        raise InputError(
+            f"--pair fills in the {', '.join(given)} itself.", "Leave those flags out with --pair."
+        )
+    check_minutes(args.minutes)
+    target = _export_target(args, ("md", "ics"))
+    services = build_services(settings)
+    services.pairs.get_pair(args.pair)  # an unknown pair fails before the index is opened
+    from assistant.commands.knowledge import ensure_index
+
+    ensure_index(settings, services.index)
+    agenda = plan_next_session(services.coach, services.pairs, args.pair, args.minutes)
+    from assistant.export import to_markdown
+
+    payload = agenda_json(agenda) | {"pair_id": args.pair, "session_number": agenda.session_number}
+    _emit(args, payload, to_markdown(agenda))
+    if target:
+        _write(*target, agenda, _cadence_start(services, args.pair))
+    return 0
+
+
+def _cadence_start(services: Services, pair_id: int) -> datetime:
+    """The invite's start: the pair's next session date on its cadence, at 10:00 local time."""
+    from datetime import time as clock
+
+    from assistant.pairs import next_session_date
+
+    pair = services.pairs.get_pair(pair_id)
+    day = next_session_date(pair, services.pairs.sessions(pair_id), date.today())
+    return datetime.combine(day, clock(10, 0)).astimezone()
+
+
+def run_pair_starters(args: argparse.Namespace, settings: Settings) -> int:
+    """`coach starters --pair ID`: the topic carries the pair's next focus and its goals, the
+    stage is its next session's; the set is saved on the pair's timeline."""
+    from assistant.pairs import stage_for, starters_topic
+
+    if args.topic:
+        raise InputError("--pair fills in the topic itself.", "Leave --topic out with --pair.")
+    services = build_services(settings)
+    pair = services.pairs.get_pair(args.pair)
+    sessions = services.pairs.sessions(pair.id)
+    number = max((s.number for s in sessions), default=0) + 1
+    from assistant.commands.knowledge import ensure_index
+
+    ensure_index(settings, services.index)
+    request = StartersRequest.from_input(
+        topic=starters_topic(pair, sessions),
+        stage=stage_for(number, pair.sessions_planned),
+        count=args.count,
+    )
+    result = services.coach.starters(request)
+    services.pairs.save_artifact(pair.id, result, session=number)
+    lines = [f"{n}. {s.text}\n   ({s.category}) {s.why}" for n, s in enumerate(result.starters, 1)]
+    _emit(args, starters_json(result) | {"pair_id": pair.id, "session": number}, "\n".join(lines))
+    return 0
+
+
+def run_pair_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """`coach feedback --pair ID --notes-file F`: the pair's names are redacted (no --names
+    needed) and the summary is recorded as the pair's next session, with its action items
+    and ledger entries, in one transaction."""
+    from assistant.pairs import summarise_session
+
+    held_on = None
+    if args.date:
+        try:
+            held_on = date.fromisoformat(args.date)
+        except ValueError as exc:
+            raise InputError(f"--date {args.date!r} is not a date.", "Use YYYY-MM-DD.") from exc
+    if args.rating is not None and not 1 <= args.rating <= 5:
+        raise InputError(f"--rating {args.rating} is out of range.", "Rate the session 1-5.")
+    request = FeedbackRequest.from_input(
+        context={NOTES_LIMIT: settings.max_notes_chars},
+        notes=read_notes_file(Path(args.notes_file), settings.max_notes_chars),
+        names=args.names or "",
+    )
+    target = _export_target(args, ("md",))
+    services = build_services(settings)
+    pair = services.pairs.get_pair(args.pair)
+    summary, record = summarise_session(
+        services.coach, services.pairs, pair.id, request, held_on, args.rating
+    )
+    from assistant.export import to_markdown
+
+    payload = feedback_json(summary) | {
+        "pair_id": pair.id,
+        "session": record.session.number,
+        "artifact_id": record.session.summary_id,
+    }
+    _emit(
+        args,
+        payload,
+        f"Session {record.session.number} of pair #{pair.id}\n\n" + to_markdown(summary),
+    )
     if target:
         _write(*target, summary)
     return 0
@@ -275,7 +390,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=run_ask)
 
     g = sub.add_parser("agenda", help="build a time-boxed session agenda")
-    g.add_argument("--topic", required=True)
+    g.add_argument("--topic", help="what the session is about (required without --pair)")
+    g.add_argument("--pair", type=int, help="plan this pair's next session (see `coach pair`)")
     g.add_argument("--minutes", type=int, required=True, help=f"{MIN_MINUTES}-{MAX_MINUTES}")
     g.add_argument("--session", type=int, help="session number (1 = first session)")
     g.add_argument("--stage", choices=tuple(STAGE_LABELS), help="first, middle or closing")
@@ -288,7 +404,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.set_defaults(func=run_agenda)
 
     s = sub.add_parser("starters", help="conversation starters for a topic")
-    s.add_argument("--topic", required=True)
+    s.add_argument("--topic", help="what the session is about (required without --pair)")
+    s.add_argument("--pair", type=int, help="starters for this pair's next session and goals")
     s.add_argument("--count", type=int, default=6)
     s.add_argument("--stage", choices=tuple(STAGE_LABELS), default="middle")
     export_arg(s, "md")
@@ -297,5 +414,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     f = sub.add_parser("feedback", help="summarise session notes (personal data redacted)")
     f.add_argument("--notes-file", required=True)
     f.add_argument("--names", help='participant names, mentor first: "Priya Raman,Gordon Hale"')
+    f.add_argument("--pair", type=int, help="record the summary as this pair's next session")
+    f.add_argument("--date", help="with --pair: the day the session was held (YYYY-MM-DD)")
+    f.add_argument("--rating", type=int, help="with --pair: how the session went, 1-5")
     export_arg(f, "md")
     f.set_defaults(func=run_feedback)

@@ -48,6 +48,24 @@ __all__ = [
 ]
 
 
+def _scripted_replies(settings: Settings) -> list:
+    """The replies in COACH_SCRIPTED_REPLIES (a JSON list), or none."""
+    path = settings.scripted_replies
+    if path is None:
+        return []
+    import json
+
+    from assistant.config import ConfigError
+
+    try:
+        replies = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"COACH_SCRIPTED_REPLIES={path} is not a readable JSON file.") from exc
+    if not isinstance(replies, list):
+        raise ConfigError(f"COACH_SCRIPTED_REPLIES={path} must hold a JSON list of replies.")
+    return replies
+
+
 def get_model(settings: Settings) -> ChatModel:
     """The backend chosen by `settings.backend`. Cheap: nothing loads or connects here.
 
@@ -57,7 +75,7 @@ def get_model(settings: Settings) -> ChatModel:
     if settings.backend == "scripted":
         from assistant.llm.scripted import ScriptedModel
 
-        return ScriptedModel(context_window=settings.n_ctx)
+        return ScriptedModel(_scripted_replies(settings), context_window=settings.n_ctx)
     if settings.backend == "openai":
         from assistant.llm.openai_compat import OpenAIModel, build_openai_client
 

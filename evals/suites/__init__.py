@@ -6,9 +6,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from assistant.eval_report import metric_catalog
-from evals.suites import agenda, attacks, chat, feedback, retrieval, starters
+from evals.suites import agenda, attacks, chat, continuity, feedback, retrieval, starters
 
 SUITES: dict[str, ModuleType] = {
-    m.NAME: m for m in (retrieval, agenda, starters, feedback, chat, attacks)
+    m.NAME: m for m in (retrieval, agenda, starters, feedback, chat, attacks, continuity)
 }
 __all__ = ["SUITES", "metric_catalog"]

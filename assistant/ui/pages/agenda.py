@@ -36,6 +36,46 @@ from assistant.ui.widgets import (
 
 RESULT = "agenda_result"
 _SESSION = "session"  # persist_state: inputs survive a visit to another page
+PAIR = "agenda_pair"  # {"id", "label", "session"}: the agenda is a pair's next session
+
+
+def fill_form(
+    *,
+    topic: str,
+    minutes: int,
+    stage: str,
+    session_number: int | None,
+    goals: list[str],
+    mentor_role: str = "junior mentor",
+    mentee_role: str = "senior leader",
+    notes: str = "",
+) -> None:
+    """Put values in the form's widgets (before the page runs), e.g. a reopened agenda's."""
+    st.session_state.update(
+        {
+            "agenda_topic": topic,
+            "agenda_minutes": int(minutes),
+            "agenda_stage": stage if stage in STAGE_LABELS else "middle",
+            "agenda_session_number": int(session_number or 0),
+            "agenda_mentor_role": mentor_role or "junior mentor",
+            "agenda_mentee_role": mentee_role or "senior leader",
+            "agenda_goals": "\n".join(goals),
+            "agenda_notes": notes,
+        }
+    )
+
+
+def fill_form_from_agenda(payload: dict[str, Any]) -> None:
+    """A saved agenda's request back in the form, ready to edit and regenerate."""
+    fill_form(
+        topic=str(payload.get("topic", "")),
+        minutes=int(payload.get("minutes") or 45),
+        stage=str(payload.get("stage", "middle")),
+        session_number=payload.get("session_number"),
+        goals=[str(g) for g in payload.get("goals") or []],
+        mentor_role=str(payload.get("mentor_role") or "junior mentor"),
+        mentee_role=str(payload.get("mentee_role") or "senior leader"),
+    )
 
 
 def _form() -> None:
@@ -131,19 +171,60 @@ def _build(
     )
     if request is None:
         return
+    pair = st.session_state.get(PAIR)
+    if pair:
+        request = _with_open_actions(request, int(pair["id"]))
+        if request is None:
+            return
     agenda = attempt(
         lambda: services().coach.agenda(request),
         spinner="Building the agenda from the knowledge base…",
     )
     if agenda is None:
         return
-    artifact_id = save_quietly(lambda: services().store.save_artifact(agenda))
+    if pair:
+        artifact_id = save_quietly(
+            lambda: services().pairs.save_artifact(
+                int(pair["id"]), agenda, session=request.session_number
+            )
+        )
+    else:
+        artifact_id = save_quietly(lambda: services().store.save_artifact(agenda))
     version = st.session_state.get(RESULT, {}).get("version", 0) + 1
     st.session_state[RESULT] = {
         "agenda": agenda.model_dump(mode="json"),
         "artifact_id": artifact_id,
         "version": version,
     }
+
+
+def _with_open_actions(request: AgendaRequest, pair_id: int) -> AgendaRequest | None:
+    """The request with the pair's open action items, for the plan's review item."""
+    from assistant.schemas import ReviewAction
+
+    actions = attempt(lambda: services().pairs.actions(pair_id, "open"))
+    if actions is None:
+        return None
+    review = [
+        ReviewAction(action=a.action, owner=a.owner, session=a.session, due=a.due) for a in actions
+    ]
+    return request.model_copy(update={"review_actions": review})
+
+
+def _detach() -> None:
+    st.session_state.pop(PAIR, None)
+
+
+def _pair_banner() -> None:
+    pair = st.session_state.get(PAIR)
+    if not pair:
+        return
+    st.info(
+        f"Preparing session {pair['session']} of the pair {pair['label']}: the plan reviews "
+        "every open action item, and the agenda is saved on the pair's timeline.",
+        icon=":material/group:",
+    )
+    st.button("Not for this pair", key="agenda_detach", on_click=_detach)
 
 
 def _table(agenda: Agenda) -> Any:
@@ -319,6 +400,7 @@ def render() -> None:
         "Describe the session; the coach plans it from the knowledge base, item by item, "
         "with the sources each item comes from."
     )
+    _pair_banner()
     _form()
     result = st.session_state.get(RESULT)
     if result:

@@ -17,6 +17,7 @@ from assistant.ui.resources import services, settings
 from assistant.ui.widgets import attempt, download, render_provenance, save_quietly
 
 RESULT = "feedback_result"
+PAIR = "feedback_pair"  # {"id", "label", "session"}: the summary is this pair's next session
 _SESSION = "session"
 _KIND_LABELS = {"email": "Email", "phone": "Phone", "url": "Link", "name": "Name"}
 
@@ -52,6 +53,10 @@ def _preview(request: FeedbackRequest) -> None:
 
 
 def _summarise(request: FeedbackRequest) -> None:
+    pair = st.session_state.get(PAIR)
+    if pair:
+        _summarise_for_pair(request, int(pair["id"]))
+        return
     summary = attempt(
         lambda: services().coach.feedback(request), spinner="Summarising the session…"
     )
@@ -62,6 +67,43 @@ def _summarise(request: FeedbackRequest) -> None:
         "summary": summary.model_dump(mode="json"),
         "artifact_id": artifact_id,
     }
+
+
+def _summarise_for_pair(request: FeedbackRequest, pair_id: int) -> None:
+    """Summarise with the pair's names hidden, and record the summary, its action items and
+    its ledger entries as the pair's next session (one transaction)."""
+    from assistant.pairs import summarise_session
+
+    done = attempt(
+        lambda: summarise_session(services().coach, services().pairs, pair_id, request),
+        spinner="Summarising the session…",
+    )
+    if done is None:
+        return
+    summary, record = done
+    st.session_state[RESULT] = {
+        "summary": summary.model_dump(mode="json"),
+        "artifact_id": record.session.summary_id,
+        "pair_session": record.session.number,
+    }
+    st.session_state.pop(PAIR, None)  # the next summary is not this session's again
+
+
+def _detach() -> None:
+    st.session_state.pop(PAIR, None)
+
+
+def _pair_banner() -> None:
+    pair = st.session_state.get(PAIR)
+    if not pair:
+        return
+    st.info(
+        f"This summary will be recorded as session {pair['session']} of the pair "
+        f"{pair['label']}: its action items and learnings go on the pair's timeline. The "
+        "pair's names are hidden from the model without typing them below.",
+        icon=":material/group:",
+    )
+    st.button("Not for this pair", key="feedback_detach", on_click=_detach)
 
 
 def _list(title: str, items: list[str], empty: str = "Nothing recorded.") -> None:
@@ -111,6 +153,12 @@ def _show(result: dict[str, Any]) -> None:
         "text/markdown",
         key="feedback_download",
     )
+    if result.get("pair_session"):
+        st.success(
+            f"Recorded as session {result['pair_session']} of the pair, with its action items "
+            "and learnings.",
+            icon=":material/group:",
+        )
     if result.get("artifact_id") is not None:
         st.caption(f"Saved to history as item #{result['artifact_id']}.")
 
@@ -121,6 +169,7 @@ def render() -> None:
         "Paste your notes from a session. Personal details are hidden before the model "
         "sees them; you get a summary of what each side learned and the action items."
     )
+    _pair_banner()
     notes = st.text_area(
         "Session notes",
         key="feedback_notes",
@@ -135,6 +184,8 @@ def render() -> None:
         persist_state=_SESSION,
         placeholder="Alex Kim, Jordan Lee",
     )
+    pair = st.session_state.get(PAIR)
+    pair_names = pair.get("names", []) if pair else []
     # The request is checked once per run, and a problem is shown once, in the preview's
     # place: a huge paste is refused before it is redacted and rendered on every rerun.
     checked = st.container()
@@ -148,7 +199,7 @@ def render() -> None:
                 lambda: FeedbackRequest.from_input(
                     context={NOTES_LIMIT: settings().max_notes_chars},
                     notes=notes or "",
-                    names=names or "",
+                    names=[*pair_names, *(names or "").split(",")],
                 )
             )
             if request is not None:

@@ -93,7 +93,7 @@ def _show_more(key: str, more: bool) -> None:
 
 
 def _open_agenda(item_id: int) -> None:
-    from assistant.ui.pages.agenda import RESULT
+    from assistant.ui.pages.agenda import PAIR, RESULT, fill_form_from_agenda
 
     stored = services().store.get_artifact(item_id)
     if stored is None:
@@ -105,6 +105,9 @@ def _open_agenda(item_id: int) -> None:
         "artifact_id": stored.id,
         "version": version,
     }
+    # The form comes back filled in (topic, minutes, stage, session, goals), ready to edit.
+    fill_form_from_agenda(stored.payload)
+    st.session_state.pop(PAIR, None)
     open_page("agenda", "Agenda builder")
 
 
