@@ -311,7 +311,10 @@ def test_a_database_of_the_previous_release_is_stamped_and_every_row_is_found(
         assert artifact.title == TITLES[kind]
         loaded = load_artifact(artifact)
         assert isinstance(loaded, TYPES[kind])
-        assert loaded.model_dump(mode="json") == PAYLOADS[kind]
+        dumped = loaded.model_dump(mode="json")
+        # Every field the old release wrote comes back unchanged (fields added since then
+        # take their defaults).
+        assert {key: dumped[key] for key in PAYLOADS[kind]} == PAYLOADS[kind]
     assert stored["answer"].rating == 1 and stored["agenda"].rating == -1
     assert stored["starters"].rating is None
     assert stored["answer"].conversation_id == 1

@@ -1,7 +1,7 @@
 """Pairs (issue 11): cohorts, pairs, their goals, sessions, tracked actions, ledger, and the
 links from a pair to its artifacts and conversations.
 
-Revision ID: pairs_0002
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "pairs_0002"
-down_revision: str | None = "0001"  # house-c's first revision; the lead re-chains on merge
+revision: str = "0002"
+down_revision: str | None = "0001"
 branch_labels: str | None = None
 depends_on: str | None = None
 
