@@ -21,7 +21,13 @@ from assistant.errors import CoachError, InputError
 from assistant.retrieval import CANDIDATES, RRF_K
 from evals.metrics import GROUNDED_SIMILARITY, percentile
 from evals.suites import SUITES, metric_catalog
-from evals.suites.common import MetricInfo, SuiteContext, load_dataset, reasons
+from evals.suites.common import (
+    MetricInfo,
+    SuiteContext,
+    dataset_version,
+    load_dataset,
+    reasons,
+)
 
 Progress = Callable[[str, int, int], None]
 _GATE = re.compile(r"^\s*([\w.@-]+)\s*=\s*(-?[0-9]*\.?[0-9]+)\s*$")
@@ -140,6 +146,19 @@ def aggregate(cases: list[dict[str, Any]], suites: Sequence[str]) -> dict[str, f
     return metrics
 
 
+def targets(suites: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The targets in force for these suites, stored with each run so its verdicts can be
+    judged later without the eval code (the dashboard reads only the store)."""
+    return {
+        name: {
+            "target": info.threshold,
+            "higher_is_better": info.higher_is_better,
+            "aggregate": info.aggregate,
+        }
+        for name, info in metric_catalog(list(suites)).items()
+    }
+
+
 def _model_identity(services: Any, suites: Sequence[str]) -> tuple[str, str]:
     if not any(SUITES[name].NEEDS_MODEL for name in suites):
         return "none", "none"
@@ -208,6 +227,9 @@ def build_run(
             "embedder": services.index.embedder.model_id,
             "retrieval": {"rrf_k": RRF_K, "candidates": CANDIDATES},
             "groundedness_threshold": GROUNDED_SIMILARITY,
+            # Like-for-like comparisons and verdicts read these, never today's files.
+            "datasets": {name: dataset_version(SUITES[name].DATASET, limit) for name in suites},
+            "targets": targets(suites),
             **(config or {}),
         },
         seconds=round(seconds, 2),
