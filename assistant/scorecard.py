@@ -263,6 +263,7 @@ def _changes(runs: Sequence[Any], sources: dict[str, Any]) -> list[str]:
         before, why = previous_comparable(runs, run, suite)
         name = SUITE_NAMES.get(suite, suite)
         if before is None:
+            why = why.removeprefix(f"{name}: ")
             lines.append(f"{name.capitalize()}: nothing to compare with ({why}).")
             continue
         moved = [
@@ -318,13 +319,13 @@ def scorecards(
     runs: Sequence[Any], program: tuple[str, str], *, include_demo: bool = False
 ) -> list[ModelCard]:
     """Cards for the program's model and every other model with a full run (all the model
-    suites in one run); demo models only when asked for. Real models come first."""
+    suites in one run); demo runs only when asked for, then from any run. Real models first."""
     keys: list[tuple[str, str]] = []
     for run in sorted(runs, key=lambda r: r.id, reverse=True):
         key = (run.backend, run.model)
         if key in keys or run.backend == "none" or (is_demo(run) and not include_demo):
             continue
-        if key == program or set(MODEL_SUITES) <= set(run.suites):
+        if key == program or is_demo(run) or set(MODEL_SUITES) <= set(run.suites):
             keys.append(key)
     keys.sort(key=lambda k: (k[0] == DEMO_BACKEND, k != program))
     cards = [model_card(runs, key, program=key == program) for key in keys]

@@ -17,6 +17,7 @@ from assistant.errors import CoachError
 from assistant.grounding import CAUTION_BELOW
 from assistant.schemas import MAX_QUESTION_CHARS, PERSONA_LABELS, Answer, Turn
 from assistant.ui.resources import services
+from assistant.ui.voice import share_offer
 from assistant.ui.widgets import (
     download,
     render_citations,
@@ -108,6 +109,8 @@ def _render_answer_extras(message: dict[str, Any]) -> None:
             args=(artifact_id, key),
             default=None if rating is None else (1 if rating > 0 else 0),
         )
+        if rating == -1:
+            share_offer(artifact_id)
 
 
 def _render_transcript(messages: list[dict[str, Any]]) -> None:
