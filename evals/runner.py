@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import CoachError, InputError
+from assistant.metric_text import describe
 from assistant.retrieval import CANDIDATES, RRF_K
 from evals.metrics import GROUNDED_SIMILARITY, percentile
 from evals.suites import SUITES, metric_catalog
@@ -270,6 +271,12 @@ def report_payload(run: EvalRun, baseline: Any | None = None) -> dict[str, Any]:
         "seconds": run.seconds,
         "metrics": run.metrics,
         "thresholds": {k: asdict(v) for k, v in metric_catalog(run.suites).items()},
+        # What each dotted id means, in the words the dashboard uses.
+        "metric_names": {
+            k: {"name": t.name, "meaning": t.meaning, "area": t.area}
+            for k in run.metrics
+            if (t := describe(k))
+        },
         "gates": [
             {"metric": g.gate.metric, "value": g.gate.value, "actual": g.actual, "passed": g.passed}
             for g in run.gates
