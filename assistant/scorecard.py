@@ -259,12 +259,12 @@ def _sources(runs: Sequence[Any], key: tuple[str, str]) -> dict[str, Any]:
 
 def _changes(runs: Sequence[Any], sources: dict[str, Any]) -> list[str]:
     lines = []
+    alone: dict[str, list[str]] = {}  # reason -> suites with nothing to compare with
     for suite, run in sources.items():
         before, why = previous_comparable(runs, run, suite)
         name = SUITE_NAMES.get(suite, suite)
         if before is None:
-            why = why.removeprefix(f"{name}: ")
-            lines.append(f"{name.capitalize()}: nothing to compare with ({why}).")
+            alone.setdefault(why.removeprefix(f"{name}: "), []).append(name)
             continue
         moved = [
             r
@@ -282,6 +282,8 @@ def _changes(runs: Sequence[Any], sources: dict[str, Any]) -> list[str]:
                 flip = " (now meets its target)" if r.ok else " (now misses its target)"
             parts.append(f"{r.name} {r.previous:.2f} → {r.value:.2f}{flip}")
         lines.append(f"{name.capitalize()} since run #{before.id}: " + "; ".join(parts) + ".")
+    for why, names in alone.items():
+        lines.append(f"Nothing to compare with for {', '.join(names)}: {why}.")
     return lines
 
 

@@ -86,9 +86,9 @@ def test_the_scorecard_keeps_the_local_verdict_when_a_newer_demo_run_exists(
     assert page.get_by_text("DEMO · scripted model", exact=False).count() == 0
     scorecard_text = page.get_by_test_id("stMain").inner_text()
     assert f"#{local} ·" in scorecard_text
-    assert "🔴 Safe" in scorecard_text  # attacks worked in the local run: a red light
+    assert "Red · 1 of 2 targets met" in scorecard_text  # attacks worked: safety is red
     # Different case sets (a 3-case and a 2-case sample) are not drawn as a regression.
-    assert "nothing to compare with" in scorecard_text
+    assert "Nothing to compare with for knowledge search, agendas" in scorecard_text
     assert f"#{sample}: knowledge search: run #{sample} ran a sample of 3" in scorecard_text
     page.get_by_role("heading", name="Scorecard").scroll_into_view_if_needed()
     screenshot(page, "dashboard-scorecard-e2e")

@@ -23,7 +23,19 @@ from assistant.ui.widgets import download
 
 RUNS_SHOWN = 50
 CASES_SHOWN = 60
-LIGHT = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
+# Colours and words both: a light must read without colour, and without an emoji font.
+LIGHT = {
+    "green": ":green[:material/circle:]",
+    "amber": ":orange[:material/circle:]",
+    "red": ":red[:material/circle:]",
+    "grey": ":gray[:material/radio_button_unchecked:]",
+}
+LIGHT_WORD = {"green": "Green", "amber": "Amber", "red": "Red", "grey": "No data"}
+MARK = {
+    True: ":green[:material/check_circle:]",
+    False: ":red[:material/cancel:]",
+    None: ":gray[:material/info:]",
+}
 STATUS = {True: "✅ meets target", False: "❌ below target", None: "for information"}
 
 
@@ -45,7 +57,7 @@ def _case(case: dict[str, Any]) -> None:
 
 def _metric_line(row: sc.MetricRow, runs: dict[int, Any], key: str) -> None:
     target = f" · target {row.target}" if row.target else ""
-    text = f"{STATUS[row.ok][:1] if row.ok is not None else '·'} **{row.name}**: "
+    text = f"{MARK[row.ok]} **{row.name}**: "
     text += f"{row.value:.3g}{target} — {row.meaning}"
     if row.ok is not False:
         st.markdown(text, help=f"`{row.id}` (run #{row.run_id})")
@@ -80,7 +92,7 @@ def _card(card: sc.ModelCard, number: int) -> None:
         for column, area in zip(columns, card.areas, strict=True):
             share = f"{area.met} of {area.judged} targets met" if area.judged else "no data yet"
             column.markdown(
-                f"### {LIGHT[area.light]} {area.title}\n{share}",
+                f"### {LIGHT[area.light]} {area.title}\n**{LIGHT_WORD[area.light]}** · {share}",
                 help=AREAS[area.area][1],
             )
         if card.missing:
@@ -172,8 +184,12 @@ def _trend(runs: list[Any]) -> None:
         st.caption(
             "Not drawn, because not comparable with the newest run: " + "; ".join(line.left_out)
         )
-    if not line.points:
-        st.info("No runs of this model on the same cases yet, so there is no trend to draw.")
+    if len(line.points) < 2:
+        st.info(
+            "Fewer than two runs of this model on the same cases, so there is no trend yet: "
+            "run the same `coach eval` command again (same suites, same --limit).",
+            icon=":material/timeline:",
+        )
         return
     data = pd.DataFrame(
         [{"run": r.id, "when": r.created_at[:16], "value": v} for r, v in line.points]
