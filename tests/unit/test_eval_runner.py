@@ -243,8 +243,16 @@ def test_resume_refuses_a_finished_run_another_model_or_new_suites(
         prompt_versions={"answer": "answer-v0"},
         config={},
     )
+    moved = store.start_eval_run(
+        suites=["chat"],
+        backend="scripted",
+        model="scripted",
+        prompt_versions=services.prompts.versions(),
+        config={"limit": 2, "datasets": {"chat": dataset_version("chat", 2) | {"sha256": "0"}}},
+    )
     capsys.readouterr()
     for args, expected in [
+        (["--resume", str(moved)], "datasets changed"),
         (["--resume", str(finished)], "already complete"),
         (["--resume", str(other)], "was made with local/qwen2.5-coder-1.5b"),
         (["--resume", str(stale)], "prompts changed"),
