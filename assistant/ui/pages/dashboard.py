@@ -121,11 +121,16 @@ def _scorecard(runs: list[Any], show_demo: bool) -> list[sc.ModelCard]:
             icon=":material/science:",
         )
     cards = sc.scorecards(runs, sc.program_model(settings()), include_demo=show_demo)
-    if not cards:
-        backend = settings().backend
+    backend, model = sc.program_model(settings())
+    if backend == sc.DEMO_BACKEND and not show_demo:
+        st.caption(
+            "This app runs the scripted demo model (COACH_MODEL=scripted): its runs are "
+            "demos, shown only with the toggle above."
+        )
+    elif not any(card.program for card in cards):
         st.info(
-            f"No run of the model the program runs ({backend}) yet: run "
-            f"`coach eval --model {backend}` to give it a verdict.",
+            f"No finished eval run of the model the program runs ({backend} · {model}) yet: "
+            f"run `coach eval --model {backend}` to give it a verdict.",
             icon=":material/monitoring:",
         )
     for number, card in enumerate(cards):
