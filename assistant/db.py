@@ -81,6 +81,27 @@ ratings = sa.Table(
     sa.Column("comment", sa.Text, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
 )
+# A thumbs-down item its user chose to share with the program team, redacted before it is
+# stored; a lead may turn it into an eval case (kept in `eval_case`, exported as JSONL).
+shared_items = sa.Table(
+    "shared_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "artifact_id",
+        sa.Integer,
+        sa.ForeignKey("artifacts.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("redactions", sa.Integer, nullable=False),
+    sa.Column("shared_at", sa.String(40), nullable=False),
+    sa.Column("eval_case", sa.JSON, nullable=True),
+    sa.Column("promoted_at", sa.String(40), nullable=True),
+)
 eval_runs = sa.Table(
     "eval_runs",
     metadata,

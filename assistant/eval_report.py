@@ -201,6 +201,17 @@ SUITE_METRICS: dict[str, tuple[MetricInfo, ...]] = {
     ),
 }
 SUITE_NAMES = tuple(SUITE_METRICS)
+# How long a user can wait for one result (95th percentile, seconds): a search is instant, a
+# chat answer is read as it streams, an agenda or a summary is prepared once before a session.
+LATENCY_TARGETS = {
+    "retrieval": 1.0,
+    "agenda": 60.0,
+    "starters": 45.0,
+    "feedback": 60.0,
+    "chat": 30.0,
+    "attacks": 30.0,
+    "continuity": 60.0,
+}
 
 
 def metric_catalog(suites: Sequence[str] | None = None) -> dict[str, MetricInfo]:
@@ -219,7 +230,7 @@ def metric_catalog(suites: Sequence[str] | None = None) -> dict[str, MetricInfo]
         catalog[f"{name}.latency_p95_s"] = MetricInfo(
             f"{name}.latency_p95_s",
             "Seconds per case, 95th percentile: what a slow case costs a user.",
-            None,
+            LATENCY_TARGETS.get(name),
             higher_is_better=False,
         )
     return catalog

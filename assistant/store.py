@@ -31,6 +31,7 @@ from assistant.db import (
     mask_url,
     messages,
     ratings,
+    shared_items,
 )
 from assistant.errors import CoachError, InputError
 from assistant.migrations import ensure_schema
@@ -241,6 +242,7 @@ class Store:
         with self._begin() as conn:
             # Explicit as well as ON DELETE, for databases where foreign keys are not enforced.
             conn.execute(ratings.delete().where(ratings.c.artifact_id == artifact_id))
+            conn.execute(shared_items.delete().where(shared_items.c.artifact_id == artifact_id))
             conn.execute(
                 messages.update()
                 .where(messages.c.artifact_id == artifact_id)
@@ -432,6 +434,90 @@ class Store:
                 }
                 for r in conn.execute(query)
             ]
+
+    def ratings_series(self) -> list[dict]:
+        """Thumbs per day (of the rating), artifact kind and model, oldest first."""
+        day = sa.func.substr(ratings.c.created_at, 1, 10)
+        up = sa.func.sum(sa.case((ratings.c.score > 0, 1), else_=0))
+        down = sa.func.sum(sa.case((ratings.c.score < 0, 1), else_=0))
+        query = (
+            sa.select(
+                day.label("day"),
+                artifacts.c.kind,
+                artifacts.c.model,
+                up.label("up"),
+                down.label("down"),
+            )
+            .select_from(ratings.join(artifacts))
+            .group_by(day, artifacts.c.kind, artifacts.c.model)
+            .order_by(day, artifacts.c.kind, artifacts.c.model)
+        )
+        with self._begin(write=False) as conn:
+            return [
+                {
+                    "day": r.day,
+                    "kind": r.kind,
+                    "model": r.model,
+                    "up": int(r.up),
+                    "down": int(r.down),
+                }
+                for r in conn.execute(query)
+            ]
+
+    # --- items shared with the program team --------------------------------------------------
+    def share_item(self, artifact_id: int, *, text: str, redactions: int) -> int:
+        """Store an already redacted thumbs-down item its user chose to share."""
+        with self._begin() as conn:
+            row = conn.execute(
+                sa.select(artifacts.c.kind, artifacts.c.model, ratings.c.score)
+                .select_from(artifacts.outerjoin(ratings))
+                .where(artifacts.c.id == artifact_id)
+            ).first()
+            if row is None:
+                raise InputError(
+                    f"There is no saved artifact #{artifact_id}.",
+                    "Pick an existing item from the history.",
+                )
+            if row.score != -1:
+                raise InputError(
+                    "Only an item rated 👎 can be shared with the program team.",
+                    "Rate it 👎 first, then share it.",
+                )
+            existing = conn.execute(
+                sa.select(shared_items.c.id).where(shared_items.c.artifact_id == artifact_id)
+            ).first()
+            if existing is not None:
+                return int(existing.id)
+            return conn.execute(
+                shared_items.insert().values(
+                    artifact_id=artifact_id,
+                    kind=row.kind,
+                    model=row.model,
+                    text=text,
+                    redactions=redactions,
+                    shared_at=_now(),
+                )
+            ).inserted_primary_key[0]
+
+    def is_shared(self, artifact_id: int) -> bool:
+        with self._begin(write=False) as conn:
+            query = sa.select(shared_items.c.id).where(shared_items.c.artifact_id == artifact_id)
+            return conn.execute(query).first() is not None
+
+    def list_shared(self, limit: int = 200) -> list[dict]:
+        query = sa.select(shared_items).order_by(shared_items.c.id.desc()).limit(limit)
+        with self._begin(write=False) as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def promote_shared(self, shared_id: int, case: dict) -> None:
+        """Record the eval case a lead made from a shared item."""
+        with self._begin() as conn:
+            self._require(conn, shared_items, shared_id, "shared item")
+            conn.execute(
+                shared_items.update()
+                .where(shared_items.c.id == shared_id)
+                .values(eval_case=case, promoted_at=_now())
+            )
 
     # --- eval runs ---------------------------------------------------------------------------
     def save_eval_run(

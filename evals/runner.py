@@ -19,10 +19,11 @@ import numpy as np
 
 from assistant.errors import CoachError, InputError
 from assistant.eval_report import MetricInfo, metric_catalog, metric_rows
+from assistant.metric_text import describe
 from assistant.retrieval import CANDIDATES, RRF_K
 from evals.metrics import GROUNDED_SIMILARITY, percentile
 from evals.suites import SUITES
-from evals.suites.common import SuiteContext, load_dataset, reasons
+from evals.suites.common import SuiteContext, dataset_version, load_dataset, reasons
 
 Progress = Callable[[str, int, int], None]
 _GATE = re.compile(r"^\s*([\w.@-]+)\s*=\s*(-?[0-9]*\.?[0-9]+)\s*$")
@@ -141,6 +142,19 @@ def aggregate(cases: list[dict[str, Any]], suites: Sequence[str]) -> dict[str, f
     return metrics
 
 
+def targets(suites: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The targets in force for these suites, stored with each run so its verdicts can be
+    judged later without the eval code (the dashboard reads only the store)."""
+    return {
+        name: {
+            "target": info.threshold,
+            "higher_is_better": info.higher_is_better,
+            "aggregate": info.aggregate,
+        }
+        for name, info in metric_catalog(list(suites)).items()
+    }
+
+
 def _model_identity(services: Any, suites: Sequence[str]) -> tuple[str, str]:
     if not any(SUITES[name].NEEDS_MODEL for name in suites):
         return "none", "none"
@@ -209,6 +223,9 @@ def build_run(
             "embedder": services.index.embedder.model_id,
             "retrieval": {"rrf_k": RRF_K, "candidates": CANDIDATES},
             "groundedness_threshold": GROUNDED_SIMILARITY,
+            # Like-for-like comparisons and verdicts read these, never today's files.
+            "datasets": {name: dataset_version(SUITES[name].DATASET, limit) for name in suites},
+            "targets": targets(suites),
             **(config or {}),
         },
         seconds=round(seconds, 2),
@@ -249,6 +266,12 @@ def report_payload(run: EvalRun, baseline: Any | None = None) -> dict[str, Any]:
         "seconds": run.seconds,
         "metrics": run.metrics,
         "thresholds": {k: asdict(v) for k, v in metric_catalog(run.suites).items()},
+        # What each dotted id means, in the words the dashboard uses.
+        "metric_names": {
+            k: {"name": t.name, "meaning": t.meaning, "area": t.area}
+            for k in run.metrics
+            if (t := describe(k))
+        },
         "gates": [
             {"metric": g.gate.metric, "value": g.gate.value, "actual": g.actual, "passed": g.passed}
             for g in run.gates

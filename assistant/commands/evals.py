@@ -141,6 +141,15 @@ def _resumable(services: Any, run_id: int) -> Any:
             f"Eval run #{run_id} was made with {run.backend}/{run.model}, not {backend}/{model}.",
             f"Resume it with the same model (e.g. --model {run.backend}), or start a new run.",
         )
+    recorded = run.config.get("datasets")
+    if recorded is not None and recorded != runner.build_run(
+        services, run.suites, run.config.get("limit"), [], 0.0
+    ).config.get("datasets"):
+        raise InputError(
+            f"The eval datasets changed since eval run #{run_id} started, so its cases "
+            "would come from two versions.",
+            "Start a new run instead (drop --resume).",
+        )
     if current.prompt_versions != run.prompt_versions:
         raise InputError(
             f"The prompts changed since eval run #{run_id} started, so its scores "

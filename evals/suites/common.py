@@ -7,6 +7,7 @@ without re-indexing anything.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -52,6 +53,21 @@ def load_dataset(name: str, folder: Path = DATASETS) -> list[dict[str, Any]]:
                 "Fix the line; each line holds one JSON case.",
             ) from exc
     return cases
+
+
+def dataset_version(name: str, limit: int | None, folder: Path = DATASETS) -> dict[str, Any]:
+    """What a run of this dataset was scored on: the file's sha256, the limit, and a hash of
+    the case ids taken. Two runs are like for like only when these match."""
+    path = folder / f"{name}.jsonl"
+    cases = load_dataset(name, folder)[:limit]
+    ids = "\n".join(str(case.get("id", "")) for case in cases)
+    return {
+        "dataset": path.name,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "limit": limit,
+        "cases": len(cases),
+        "case_ids_sha256": hashlib.sha256(ids.encode("utf-8")).hexdigest(),
+    }
 
 
 class ObservedIndex:

@@ -22,7 +22,7 @@ from assistant.services import build_services
 from assistant.store import Store
 from evals import runner
 from evals.suites import SUITES, attacks
-from evals.suites.common import SuiteContext, load_dataset
+from evals.suites.common import SuiteContext, dataset_version, load_dataset
 from tests.fixtures import coach_env
 
 
@@ -104,6 +104,21 @@ def test_structural_suites_on_the_scripted_model_store_scores_and_reasons(
     agenda_case = stored.cases[0]
     assert agenda_case["input"]["topic"] and agenda_case["output"]["items"]
     assert "min for" in agenda_case["reasons"]["minutes_match"]
+    # The run says which cases it scored and the targets it was judged by.
+    version = stored.config["datasets"]["agenda"]
+    assert version == dataset_version("agenda", 3) and version["cases"] == 3
+    assert stored.config["targets"]["agenda.minutes_match"]["target"] == 1.0
+
+
+def test_dataset_versions_tell_a_sample_from_the_full_set_and_a_changed_file(
+    tmp_path: Path,
+) -> None:
+    sample, full = dataset_version("chat", 2), dataset_version("chat", None)
+    assert sample["sha256"] == full["sha256"] and sample["limit"] == 2
+    assert sample["case_ids_sha256"] != full["case_ids_sha256"]
+    assert full["cases"] == len(load_dataset("chat"))
+    (tmp_path / "chat.jsonl").write_text('{"id": "x"}\n', encoding="utf-8")
+    assert dataset_version("chat", None, tmp_path)["sha256"] != full["sha256"]
 
 
 def test_a_baseline_shows_deltas_and_a_failed_gate_exits_1(
@@ -227,8 +242,16 @@ def test_resume_refuses_a_finished_run_another_model_or_new_suites(
         prompt_versions={"answer": "answer-v0"},
         config={},
     )
+    moved = store.start_eval_run(
+        suites=["chat"],
+        backend="scripted",
+        model="scripted",
+        prompt_versions=services.prompts.versions(),
+        config={"limit": 2, "datasets": {"chat": dataset_version("chat", 2) | {"sha256": "0"}}},
+    )
     capsys.readouterr()
     for args, expected in [
+        (["--resume", str(moved)], "datasets changed"),
         (["--resume", str(finished)], "already complete"),
         (["--resume", str(other)], "was made with local/qwen2.5-coder-1.5b"),
         (["--resume", str(stale)], "prompts changed"),

@@ -19,6 +19,7 @@ from assistant.errors import CoachError, InputError
 from assistant.grounding import CAUTION_BELOW
 from assistant.schemas import PERSONA_LABELS, Answer, AnswerRequest, Turn
 from assistant.ui.resources import services
+from assistant.ui.voice import share_offer
 from assistant.ui.widgets import (
     download,
     render_citations,
@@ -133,6 +134,8 @@ def _render_answer_extras(message: dict[str, Any]) -> None:
             args=(artifact_id, key),
             default=None if rating is None else (1 if rating > 0 else 0),
         )
+        if rating == -1:
+            share_offer(artifact_id)
 
 
 def _render_transcript(messages: list[dict[str, Any]]) -> None:
