@@ -24,6 +24,7 @@ SLOTS = ("opening", "core", "wrap-up")
 REQUIRED = ("title", "audience", "topics", "kind", "summary")
 SUFFIXES = (".md", ".txt")
 MIN_BODY_CHARS = 40
+MAX_QUESTION_KEY_CHARS = 300
 CHUNK_CHARS = 1100
 CHUNK_OVERLAP = 120
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.DOTALL)
@@ -140,6 +141,11 @@ def parse_document(raw: bytes, source: str, max_bytes: int) -> Document:
     if len(body) < MIN_BODY_CHARS:
         raise _problem(source, "has an empty body (write the guidance below the front matter)")
     extra = {k: v for k, v in meta.items() if k not in REQUIRED}
+    questions = extra.get("questions", [])
+    if not isinstance(questions, list) or not all(
+        isinstance(q, str) and 0 < len(q.strip()) <= MAX_QUESTION_KEY_CHARS for q in questions
+    ):
+        raise _problem(source, "'questions' must be a list of short questions (one per line)")
     if kind == "activity":
         extra = _validate_activity(source, extra)
     return Document(
@@ -185,6 +191,12 @@ def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, objec
         "slot": slot,
         "provides": list(provides),
     }
+
+
+def question_keys(doc: Document) -> tuple[str, ...]:
+    """The questions a document answers, in users' words, from its front matter. They are
+    indexed beside the text, so a question phrased unlike the prose still finds it."""
+    return tuple(" ".join(q.split()) for q in doc.extra.get("questions", []))  # type: ignore[union-attr]
 
 
 def card_metadata(doc: Document) -> dict[str, str | int]:
