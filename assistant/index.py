@@ -23,6 +23,9 @@ from assistant.lexical import LexicalIndex, LexicalStore
 from assistant.question_keys import QuestionKey, QuestionKeyStore, collection_name, keys_of
 
 INDEX_FORMAT = "chunks-v2"  # bump when chunking or embedding text changes: forces a rebuild
+# A query re-reads the collection's metadata and count at most this often (seconds), so another
+# instance's sync is seen within that time without paying two store round trips per query.
+STATE_MAX_AGE = 1.0
 WRITE_BATCH = 128
 READ_PAGE = 5000
 
@@ -99,6 +102,8 @@ class KnowledgeIndex:
         self._ef = ChromaEmbeddingAdapter(self.embedder)
         self.collection = self._open()
         self.keys = QuestionKeyStore(self.client, collection_name(settings.collection), self._ef)
+        self._state: tuple[dict[str, Any], int] | None = None
+        self._state_at = 0.0
 
     def _open(self) -> Any:
         # The embedding function is passed on every open: without it Chroma rebuilds one from
@@ -125,22 +130,32 @@ class KnowledgeIndex:
             self.collection = self._open()
         return dict(self.collection.metadata or {})
 
-    def revision(self, metadata: dict[str, Any] | None = None) -> str:
+    def state(self, max_age: float = STATE_MAX_AGE) -> tuple[dict[str, Any], int]:
+        """(metadata, chunk count) as the store had them at most `max_age` seconds ago."""
+        now = time.monotonic()
+        if self._state is None or now - self._state_at > max_age:
+            self._state = (self.fresh_metadata(), self.count())
+            self._state_at = now
+        return self._state
+
+    def revision(self, metadata: dict[str, Any] | None = None, count: int | None = None) -> str:
         """Changes whenever any process changes the collection (the key of the BM25 index)."""
         meta = self.fresh_metadata() if metadata is None else metadata
-        return f"{meta.get('revision', '0')}:{self.count()}"
+        return f"{meta.get('revision', '0')}:{self.count() if count is None else count}"
 
     def built_with(self) -> str | None:
         """The embedding model that built the stored vectors (None for an empty index)."""
         meta = self.collection.metadata or {}
         return str(meta.get("embedder") or "an unknown model") if self.count() else None
 
-    def stale_reason(self, metadata: dict[str, Any] | None = None) -> str | None:
+    def stale_reason(
+        self, metadata: dict[str, Any] | None = None, count: int | None = None
+    ) -> str | None:
         """Why the stored vectors cannot serve this embedder, or None when they can. Querying
         vectors of another model would fail with a dimension error or, worse, rank nonsense."""
         meta = self.collection.metadata if metadata is None else metadata
         meta = meta or {}
-        if not self.count():
+        if not (self.count() if count is None else count):
             return None
         built = meta.get("embedder") or "an unknown model"
         if built != self.embedder.model_id:
@@ -188,10 +203,14 @@ class KnowledgeIndex:
         return [found[i] for i in ids if i in found]
 
     def query(
-        self, embedding: Any, k: int, where: dict[str, Any] | None = None
+        self,
+        embedding: Any,
+        k: int,
+        where: dict[str, Any] | None = None,
+        count: int | None = None,
     ) -> list[tuple[StoredChunk, float]]:
         """The k nearest chunks with their cosine similarity (1 - cosine distance)."""
-        k = max(1, min(k, self.count()))
+        k = max(1, min(k, self.count() if count is None else count))
         result = self.collection.query(
             query_embeddings=[embedding],
             n_results=k,
@@ -263,6 +282,7 @@ class KnowledgeIndex:
                 )
                 self.collection.modify(metadata=meta)
             self._save_lexical(chunks)
+            self._state = None
         return SyncReport(
             files=files,
             chunks=len(chunks),

@@ -182,10 +182,11 @@ class LexicalIndex:
                 meta[f"topic:{topic}"] = True
         return bool(filters.accepts(meta))
 
-    def top(self, query: str, n: int, filters: Any | None = None) -> list[tuple[str, float]]:
-        """The n best chunks as (chunk id, BM25 score), positive scores only, filtered."""
+    def top(self, query: str, n: int, filters: Any | None = None) -> list[tuple[str, float, str]]:
+        """The n best chunks as (chunk id, BM25 score, source), positive scores only."""
         accept = None if filters is None else (lambda i: self._accepts(i, filters))
-        return [(self.ids[i], s) for i, s in _best(self.scores(query), n, accept)]
+        best = _best(self.scores(query), n, accept)
+        return [(self.ids[i], s, self.fields["source"][i]) for i, s in best]
 
     def top_documents(
         self, query: str, n: int, filters: Any | None = None

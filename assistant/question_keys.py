@@ -9,6 +9,7 @@ chunks, a key's id is a hash of its content, so an unchanged knowledge base embe
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,7 @@ class QuestionKeyStore:
         self.name = name
         self._ef = embedding_function
         self.collection = self._open()
+        self._count: tuple[float, int] | None = None
 
     def _open(self) -> Any:
         return self.client.get_or_create_collection(
@@ -72,8 +74,12 @@ class QuestionKeyStore:
             pass
         self.collection = self._open()
 
-    def count(self) -> int:
-        return int(self.collection.count())
+    def count(self, max_age: float = 0.0) -> int:
+        """The number of keys, re-read when the last read is older than max_age seconds."""
+        now = time.monotonic()
+        if self._count is None or now - self._count[0] > max_age:
+            self._count = (now, int(self.collection.count()))
+        return self._count[1]
 
     def sync(self, keys: list[QuestionKey], embed: Any) -> tuple[int, int]:
         """Make the collection hold exactly `keys`; returns (embedded, removed)."""
@@ -98,7 +104,7 @@ class QuestionKeyStore:
         self, embedding: Any, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float, str]]:
         """The k nearest keys as (source, cosine similarity, question)."""
-        count = self.count()
+        count = self.count(max_age=1.0)
         if not count:
             return []
         result = self.collection.query(

@@ -167,37 +167,36 @@ class Retriever:
             query = query[:MAX_QUERY_CHARS]
         if not 1 <= k <= 50:
             raise InputError(f"k={k} is out of range.", "Ask for between 1 and 50 results.")
-        if self.index.count() == 0:
+        metadata, count = self.index.state()
+        if count == 0:
             raise IndexNotReady()
-        metadata = self.index.fresh_metadata()
-        stale = self.index.stale_reason(metadata)
+        stale = self.index.stale_reason(metadata, count)
         if stale:
             raise IndexNotReady(f"The knowledge index must be rebuilt: {stale}.")
         filters = filters or Filters()
+        where = filters.where()
 
         dense: list[tuple[StoredChunk, float]] = []
         top_similarity = 0.0
         if mode in ("hybrid", "dense"):
             vector = self.index.embedder.embed_one(query)
-            dense = self.index.query(vector.tolist(), CANDIDATES, filters.where())
+            dense = self.index.query(vector.tolist(), CANDIDATES, where, count=count)
             top_similarity = max((s for _, s in dense), default=0.0)
-        lexical: list[tuple[StoredChunk, float]] = []
+        hits: list[tuple[str, float, str]] = []
         if mode in ("hybrid", "bm25"):
-            lex = self._lexical_index(self.index.revision(metadata))
-            where = filters if filters.where() else None
-            hits = lex.top(query, CANDIDATES, where)
-            found = {c.id: c for c in self.index.get([i for i, _ in hits])}
-            lexical = [(found[i], s) for i, s in hits if i in found]
+            lex = self._lexical_index(self.index.revision(metadata, count))
+            hits = lex.top(query, CANDIDATES, filters if where else None)
+        if mode == "hybrid" and self.document_fusion:
+            passages = self._rank_documents(query, k, vector, dense, hits, lex, filters)
+        else:
+            found = {c.id: c for c in self.index.get([i for i, _, _ in hits])}
+            lexical = [(found[i], s) for i, s, _ in hits if i in found]
             if mode == "bm25" and lexical:
                 # With no dense side, the similarity signal comes from the top lexical hits.
                 vector = self.index.embedder.embed_one(query)
                 hit_vectors = self.index.embedder.embed([c.text for c, _ in lexical[:3]])
                 top_similarity = float(np.max(hit_vectors @ vector))
-
-        passages = self._fuse(dense, lexical, mode)
-        if mode == "hybrid" and self.document_fusion:
-            passages = self._rank_documents(query, vector, passages, dense, lexical, lex, filters)
-        passages = passages[:k]
+            passages = self._fuse(dense, lexical, mode)[:k]
         relevance: Relevance = (
             "strong"
             if top_similarity >= STRONG_SIMILARITY
@@ -231,54 +230,73 @@ class Retriever:
     def _rank_documents(
         self,
         query: str,
+        k: int,
         vector: np.ndarray,
-        passages: list[Passage],
         dense: list[tuple[StoredChunk, float]],
-        lexical: list[tuple[StoredChunk, float]],
+        hits: list[tuple[str, float, str]],
         lex: LexicalIndex,
         filters: Filters,
     ) -> list[Passage]:
+        """Documents ranked by fusing four rankings, then their chunks; only the k passages
+        returned are read from the store."""
         where = filters.where()
         keys = self.index.keys.query(vector.tolist(), KEY_CANDIDATES, where)
         rankings = [
             [str(c.metadata.get("source", "")) for c, _ in dense],
-            [str(c.metadata.get("source", "")) for c, _ in lexical],
+            [source for _, _, source in hits],
             [source for source, _, _ in keys],
-            [
-                source
-                for source, _ in lex.top_documents(query, CANDIDATES, filters if where else None)
-            ],
+            [s for s, _ in lex.top_documents(query, CANDIDATES, filters if where else None)],
         ]
         doc_score: dict[str, float] = {}
         for ranking in rankings:
             for rank, source in enumerate(dict.fromkeys(ranking)):
                 doc_score[source] = doc_score.get(source, 0.0) + 1.0 / (DOC_RRF_K + rank + 1)
-        leaders = sorted(doc_score, key=lambda s: -doc_score[s])[:CANDIDATES]
-        have = {p.source for p in passages}
-        missing = [s for s in leaders if s not in have]
+        chunk_score: dict[str, float] = {}
+        source_of: dict[str, str] = {}
+        stored = {c.id: c for c, _ in dense}
+        similarity = {c.id: s for c, s in dense}
+        bm25 = {i: s for i, s, _ in hits}
+        for rank, (chunk, _) in enumerate(dense):
+            chunk_score[chunk.id] = 1.0 / (RRF_K + rank + 1)
+            source_of[chunk.id] = str(chunk.metadata.get("source", ""))
+        for rank, (chunk_id, _, source) in enumerate(hits):
+            chunk_score[chunk_id] = chunk_score.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            source_of[chunk_id] = source
+        leaders = sorted(doc_score, key=lambda s: -doc_score[s])[:k]
+        covered = set(source_of.values())
+        missing = [s for s in leaders if s not in covered]
         if missing:  # a document found only by its keys or as a whole: show its best chunk
-            passages = passages + self._best_chunks(missing, vector, where)
-        for p in passages:
-            p.score = doc_score.get(p.source, 0.0) + CHUNK_SHARE * p.score
-        return sorted(passages, key=lambda p: -p.score)
+            for chunk, sim in self._best_chunks(missing, vector, where):
+                stored[chunk.id], similarity[chunk.id] = chunk, sim
+                source_of[chunk.id], chunk_score[chunk.id] = str(chunk.metadata["source"]), 0.0
+        score = {
+            i: doc_score.get(source_of[i], 0.0) + CHUNK_SHARE * chunk_score[i] for i in source_of
+        }
+        chosen = sorted(score, key=lambda i: -score[i])[:k]
+        stored.update({c.id: c for c in self.index.get([i for i in chosen if i not in stored])})
+        return [
+            _passage(stored[i], score[i], similarity.get(i), bm25.get(i))
+            for i in chosen
+            if i in stored
+        ]
 
     def _best_chunks(
         self, sources: list[str], vector: np.ndarray, where: dict[str, Any] | None
-    ) -> list[Passage]:
+    ) -> list[tuple[StoredChunk, float]]:
         clause: dict[str, Any] = {"source": {"$in": sources}}
         got = self.index.collection.get(
             where={"$and": [clause, where]} if where else clause,
             include=["documents", "metadatas", "embeddings"],
         )
-        best: dict[str, tuple[float, Passage]] = {}
+        best: dict[str, tuple[StoredChunk, float]] = {}
         for i, d, m, e in zip(
             got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=False
         ):
             sim = float(np.asarray(e, dtype=np.float32) @ vector)
             source = str((m or {}).get("source", ""))
-            if source not in best or sim > best[source][0]:
-                best[source] = (sim, _passage(StoredChunk(i, d or "", m or {}), 0.0, sim))
-        return [p for _, p in best.values()]
+            if source not in best or sim > best[source][1]:
+                best[source] = (StoredChunk(i, d or "", m or {}), sim)
+        return list(best.values())
 
 
 def _passage(
