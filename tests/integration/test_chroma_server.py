@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.index import IndexUnavailable, KnowledgeIndex, build_index
+from assistant.index import STATE_MAX_AGE, IndexUnavailable, KnowledgeIndex, build_index
 from assistant.retrieval import Retriever
-from tests.fixtures import free_port, make_settings, stop_process
+from tests.fixtures import doc, free_port, make_settings, stop_process
 
 CHROMA = Path(sys.executable).parent / "chroma"
 pytestmark = pytest.mark.server
@@ -68,3 +68,29 @@ def test_unreachable_server_gets_a_clear_message(tmp_path: Path) -> None:
         KnowledgeIndex(settings)
     assert "Chroma server at 127.0.0.1" in str(err.value)
     assert "CHROMA_HOST" in str(err.value)
+
+
+def test_a_second_instance_sees_another_instances_upload(
+    chroma_server: int, tiny_kb: Path, tmp_path: Path
+) -> None:
+    """Two app instances (own data dirs, one Chroma server): the BM25 each keeps on disk is
+    keyed to the collection's revision, so one instance's upload reaches the other's search."""
+    server = {"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server)}
+    first = make_settings(
+        tmp_path / "one", knowledge=tiny_kb, COACH_COLLECTION="shared_kb", **server
+    )
+    second = make_settings(
+        tmp_path / "two", knowledge=tiny_kb, COACH_COLLECTION="shared_kb", **server
+    )
+    build_index(first)
+    reader = Retriever(KnowledgeIndex(second))
+    assert reader.search("zeppelin hangar", k=3, mode="bm25").passages == []
+    (tiny_kb / "guides" / "zeppelin.md").write_text(
+        doc("Airships", body="# Airships\n\nA session in the zeppelin hangar, long enough here."),
+        encoding="utf-8",
+    )
+    build_index(first)  # the other instance uploads a document
+    time.sleep(STATE_MAX_AGE + 0.1)  # how long a running instance may keep its last reading
+    hits = reader.search("zeppelin hangar", k=3, mode="bm25").passages
+    assert hits and hits[0].source == "guides/zeppelin.md"
+    assert reader.search("zeppelin hangar", k=3).passages[0].source == "guides/zeppelin.md"
