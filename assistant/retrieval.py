@@ -32,6 +32,7 @@ CANDIDATES = 50  # per retriever, before fusion
 # rank; CHUNK_SHARE of the chunk-level fused score orders the passages of one document.
 DOC_RRF_K = 10
 CHUNK_SHARE = 0.01
+PER_DOCUMENT = 2  # passages per document before the next document's (the rest come after)
 # Cosine similarity of the best dense hit. Calibrated on evals/datasets/chat.jsonl: every
 # grounded question scored >= 0.26 and every off-topic one <= 0.23; 98% of the retrieval.jsonl
 # queries score >= 0.32. Mentoring-adjacent questions the knowledge base does not cover can
@@ -272,7 +273,13 @@ class Retriever:
         score = {
             i: doc_score.get(source_of[i], 0.0) + CHUNK_SHARE * chunk_score[i] for i in source_of
         }
-        chosen = sorted(score, key=lambda i: -score[i])[:k]
+        ordered = sorted(score, key=lambda i: -score[i])
+        shown: dict[str, int] = {}
+        first, later = [], []
+        for i in ordered:
+            shown[source_of[i]] = shown.get(source_of[i], 0) + 1
+            (first if shown[source_of[i]] <= PER_DOCUMENT else later).append(i)
+        chosen = (first + later)[:k]
         stored.update({c.id: c for c in self.index.get([i for i in chosen if i not in stored])})
         return [
             _passage(stored[i], score[i], similarity.get(i), bm25.get(i))

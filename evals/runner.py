@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import CoachError, InputError
-from assistant.retrieval import CANDIDATES, RRF_K
+from assistant.retrieval import CANDIDATES, DOC_RRF_K, RRF_K
 from evals.metrics import GROUNDED_SIMILARITY, percentile
 from evals.suites import SUITES, metric_catalog
 from evals.suites.common import MetricInfo, SuiteContext, load_dataset, reasons
@@ -206,7 +206,7 @@ def build_run(
             "cases": len(cases),
             "knowledge_chunks": services.index.count(),
             "embedder": services.index.embedder.model_id,
-            "retrieval": {"rrf_k": RRF_K, "candidates": CANDIDATES},
+            "retrieval": {"rrf_k": RRF_K, "doc_rrf_k": DOC_RRF_K, "candidates": CANDIDATES},
             "groundedness_threshold": GROUNDED_SIMILARITY,
             **(config or {}),
         },
