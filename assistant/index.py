@@ -19,8 +19,13 @@ from assistant.config import Settings
 from assistant.embeddings import ChromaEmbeddingAdapter, MiniLMEmbedder, get_embedder
 from assistant.errors import CoachError
 from assistant.knowledge import Chunk, chunk_all, load_knowledge
+from assistant.lexical import LexicalIndex, LexicalStore
+from assistant.question_keys import QuestionKey, QuestionKeyStore, collection_name, keys_of
 
 INDEX_FORMAT = "chunks-v2"  # bump when chunking or embedding text changes: forces a rebuild
+# A query re-reads the collection's metadata and count at most this often (seconds), so another
+# instance's sync is seen within that time without paying two store round trips per query.
+STATE_MAX_AGE = 1.0
 WRITE_BATCH = 128
 READ_PAGE = 5000
 
@@ -40,9 +45,10 @@ class SyncReport:
     embedded: int
     seconds: float
     rebuilt: bool = False
+    rebuilt_because: str = ""
 
     def summary(self) -> str:
-        rebuilt = " (rebuilt: the index format changed)" if self.rebuilt else ""
+        rebuilt = f" (rebuilt: {self.rebuilt_because})" if self.rebuilt else ""
         return (
             f"Indexed {self.files} files into {self.chunks} chunks: {self.added} added, "
             f"{self.updated} updated, {self.removed} removed, {self.unchanged} unchanged "
@@ -95,6 +101,9 @@ class KnowledgeIndex:
         self.client = client if client is not None else make_client(settings)
         self._ef = ChromaEmbeddingAdapter(self.embedder)
         self.collection = self._open()
+        self.keys = QuestionKeyStore(self.client, collection_name(settings.collection), self._ef)
+        self._state: tuple[dict[str, Any], int] | None = None
+        self._state_at = 0.0
 
     def _open(self) -> Any:
         # The embedding function is passed on every open: without it Chroma rebuilds one from
@@ -109,13 +118,51 @@ class KnowledgeIndex:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def revision(self) -> str:
-        meta = self.collection.metadata or {}
-        return f"{meta.get('revision', '0')}:{self.count()}"
+    def fresh_metadata(self) -> dict[str, Any]:
+        """The collection's metadata as the store has it now. A Collection object caches what
+        it read when opened, so another process's sync (a second app instance sharing a Chroma
+        server) is only seen through a fresh read."""
+        try:
+            self.collection = self.client.get_collection(
+                self.settings.collection, embedding_function=self._ef
+            )
+        except Exception:  # deleted under us: recreate it empty, as on first use
+            self.collection = self._open()
+        return dict(self.collection.metadata or {})
 
-    def _format_is_current(self) -> bool:
+    def state(self, max_age: float = STATE_MAX_AGE) -> tuple[dict[str, Any], int]:
+        """(metadata, chunk count) as the store had them at most `max_age` seconds ago."""
+        now = time.monotonic()
+        if self._state is None or now - self._state_at > max_age:
+            self._state = (self.fresh_metadata(), self.count())
+            self._state_at = now
+        return self._state
+
+    def revision(self, metadata: dict[str, Any] | None = None, count: int | None = None) -> str:
+        """Changes whenever any process changes the collection (the key of the BM25 index)."""
+        meta = self.fresh_metadata() if metadata is None else metadata
+        return f"{meta.get('revision', '0')}:{self.count() if count is None else count}"
+
+    def built_with(self) -> str | None:
+        """The embedding model that built the stored vectors (None for an empty index)."""
         meta = self.collection.metadata or {}
-        return meta.get("format") == INDEX_FORMAT and meta.get("embedder") == self.embedder.model_id
+        return str(meta.get("embedder") or "an unknown model") if self.count() else None
+
+    def stale_reason(
+        self, metadata: dict[str, Any] | None = None, count: int | None = None
+    ) -> str | None:
+        """Why the stored vectors cannot serve this embedder, or None when they can. Querying
+        vectors of another model would fail with a dimension error or, worse, rank nonsense."""
+        meta = self.collection.metadata if metadata is None else metadata
+        meta = meta or {}
+        if not (self.count() if count is None else count):
+            return None
+        built = meta.get("embedder") or "an unknown model"
+        if built != self.embedder.model_id:
+            return f"the embedding model changed from {built} to {self.embedder.model_id}"
+        if meta.get("format") != INDEX_FORMAT:
+            return "the index format changed"
+        return None
 
     def _paged_get(self, include: list[str]) -> Iterator[dict[str, Any]]:
         """Read the whole collection in pages: one huge get() fails past ~32k rows
@@ -156,10 +203,14 @@ class KnowledgeIndex:
         return [found[i] for i in ids if i in found]
 
     def query(
-        self, embedding: Any, k: int, where: dict[str, Any] | None = None
+        self,
+        embedding: Any,
+        k: int,
+        where: dict[str, Any] | None = None,
+        count: int | None = None,
     ) -> list[tuple[StoredChunk, float]]:
         """The k nearest chunks with their cosine similarity (1 - cosine distance)."""
-        k = max(1, min(k, self.count()))
+        k = max(1, min(k, self.count() if count is None else count))
         result = self.collection.query(
             query_embeddings=[embedding],
             n_results=k,
@@ -182,15 +233,22 @@ class KnowledgeIndex:
         chunks: list[Chunk],
         files: int,
         progress: Callable[[str, int, int], None] | None = None,
+        notice: Callable[[str], None] | None = None,
+        keys: list[QuestionKey] | None = None,
     ) -> SyncReport:
-        """Make the collection hold exactly `chunks`. progress(stage, done, total)."""
+        """Make the collection hold exactly `chunks` (and the keys collection `keys`, when
+        given). progress(stage, done, total); notice(line) once when the whole index must be
+        rebuilt (another embedding model, a new format)."""
         started = time.perf_counter()
-        rebuilt = False
+        because = None
         with self._writer_lock():
-            if self.count() and not self._format_is_current():
+            because = self.stale_reason(self.fresh_metadata())
+            if because:
+                if notice:
+                    notice(f"Rebuilding the knowledge index: {because}.")
                 self.client.delete_collection(self.settings.collection)
                 self.collection = self._open()
-                rebuilt = True
+                self.keys.drop()
             existing = self.existing_ids()
             wanted = {c.id: c for c in chunks}
             new = [c for c in chunks if c.id not in existing]
@@ -214,7 +272,8 @@ class KnowledgeIndex:
                     progress("embed", start + len(batch), total)
             for start in range(0, len(stale), 1000):
                 self.collection.delete(ids=stale[start : start + 1000])
-            if new or stale:
+            keys_changed = self.keys.sync(keys, self.embedder.embed) if keys is not None else (0, 0)
+            if new or stale or any(keys_changed):
                 meta = dict(self.collection.metadata or {})
                 meta.update(
                     format=INDEX_FORMAT,
@@ -222,6 +281,8 @@ class KnowledgeIndex:
                     revision=str(time.time_ns()),
                 )
                 self.collection.modify(metadata=meta)
+            self._save_lexical(chunks)
+            self._state = None
         return SyncReport(
             files=files,
             chunks=len(chunks),
@@ -229,10 +290,20 @@ class KnowledgeIndex:
             updated=updated,
             removed=len(stale) - updated,
             unchanged=len(chunks) - len(new),
-            embedded=len(new),
+            embedded=len(new) + keys_changed[0],
             seconds=time.perf_counter() - started,
-            rebuilt=rebuilt,
+            rebuilt=because is not None,
+            rebuilt_because=because or "",
         )
+
+    def lexical_store(self) -> LexicalStore:
+        return LexicalStore(self.settings.data_dir / "bm25", self.settings.collection)
+
+    def _save_lexical(self, chunks: list[Chunk]) -> None:
+        """Build BM25 now, from the chunks just written, so no query pays for it."""
+        store, revision = self.lexical_store(), self.revision()
+        if store.load(revision) is None:
+            store.save(LexicalIndex.build([(c.id, c.text, c.metadata()) for c in chunks]), revision)
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
@@ -260,9 +331,12 @@ def build_index(
     settings: Settings,
     index: KnowledgeIndex | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> SyncReport:
     """Validate every knowledge file first (nothing is written if one is broken), then sync."""
     documents = load_knowledge(settings.knowledge_dir, settings.max_knowledge_file_bytes)
     chunks = chunk_all(documents)
     index = index or KnowledgeIndex(settings)
-    return index.sync(chunks, files=len(documents), progress=progress)
+    return index.sync(
+        chunks, files=len(documents), progress=progress, notice=notice, keys=keys_of(documents)
+    )

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_fields
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
@@ -28,6 +28,7 @@ SLOTS = ("opening", "core", "wrap-up")
 REQUIRED = ("title", "audience", "topics", "kind", "summary")
 SUFFIXES = (".md", ".txt")
 MIN_BODY_CHARS = 40
+MAX_QUESTION_KEY_CHARS = 300
 CHUNK_CHARS = 1100
 CHUNK_OVERLAP = 120
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.DOTALL)
@@ -220,6 +221,11 @@ def parse_document(raw: bytes, source: str, max_bytes: int) -> Document:
     if len(body) < MIN_BODY_CHARS:
         raise _problem(source, "has an empty body (write the guidance below the front matter)")
     extra = {k: v for k, v in meta.items() if k not in REQUIRED}
+    questions = extra.get("questions", [])
+    if not isinstance(questions, list) or not all(
+        isinstance(q, str) and 0 < len(q.strip()) <= MAX_QUESTION_KEY_CHARS for q in questions
+    ):
+        raise _problem(source, "'questions' must be a list of short questions (one per line)")
     if kind == "activity":
         extra = _validate_activity(source, extra)
     return Document(
@@ -267,41 +273,10 @@ def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, objec
     }
 
 
-class StoredText(Protocol):
-    """A chunk as the index hands it back: its id, text and flat metadata."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def metadata(self) -> Mapping[str, Any]: ...
-
-
-HOW_TO_HEADING = "how to run"
-HOW_TO_CHARS = 1200
-
-
-def activity_cards(chunks: Iterable[StoredText]) -> dict[str, ActivityCard]:
-    """Every activity card among stored chunks, by source. A card cites its "How to run it"
-    section (or its first chunk) and carries that section's text for the plan's wording."""
-    by_source: dict[str, list[StoredText]] = {}
-    for chunk in chunks:
-        if ActivityCard.from_metadata(chunk.metadata) is not None:
-            by_source.setdefault(str(chunk.metadata["source"]), []).append(chunk)
-    cards: dict[str, ActivityCard] = {}
-    for source, parts in by_source.items():
-        parts.sort(key=lambda c: int(c.metadata.get("ordinal", 0)))
-        how = [c for c in parts if HOW_TO_HEADING in str(c.metadata.get("heading", "")).lower()]
-        cite = how[0] if how else parts[0]
-        card = ActivityCard.from_metadata(
-            parts[0].metadata,
-            how_to=" ".join(c.text for c in how)[:HOW_TO_CHARS],
-            chunk_id=cite.id,
-        )
-        if card is not None:
-            cards[source] = card
-    return cards
+def question_keys(doc: Document) -> tuple[str, ...]:
+    """The questions a document answers, in users' words, from its front matter. They are
+    indexed beside the text, so a question phrased unlike the prose still finds it."""
+    return tuple(" ".join(q.split()) for q in doc.extra.get("questions", []))  # type: ignore[union-attr]
 
 
 def find_files(root: Path) -> list[Path]:

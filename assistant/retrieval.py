@@ -6,8 +6,6 @@ Callers get passages plus a relevance verdict ("strong", "weak", "none") so they
 
 from __future__ import annotations
 
-import functools
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,12 +17,24 @@ import numpy as np
 from assistant.errors import IndexNotReady, InputError
 from assistant.index import KnowledgeIndex, StoredChunk
 from assistant.knowledge import ActivityCard, activity_cards
+from assistant.lexical import LexicalIndex, tokenize
+from assistant.question_keys import KEY_CANDIDATES
 from assistant.schemas import Relevance
+
+__all__ = ["Filters", "Passage", "Retriever", "SearchResult", "tokenize"]
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 CANDIDATES = 50  # per retriever, before fusion
+# Hybrid search ranks documents first, by reciprocal rank fusion of four document rankings:
+# best dense chunk, best BM25 chunk, best question key, BM25 over the whole document. A small
+# constant lets the leaders of each ranking count (chosen on evals/datasets/retrieval.jsonl; the
+# benchmark's table (c3) compares it with chunk-level fusion). Passages follow their document's
+# rank; CHUNK_SHARE of the chunk-level fused score orders the passages of one document.
+DOC_RRF_K = 10
+CHUNK_SHARE = 0.01
+PER_DOCUMENT = 2  # passages per document before the next document's (the rest come after)
 # Cosine similarity of the best dense hit. Calibrated on evals/datasets/chat.jsonl: every
 # grounded question scored >= 0.26 and every off-topic one <= 0.23; 98% of the retrieval.jsonl
 # queries score >= 0.32. Mentoring-adjacent questions the knowledge base does not cover can
@@ -38,64 +48,6 @@ RELEVANCE_VERDICTS: dict[Relevance, str] = {
     "weak": "Only weak matches: the knowledge base may not cover this well.",
     "none": "Nothing relevant found: the knowledge base does not seem to cover this.",
 }
-
-_STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves im ive dont doesnt its get got really thing things like also""".split()
-)
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-
-def _stemmer() -> Any:
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
-
-
-_STEM = _stemmer()
-
-
-# The knowledge base mixes British and American spelling; users type either.
-_SPELLING = {
-    "programme": "program",
-    "programmes": "programs",
-    "organisation": "organization",
-    "organisations": "organizations",
-    "organisational": "organizational",
-    "behaviour": "behavior",
-    "behaviours": "behaviors",
-    "practise": "practice",
-    "practising": "practicing",
-    "judgement": "judgment",
-    "recognise": "recognize",
-    "prioritise": "prioritize",
-    "colour": "color",
-    "favourite": "favorite",
-    "apologise": "apologize",
-    "summarise": "summarize",
-    "emphasise": "emphasize",
-    "analyse": "analyze",
-    "centre": "center",
-    "catalogue": "catalog",
-    "labour": "labor",
-}
-
-
-@functools.lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    # Stemming each distinct word once makes BM25 builds ~30x faster on large indexes.
-    return _STEM.stemWord(_SPELLING.get(word, word))
-
-
-def tokenize(text: str) -> list[str]:
-    words = [w.replace("'", "") for w in _TOKEN.findall(text.lower())]
-    return [_stem(w) for w in words if w not in _STOPWORDS and len(w) > 1]
 
 
 @dataclass
@@ -176,55 +128,47 @@ class Filters:
         return True
 
 
-class _LexicalIndex:
-    def __init__(self, chunks: list[StoredChunk]) -> None:
-        import bm25s
-
-        self.chunks = chunks
-        corpus = [
-            tokenize(f"{c.metadata.get('title', '')} {c.metadata.get('heading', '')} {c.text}")
-            for c in chunks
-        ]
-        self.bm25 = bm25s.BM25()
-        self.vocab: set[str] = set()
-        if chunks:  # bm25s averages over the corpus: an empty index would warn "mean of empty"
-            self.bm25.index(corpus, show_progress=False)
-            self.vocab = set(self.bm25.vocab_dict)
-
-    def scores(self, query: str) -> np.ndarray:
-        tokens = [t for t in tokenize(query) if t in self.vocab]
-        if not tokens:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
-
-
 class Retriever:
-    def __init__(self, index: KnowledgeIndex) -> None:
+    def __init__(self, index: KnowledgeIndex, document_fusion: bool = True) -> None:
         self.index = index
-        self._lexical: _LexicalIndex | None = None
+        self.document_fusion = document_fusion  # False: chunk-level RRF only (the old ranking)
+        self._lexical: LexicalIndex | None = None
         self._lexical_revision: str | None = None
-        self._cards: tuple[_LexicalIndex, Mapping[str, ActivityCard]] | None = None
+        self._chunks: list[StoredChunk] = []
+        self._chunks_revision: str | None = None
+        self._cards: tuple[list[StoredChunk], Mapping[str, ActivityCard]] | None = None
         self._lock = threading.Lock()
+        self._store = index.lexical_store()
 
-    def _lexical_index(self) -> _LexicalIndex:
-        revision = self.index.revision()
+    def _lexical_index(self, revision: str) -> LexicalIndex:
+        """The BM25 index of this revision: in memory, else saved by `coach index` (or by
+        another query), else built from the store once and saved."""
         with self._lock:
             if self._lexical is None or self._lexical_revision != revision:
-                self._lexical = _LexicalIndex(self.index.all_chunks())
-                self._lexical_revision = revision
+                lexical = self._store.load(revision)
+                if lexical is None:
+                    chunks = self.index.all_chunks()
+                    lexical = LexicalIndex.build([(c.id, c.text, c.metadata) for c in chunks])
+                    self._store.save(lexical, revision)
+                    self._chunks, self._chunks_revision = chunks, revision
+                self._lexical, self._lexical_revision = lexical, revision
             return self._lexical
 
     def chunks(self) -> list[StoredChunk]:
-        """Every stored chunk, read from the index once per index revision (the same read
-        that builds BM25), so callers such as the Knowledge page do not re-read the store."""
-        return self._lexical_index().chunks
+        """Every stored chunk, read from the index once per index revision, so callers such as
+        the agenda planner do not re-read the store on every request."""
+        revision = self.index.revision()
+        with self._lock:
+            if self._chunks_revision != revision:
+                self._chunks, self._chunks_revision = self.index.all_chunks(), revision
+            return self._chunks
 
     def activity_cards(self) -> Mapping[str, ActivityCard]:
         """The activity cards in the index, by source, decoded once per index revision."""
-        lexical = self._lexical_index()
+        chunks = self.chunks()
         with self._lock:
-            if self._cards is None or self._cards[0] is not lexical:
-                self._cards = (lexical, MappingProxyType(activity_cards(lexical.chunks)))
+            if self._cards is None or self._cards[0] is not chunks:
+                self._cards = (chunks, MappingProxyType(activity_cards(chunks)))
             return self._cards[1]
 
     def search(
@@ -241,33 +185,36 @@ class Retriever:
             query = query[:MAX_QUERY_CHARS]
         if not 1 <= k <= 50:
             raise InputError(f"k={k} is out of range.", "Ask for between 1 and 50 results.")
-        if self.index.count() == 0:
+        metadata, count = self.index.state()
+        if count == 0:
             raise IndexNotReady()
+        stale = self.index.stale_reason(metadata, count)
+        if stale:
+            raise IndexNotReady(f"The knowledge index must be rebuilt: {stale}.")
         filters = filters or Filters()
+        where = filters.where()
 
         dense: list[tuple[StoredChunk, float]] = []
         top_similarity = 0.0
         if mode in ("hybrid", "dense"):
             vector = self.index.embedder.embed_one(query)
-            dense = self.index.query(vector.tolist(), CANDIDATES, filters.where())
+            dense = self.index.query(vector.tolist(), CANDIDATES, where, count=count)
             top_similarity = max((s for _, s in dense), default=0.0)
-        lexical: list[tuple[StoredChunk, float]] = []
+        hits: list[tuple[str, float, str]] = []
         if mode in ("hybrid", "bm25"):
-            lex = self._lexical_index()
-            scores = lex.scores(query)
-            order = np.argsort(-scores)
-            for i in order:
-                if scores[i] <= 0 or len(lexical) >= CANDIDATES:
-                    break
-                if filters.accepts(lex.chunks[i].metadata):
-                    lexical.append((lex.chunks[i], float(scores[i])))
+            lex = self._lexical_index(self.index.revision(metadata, count))
+            hits = lex.top(query, CANDIDATES, filters if where else None)
+        if mode == "hybrid" and self.document_fusion:
+            passages = self._rank_documents(query, k, vector, dense, hits, lex, filters)
+        else:
+            found = {c.id: c for c in self.index.get([i for i, _, _ in hits])}
+            lexical = [(found[i], s) for i, s, _ in hits if i in found]
             if mode == "bm25" and lexical:
                 # With no dense side, the similarity signal comes from the top lexical hits.
                 vector = self.index.embedder.embed_one(query)
                 hit_vectors = self.index.embedder.embed([c.text for c, _ in lexical[:3]])
                 top_similarity = float(np.max(hit_vectors @ vector))
-
-        passages = self._fuse(dense, lexical, mode)[:k]
+            passages = self._fuse(dense, lexical, mode)[:k]
         relevance: Relevance = (
             "strong"
             if top_similarity >= STRONG_SIMILARITY
@@ -297,6 +244,83 @@ class Retriever:
             p.score += 1.0 / (RRF_K + rank + 1)
             p.bm25 = bm
         return sorted(fused.values(), key=lambda p: -p.score)
+
+    def _rank_documents(
+        self,
+        query: str,
+        k: int,
+        vector: np.ndarray,
+        dense: list[tuple[StoredChunk, float]],
+        hits: list[tuple[str, float, str]],
+        lex: LexicalIndex,
+        filters: Filters,
+    ) -> list[Passage]:
+        """Documents ranked by fusing four rankings, then their chunks; only the k passages
+        returned are read from the store."""
+        where = filters.where()
+        keys = self.index.keys.query(vector.tolist(), KEY_CANDIDATES, where)
+        rankings = [
+            [str(c.metadata.get("source", "")) for c, _ in dense],
+            [source for _, _, source in hits],
+            [source for source, _, _ in keys],
+            [s for s, _ in lex.top_documents(query, CANDIDATES, filters if where else None)],
+        ]
+        doc_score: dict[str, float] = {}
+        for ranking in rankings:
+            for rank, source in enumerate(dict.fromkeys(ranking)):
+                doc_score[source] = doc_score.get(source, 0.0) + 1.0 / (DOC_RRF_K + rank + 1)
+        chunk_score: dict[str, float] = {}
+        source_of: dict[str, str] = {}
+        stored = {c.id: c for c, _ in dense}
+        similarity = {c.id: s for c, s in dense}
+        bm25 = {i: s for i, s, _ in hits}
+        for rank, (chunk, _) in enumerate(dense):
+            chunk_score[chunk.id] = 1.0 / (RRF_K + rank + 1)
+            source_of[chunk.id] = str(chunk.metadata.get("source", ""))
+        for rank, (chunk_id, _, source) in enumerate(hits):
+            chunk_score[chunk_id] = chunk_score.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            source_of[chunk_id] = source
+        leaders = sorted(doc_score, key=lambda s: -doc_score[s])[:k]
+        covered = set(source_of.values())
+        missing = [s for s in leaders if s not in covered]
+        if missing:  # a document found only by its keys or as a whole: show its best chunk
+            for chunk, sim in self._best_chunks(missing, vector, where):
+                stored[chunk.id], similarity[chunk.id] = chunk, sim
+                source_of[chunk.id], chunk_score[chunk.id] = str(chunk.metadata["source"]), 0.0
+        score = {
+            i: doc_score.get(source_of[i], 0.0) + CHUNK_SHARE * chunk_score[i] for i in source_of
+        }
+        ordered = sorted(score, key=lambda i: -score[i])
+        shown: dict[str, int] = {}
+        first, later = [], []
+        for i in ordered:
+            shown[source_of[i]] = shown.get(source_of[i], 0) + 1
+            (first if shown[source_of[i]] <= PER_DOCUMENT else later).append(i)
+        chosen = (first + later)[:k]
+        stored.update({c.id: c for c in self.index.get([i for i in chosen if i not in stored])})
+        return [
+            _passage(stored[i], score[i], similarity.get(i), bm25.get(i))
+            for i in chosen
+            if i in stored
+        ]
+
+    def _best_chunks(
+        self, sources: list[str], vector: np.ndarray, where: dict[str, Any] | None
+    ) -> list[tuple[StoredChunk, float]]:
+        clause: dict[str, Any] = {"source": {"$in": sources}}
+        got = self.index.collection.get(
+            where={"$and": [clause, where]} if where else clause,
+            include=["documents", "metadatas", "embeddings"],
+        )
+        best: dict[str, tuple[StoredChunk, float]] = {}
+        for i, d, m, e in zip(
+            got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=False
+        ):
+            sim = float(np.asarray(e, dtype=np.float32) @ vector)
+            source = str((m or {}).get("source", ""))
+            if source not in best or sim > best[source][1]:
+                best[source] = (StoredChunk(i, d or "", m or {}), sim)
+        return list(best.values())
 
 
 def _passage(

@@ -20,7 +20,7 @@ import numpy as np
 from assistant.errors import CoachError, InputError
 from assistant.eval_report import MetricInfo, metric_catalog, metric_rows
 from assistant.metric_text import describe
-from assistant.retrieval import CANDIDATES, RRF_K
+from assistant.retrieval import CANDIDATES, DOC_RRF_K, RRF_K
 from evals.metrics import GROUNDED_SIMILARITY, percentile
 from evals.suites import SUITES
 from evals.suites.common import SuiteContext, dataset_version, load_dataset, reasons
@@ -221,7 +221,7 @@ def build_run(
             "cases": len(cases),
             "knowledge_chunks": services.index.count(),
             "embedder": services.index.embedder.model_id,
-            "retrieval": {"rrf_k": RRF_K, "candidates": CANDIDATES},
+            "retrieval": {"rrf_k": RRF_K, "doc_rrf_k": DOC_RRF_K, "candidates": CANDIDATES},
             "groundedness_threshold": GROUNDED_SIMILARITY,
             # Like-for-like comparisons and verdicts read these, never today's files.
             "datasets": {name: dataset_version(SUITES[name].DATASET, limit) for name in suites},

@@ -40,7 +40,7 @@ class ProgressBar:
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
-    report: SyncReport = build_index(settings, progress=ProgressBar("Embedding"))
+    report: SyncReport = build_index(settings, progress=ProgressBar("Embedding"), notice=_notice)
     if args.json:
         print(json.dumps(report.__dict__))
     else:
@@ -106,12 +106,19 @@ def run_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _notice(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def ensure_index(settings: Settings, index: KnowledgeIndex) -> None:
-    """Build the index on first use, so `coach search` works right after install."""
+    """Build the index on first use, so `coach search` works right after install, and rebuild
+    it when it was built with another embedding model (the sync prints a one-line notice)."""
     if index.count() == 0:
         print("The knowledge index is empty; building it now (about 10 s)...", file=sys.stderr)
-        report = build_index(settings, index=index, progress=ProgressBar("Embedding"))
-        print(report.summary(), file=sys.stderr)
+    elif not index.stale_reason(index.fresh_metadata()):
+        return
+    report = build_index(settings, index=index, progress=ProgressBar("Embedding"), notice=_notice)
+    print(report.summary(), file=sys.stderr)
 
 
 def run_search(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,9 +6,19 @@ from __future__ import annotations
 from types import ModuleType
 
 from assistant.eval_report import metric_catalog
-from evals.suites import agenda, attacks, chat, continuity, feedback, retrieval, starters
+from evals.suites import (
+    agenda,
+    attacks,
+    chat,
+    continuity,
+    feedback,
+    retrieval,
+    retrieval_heldout,
+    starters,
+)
 
 SUITES: dict[str, ModuleType] = {
-    m.NAME: m for m in (retrieval, agenda, starters, feedback, chat, attacks, continuity)
+    m.NAME: m
+    for m in (retrieval, retrieval_heldout, agenda, starters, feedback, chat, attacks, continuity)
 }
 __all__ = ["SUITES", "metric_catalog"]

@@ -46,6 +46,7 @@ def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     return Outcome(
         output={
             "ranked_sources": ranked[:10],
+            "top_passages": [[p.source, p.heading] for p in result.passages[:5]],
             "relevance": result.relevance,
             "top_similarity": result.top_similarity,
         },

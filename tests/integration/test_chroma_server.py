@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from assistant.index import IndexUnavailable, KnowledgeIndex, build_index
+from assistant.index import STATE_MAX_AGE, IndexUnavailable, KnowledgeIndex, build_index
 from assistant.retrieval import Retriever
 from tests.fixtures import (
     accepts_connections,
+    doc,
     free_port,
     make_settings,
     stop_process,
@@ -62,3 +64,29 @@ def test_unreachable_server_gets_a_clear_message(tmp_path: Path) -> None:
         KnowledgeIndex(settings)
     assert "Chroma server at 127.0.0.1" in str(err.value)
     assert "CHROMA_HOST" in str(err.value)
+
+
+def test_a_second_instance_sees_another_instances_upload(
+    chroma_server: int, tiny_kb: Path, tmp_path: Path
+) -> None:
+    """Two app instances (own data dirs, one Chroma server): the BM25 each keeps on disk is
+    keyed to the collection's revision, so one instance's upload reaches the other's search."""
+    server = {"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server)}
+    first = make_settings(
+        tmp_path / "one", knowledge=tiny_kb, COACH_COLLECTION="shared_kb", **server
+    )
+    second = make_settings(
+        tmp_path / "two", knowledge=tiny_kb, COACH_COLLECTION="shared_kb", **server
+    )
+    build_index(first)
+    reader = Retriever(KnowledgeIndex(second))
+    assert reader.search("zeppelin hangar", k=3, mode="bm25").passages == []
+    (tiny_kb / "guides" / "zeppelin.md").write_text(
+        doc("Airships", body="# Airships\n\nA session in the zeppelin hangar, long enough here."),
+        encoding="utf-8",
+    )
+    build_index(first)  # the other instance uploads a document
+    time.sleep(STATE_MAX_AGE + 0.1)  # how long a running instance may keep its last reading
+    hits = reader.search("zeppelin hangar", k=3, mode="bm25").passages
+    assert hits and hits[0].source == "guides/zeppelin.md"
+    assert reader.search("zeppelin hangar", k=3).passages[0].source == "guides/zeppelin.md"
