@@ -265,5 +265,10 @@ class Coach:
 
     def feedback(self, notes: str, names: Sequence[str] = ()) -> FeedbackSummary:
         return feedback.build_feedback(
-            self.model, self.prompts, notes, names, max_chars=self.max_notes_chars
+            self.model,
+            self.prompts,
+            notes,
+            names,
+            max_chars=self.max_notes_chars,
+            embed=self.retriever.index.embedder.embed,
         )

@@ -12,7 +12,16 @@ from typing import Any, TextIO
 from assistant.config import BACKENDS, Settings
 from assistant.errors import InputError
 
-SUITE_CHOICES = ("retrieval", "agenda", "starters", "feedback", "chat", "attacks", "all")
+SUITE_CHOICES = (
+    "retrieval",
+    "agenda",
+    "starters",
+    "feedback",
+    "feedback_heldout",
+    "chat",
+    "attacks",
+    "all",
+)
 
 
 class CaseProgress:
