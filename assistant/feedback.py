@@ -175,7 +175,7 @@ def build_feedback(
     redaction = redact(notes, names)
     sanitized = sanitize_untrusted(redaction.text)
     messages = prompts.get("feedback").render(notes=sanitized.text)
-    draft, completion = complete_structured(model, messages, FeedbackDraft, max_tokens=900)
+    draft, completion = complete_structured(model, messages, FeedbackDraft, max_tokens=1100)
     assert isinstance(draft, FeedbackDraft)
 
     def clean(text: str) -> str:

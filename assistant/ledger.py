@@ -32,6 +32,8 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 BACKED_SIMILARITY = SUPPORTED_SIMILARITY
 # The classifier overrides the model only when it is at least this sure (probability).
 CONFIDENT = 0.75
+# Two learnings this similar are one learning told twice (kept once, where it came first).
+SAME_LEARNING = 0.8
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(r"\s+-+>?\s+|;\s+|:\s+")
@@ -242,6 +244,15 @@ def place_learnings(
     texts = [t for t, _ in learnings]
     if not texts:
         return [], []
+    vectors = embed(texts)
+    repeats = {
+        j
+        for i in range(len(texts))
+        for j in range(i + 1, len(texts))
+        if float(vectors[i] @ vectors[j]) >= SAME_LEARNING
+    }
+    learnings = [x for i, x in enumerate(learnings) if i not in repeats]
+    texts = [t for t, _ in learnings]
     support = best_support(texts, notes, embed)
     probability = SideClassifier(embed).senior_probability(texts)
     writer = writer_side(notes)
