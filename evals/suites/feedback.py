@@ -45,8 +45,8 @@ METRICS = [
     MetricInfo(
         "feedback.backed",
         "Share of the learnings and action items kept that a line of the notes supports "
-        "(the grounding rule of answers): nothing on the ledger is invented.",
-        0.95,
+        "(the grounding rule of answers, cosine >= 0.55): nothing on the ledger is invented.",
+        0.9,
     ),
     MetricInfo(
         "feedback.pii_leaks",
