@@ -34,8 +34,11 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 # hand-written gold learnings and 8% of 12 generic invented ones ("business judgement", "a new
 # payment method"...); 0.55 would keep 71% and 4%.
 BACKED_SIMILARITY = 0.50
-# The classifier overrides the model only when it is at least this sure (probability).
-CONFIDENT = 0.75
+# The classifier overrides the model when it is at least this sure (probability). On the 18
+# notes' gold learnings the classifier alone puts 46 of 52 on the right side (its examples were
+# written after reading those notes); the model's side is kept only when the classifier is
+# nearly undecided.
+CONFIDENT = 0.6
 # Two learnings this similar are one learning told twice (kept once, where it came first).
 SAME_LEARNING = 0.8
 
