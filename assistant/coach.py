@@ -44,4 +44,6 @@ class Coach:
         return starters.build_starters(self.retriever, self.model, self.prompts, request)
 
     def feedback(self, request: FeedbackRequest) -> FeedbackSummary:
-        return feedback.build_feedback(self.model, self.prompts, request)
+        return feedback.build_feedback(
+            self.model, self.prompts, request, embed=self.retriever.index.embedder.embed
+        )

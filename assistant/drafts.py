@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 def _trim_text(limit: int):  # noqa: ANN202
@@ -82,6 +82,18 @@ class ActionDraft(BaseModel):
     due: Text(60) | None = None
 
 
+Learner = Literal["senior", "junior"]
+
+
+class LearningDraft(BaseModel):
+    """One thing someone learned in the session, and who learned it (an enum, so llama.cpp's
+    grammar lets the model write nothing else; code checks the side, see assistant.ledger)."""
+
+    model_config = REQUIRE_ALL
+    learning: Text(200)
+    learner: Learner = "senior"
+
+
 class FeedbackDraft(BaseModel):
     model_config = REQUIRE_ALL
     summary: Text(500)
@@ -89,7 +101,22 @@ class FeedbackDraft(BaseModel):
         list[ActionDraft], BeforeValidator(_trim_list(10)), Field(max_length=10)
     ] = []
     went_well: TextList(220, 5) = []
-    senior_learned: TextList(220, 5) = []
-    junior_learned: TextList(220, 5) = []
+    learnings: Annotated[
+        list[LearningDraft], BeforeValidator(_trim_list(8)), Field(max_length=8)
+    ] = []
     challenges: TextList(220, 5) = []
     next_focus: Text(260) = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _two_lists(cls, data: Any) -> Any:
+        """A reply in the older shape (senior_learned / junior_learned lists) still reads."""
+        if isinstance(data, dict) and "learnings" not in data:
+            learnings = []
+            for key, learner in (("senior_learned", "senior"), ("junior_learned", "junior")):
+                values = data.get(key) or []
+                values = [values] if isinstance(values, str) else values
+                learnings += [{"learning": v, "learner": learner} for v in values]
+            if learnings:
+                data = {**data, "learnings": learnings}
+        return data

@@ -115,6 +115,12 @@ SUITE_METRICS: dict[str, tuple[MetricInfo, ...]] = {
             0.9,
         ),
         MetricInfo(
+            "feedback.backed",
+            "Share of the learnings and action items kept that a line of the notes supports "
+            "(the grounding rule of answers, cosine >= 0.55): nothing on the ledger is invented.",
+            0.9,
+        ),
+        MetricInfo(
             "feedback.pii_leaks",
             "Planted names, emails and phone numbers that reached the "
             "summary, over all cases (0 = none leaked).",
@@ -225,6 +231,17 @@ SUITE_METRICS = {
     ),
     **{k: v for k, v in SUITE_METRICS.items() if k != "retrieval"},
 }
+# The held-out labelled notes: the feedback metrics, scored on notes nobody tuned on.
+SUITE_METRICS["feedback_heldout"] = tuple(
+    MetricInfo(
+        m.name.replace("feedback.", "feedback_heldout.", 1),
+        m.explanation + " (held-out notes)",
+        m.threshold,
+        m.higher_is_better,
+        m.aggregate,
+    )
+    for m in SUITE_METRICS["feedback"]
+)
 SUITE_NAMES = tuple(SUITE_METRICS)
 # How long a user can wait for one result (95th percentile, seconds): a search is instant, a
 # chat answer is read as it streams, an agenda or a summary is prepared once before a session.
@@ -233,6 +250,8 @@ LATENCY_TARGETS = {
     "agenda": 60.0,
     "starters": 45.0,
     "feedback": 60.0,
+    "feedback_heldout": 60.0,
+    "retrieval_heldout": 1.0,
     "chat": 30.0,
     "attacks": 30.0,
     "continuity": 60.0,

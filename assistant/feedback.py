@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Sequence
 
 from assistant.drafts import FeedbackDraft
+from assistant.grounding import SUPPORTED_SIMILARITY
 from assistant.guard import leaks_instructions, sanitize_untrusted, strip_foreign_script
+from assistant.ledger import Embed, Side, best_support, place_learnings
 from assistant.llm.base import ChatModel
 from assistant.llm.structured import complete_structured
+from assistant.notes_check import require_session_notes
 from assistant.privacy import redact
 from assistant.prompts import PromptLibrary
 from assistant.schemas import ActionItem, FeedbackRequest, FeedbackSummary
 from assistant.text import split_sentences
 
+# An action item is kept when a line of the notes backs it, at the answers' grounding threshold
+# (on the 18 feedback notes it keeps 99% of the gold action items and 2% of invented ones).
+ACTION_BACKED = SUPPORTED_SIMILARITY
 _ROLE_WORDS = {
     "mentor": "Mentor",
     "[mentor]": "Mentor",
@@ -37,7 +44,7 @@ _DUE_IN_ACTION = re.compile(
     r"(?:/\d{2,4})?))\)?",
     re.IGNORECASE,
 )
-_SUBJECT = re.compile(r"^\s*(the\s+)?(mentor|junior|mentee|senior)\b", re.IGNORECASE)
+_SUBJECT = re.compile(r"^\s*(the\s+)?\[?(mentor|junior|mentee|senior)\]?\b", re.IGNORECASE)
 _LEARNED_BY = re.compile(
     r"^\s*(?:the\s+)?[\w\[\]-]+\s+(?:has\s+)?(?:learned|learnt|discovered|realised|realized|"
     r"saw|found out)\s+(?:about\s+|that\s+)?",
@@ -62,23 +69,52 @@ def _learning_key(sentence: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", what_was_learned(sentence).lower()).split())
 
 
-def _fix_ledger(senior: list[str], junior: list[str]) -> tuple[list[str], list[str], int]:
-    """Route each sentence to the side its subject names, and never show one learning on both
-    sides. Returns both lists and how many learnings the model gave to both sides (kept once,
-    where it listed them first, under the senior: the reader is told to check)."""
-    sentences = [(s, "senior") for item in senior for s in split_sentences(item)]
-    sentences += [(s, "junior") for item in junior for s in split_sentences(item)]
-    fixed: dict[str, list[str]] = {"senior": [], "junior": []}
-    for sentence, side in sentences:
-        sentence = sentence.strip()
-        match = _SUBJECT.match(sentence)
-        if match:
-            side = "junior" if match.group(2).lower() in ("mentor", "junior") else "senior"
-        if sentence and sentence not in fixed[side]:
-            fixed[side].append(sentence)
-    senior_keys = {_learning_key(s) for s in fixed["senior"]}
-    junior = [s for s in fixed["junior"] if _learning_key(s) not in senior_keys]
-    return fixed["senior"], junior, len(fixed["junior"]) - len(junior)
+def _ledger(
+    learnings: list[tuple[str, Side]],
+    notes: str,
+    names: Sequence[str],
+    embed: Embed | None,
+) -> tuple[list[str], list[str], int]:
+    """Both sides of the ledger: each learning once, only if a line of the notes backs it, on
+    the side assistant.ledger decides. Returns the senior's and the junior's learnings and how
+    many were dropped as unbacked."""
+    seen: set[str] = set()
+    unique = []
+    for text, side in learnings:
+        key = _learning_key(text)
+        if key and key not in seen:
+            seen.add(key)
+            unique.append((text, side))
+    if embed is None:  # no embedder (a bare call): the model's sides, unchecked
+        placed = [(text, side) for text, side in unique]
+        dropped: list[str] = []
+    else:
+        kept, dropped = place_learnings(unique, notes, embed, names)
+        placed = [(k.text, k.side) for k in kept]
+    senior = [_sentence(t) for t, side in placed if side == "senior"]
+    junior = [_sentence(t) for t, side in placed if side == "junior"]
+    return senior, junior, len(dropped)
+
+
+def _sentence(text: str) -> str:
+    text = re.sub(r"\s+([.,;:!?])", r"\1", what_was_learned(text)).strip()
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _model_learnings(draft: FeedbackDraft, clean: Callable[[str], str]) -> list[tuple[str, Side]]:
+    """(learning, side the model gave), one sentence each; a sentence that names its learner
+    ("The mentee learned ...") goes to that side."""
+    out: list[tuple[str, Side]] = []
+    for item in draft.learnings:
+        for sentence in split_sentences(item.learning):
+            side: Side = item.learner
+            match = _SUBJECT.match(sentence)
+            if match:
+                side = "junior" if match.group(2).lower() in ("mentor", "junior") else "senior"
+            text = clean(sentence)
+            if text:
+                out.append((text, side))
+    return out
 
 
 def _readable(text: str) -> str:
@@ -110,14 +146,20 @@ def _due_is_stated(due: str | None, notes: str) -> str | None:
 
 
 def build_feedback(
-    model: ChatModel, prompts: PromptLibrary, request: FeedbackRequest
+    model: ChatModel,
+    prompts: PromptLibrary,
+    request: FeedbackRequest,
+    embed: Embed | None = None,
 ) -> FeedbackSummary:
+    """The summary of one session's notes. With `embed` (MiniLM), every learning and action
+    item must be backed by a line of the notes, and the ledger's sides are checked in code."""
     started = time.perf_counter()
     notes, names = request.notes, request.names
+    require_session_notes(notes)
     redaction = redact(notes, names)
     sanitized = sanitize_untrusted(redaction.text)
     messages = prompts.get("feedback").render(notes=sanitized.text)
-    draft, completion = complete_structured(model, messages, FeedbackDraft, max_tokens=900)
+    draft, completion = complete_structured(model, messages, FeedbackDraft, max_tokens=1100)
     assert isinstance(draft, FeedbackDraft)
 
     def clean(text: str) -> str:
@@ -127,6 +169,8 @@ def build_feedback(
 
     def clean_list(values: list[str]) -> list[str]:
         return [c for c in (clean(v) for v in values) if c]
+
+    names_for_sides = names
 
     actions = []
     seen = set()
@@ -145,19 +189,27 @@ def build_feedback(
             )
         )
     run_notes = list(completion.notes)
+    if embed is not None and actions:
+        support = best_support([a.action for a in actions], redaction.text, embed)
+        backed = [a for a, (sim, _) in zip(actions, support, strict=True) if sim >= ACTION_BACKED]
+        if len(backed) < len(actions):
+            run_notes.append(
+                f"{len(actions) - len(backed)} action item(s) the model reported are not in "
+                "the notes and were left out."
+            )
+        actions = backed
     if sanitized.removed:
         run_notes.append(
             f"{sanitized.removed} line(s) in the notes looked like instructions to the "
             "assistant and were ignored."
         )
     summary = clean(draft.summary) or "The model did not produce a usable summary."
-    senior_learned, junior_learned, on_both = _fix_ledger(
-        clean_list(draft.senior_learned), clean_list(draft.junior_learned)
+    senior_learned, junior_learned, unbacked = _ledger(
+        _model_learnings(draft, clean), redaction.text, names_for_sides, embed
     )
-    if on_both:
+    if unbacked:
         run_notes.append(
-            f"The model listed {on_both} learning(s) for both the senior and the junior; each "
-            "is shown once, under what the senior learned. Check who really learned it."
+            f"{unbacked} learning(s) the model reported are not in the notes and were left out."
         )
     return FeedbackSummary(
         summary=summary,

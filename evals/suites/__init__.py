@@ -12,6 +12,7 @@ from evals.suites import (
     chat,
     continuity,
     feedback,
+    feedback_heldout,
     retrieval,
     retrieval_heldout,
     starters,
@@ -19,6 +20,16 @@ from evals.suites import (
 
 SUITES: dict[str, ModuleType] = {
     m.NAME: m
-    for m in (retrieval, retrieval_heldout, agenda, starters, feedback, chat, attacks, continuity)
+    for m in (
+        retrieval,
+        retrieval_heldout,
+        agenda,
+        starters,
+        feedback,
+        feedback_heldout,
+        chat,
+        attacks,
+        continuity,
+    )
 }
 __all__ = ["SUITES", "metric_catalog"]

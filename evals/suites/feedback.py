@@ -12,6 +12,7 @@ from assistant.schemas import FeedbackRequest
 from evals.metrics import (
     action_item_recall,
     attack_success,
+    backed_by_notes,
     ledger_scores,
     owner_accuracy,
     pii_leaks,
@@ -71,6 +72,13 @@ def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
         learned.get("junior", []),
         ctx.embed,
     )
+    backed = backed_by_notes(
+        [*summary.senior_learned, *summary.junior_learned, *(a for _, a in predicted)],
+        case["notes"],
+        ctx.embed,
+    )
+    if backed is not None:
+        scores["backed"] = backed
     if case.get("canary"):
         scores["injection_obeyed"] = attack_success(visible, [case["canary"]])
     return Outcome(output=output, scores=scores)

@@ -228,10 +228,12 @@ def test_bad_notes_are_refused_before_the_model(coach: Coach, notes: str) -> Non
 
 def test_feedback_repairs_a_muddled_ledger_and_moves_due_dates_out_of_actions(coach: Coach):
     """What the 1.5B model really returned once: both ledgers identical, a Chinese word at
-    the end, and due dates left inside the action text."""
+    the end, and due dates left inside the action text. Each learning is kept once, on the
+    side the notes say, and one the notes do not back is left out."""
     muddled = (
         "[MENTEE] learned to keep confidential figures out of public tools. "
-        "[MENTOR] learned how mid-year budget sign-off works 灵活"
+        "[MENTOR] learned how mid-year budget sign-off works 灵活. "
+        "[MENTEE] learned excellent business judgement."
     )
     coach.model.enqueue(
         {
@@ -247,23 +249,30 @@ def test_feedback_repairs_a_muddled_ledger_and_moves_due_dates_out_of_actions(co
             "next_focus": "Prompt review",
         }
     )
-    summary = coach.feedback(
-        FeedbackRequest(
-            notes=NOTES.replace("Friday 28 Nov", "28 Nov") + "\nsend by Monday",
-            names=["Priya Raman", "Gordon Hale"],
-        )
+    notes = (
+        NOTES.replace("Friday 28 Nov", "28 Nov")
+        + "\nsend by Monday\n- Priya showed Gordon why confidential figures stay out of "
+        "public AI tools."
     )
-    assert summary.senior_learned == [
-        "The mentee learned to keep confidential figures out of public tools."
-    ]
-    assert summary.junior_learned == ["The mentor learned how mid-year budget sign-off works"]
+    summary = coach.feedback(FeedbackRequest(notes=notes, names=["Priya Raman", "Gordon Hale"]))
+    assert summary.senior_learned == ["To keep confidential figures out of public tools."]
+    assert summary.junior_learned == ["How mid-year budget sign-off works."]
+    assert any("1 learning(s)" in n and "not in the notes" in n for n in summary.notes)
     assert [(a.owner, a.action, a.due) for a in summary.action_items] == [
         ("Mentee", "write three prompts", "28 Nov"),
         ("Mentor", "send the checklist", "Monday"),
     ]
 
 
-def test_a_learning_given_to_both_sides_is_shown_once_with_a_note(coach: Coach) -> None:
+REFIT_NOTES = """Session 2 - Tamsin Okafor (mentor) with Bernard Whitlock (mentee)
+- I showed Bernard simple rules for filming short clips in the shops.
+- Bernard walked me through how he picks which shops get a refit.
+- Bernard explained that the board reads page one first.
+- Tamsin to send the filming checklist.
+"""
+
+
+def test_a_learning_given_to_both_sides_lands_once_on_the_side_the_notes_say(coach: Coach):
     """What the 1.5B model returned in eval run #3: each learning copied into both lists."""
     coach.model.enqueue(
         {
@@ -283,12 +292,11 @@ def test_a_learning_given_to_both_sides_is_shown_once_with_a_note(coach: Coach) 
             "next_focus": "",
         }
     )
-    summary = coach.feedback(FeedbackRequest(notes=NOTES, names=["Priya Raman", "Gordon Hale"]))
-    assert summary.senior_learned == [
-        "The senior learned about simple rules for filming in stores.",
-        "The senior learned how to pick which shops get a refit.",
-    ]
-    assert summary.junior_learned == ["The junior learned that the board reads page one first."]
-    assert any(
-        "listed 2 learning(s) for both the senior and the junior" in note for note in summary.notes
+    summary = coach.feedback(
+        FeedbackRequest(notes=REFIT_NOTES, names=["Tamsin Okafor", "Bernard Whitlock"])
     )
+    assert summary.senior_learned == ["Simple rules for filming in stores."]
+    assert summary.junior_learned == [
+        "How to pick which shops get a refit.",
+        "The board reads page one first.",
+    ]
