@@ -127,7 +127,8 @@ Topic = Annotated[str, AfterValidator(_topic)]
 
 class Request(BaseModel):
     """The input of one use case. Values a person typed go through `from_input`, which turns
-    any problem into one InputError (message + hint) for the CLI and the pages alike."""
+    any problem into one InputError (message + hint) for the CLI and the pages alike; its
+    `context` carries configured limits ({NOTES_LIMIT: settings.max_notes_chars})."""
 
     @classmethod
     def from_input(cls, *, context: Mapping[str, Any] | None = None, **fields: Any) -> Self:
@@ -229,7 +230,7 @@ class FeedbackRequest(Request):
     @field_validator("names", mode="before")
     @classmethod
     def _names(cls, value: Any) -> Any:
-        """ "Priya Raman, Gordon Hale" (as typed) or a list; blanks dropped."""
+        """Names as typed, comma-separated ("Priya Raman, Gordon Hale"), or a list."""
         if isinstance(value, str):
             value = value.split(",")
         if isinstance(value, list | tuple):

@@ -234,7 +234,7 @@ def previous_comparable(runs: Sequence[Any], run: Any, suite: str) -> tuple[Any 
         if r.id < run.id and (r.backend, r.model) == (run.backend, run.model) and suite in r.suites
     ]
     if not earlier:
-        return None, f"no earlier run of {SUITE_NAMES.get(suite, suite)} on this model"
+        return None, "no earlier run on this model"
     latest = max(earlier, key=lambda r: r.id)
     for candidate in sorted(earlier, key=lambda r: r.id, reverse=True):
         if suite_comparable(candidate, run, suite)[0]:
