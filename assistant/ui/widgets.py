@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from assistant.errors import CoachError
 from assistant.schemas import MAX_MINUTES, MIN_MINUTES, Citation, Provenance
+from assistant.ui.safe_text import plain, safe_markdown, urls_in
 
 T = TypeVar("T")
 
@@ -96,10 +97,10 @@ def render_citations(citations: Sequence[Citation], *, heading: str = "Sources")
         return
     st.caption(heading)
     for citation in citations:
-        with st.expander(citation_label(citation), icon=":material/menu_book:"):
+        with st.expander(plain(citation_label(citation)), icon=":material/menu_book:"):
             st.caption(f"File: knowledge/{citation.source}")
             if citation.text:
-                st.markdown(citation.text)
+                st.markdown(safe_markdown(citation.text, urls_in([citation.text])))
             else:
                 st.caption("(The passage text was not stored with this result.)")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from evals.suites import agenda, attacks, chat, feedback, retrieval, starters
+from evals.suites import agenda, attacks, chat, external, feedback, retrieval, starters
 from evals.suites.common import MetricInfo
 
 SUITES: dict[str, ModuleType] = {
-    m.NAME: m for m in (retrieval, agenda, starters, feedback, chat, attacks)
+    m.NAME: m for m in (retrieval, agenda, starters, feedback, chat, attacks, external)
 }
 
 

@@ -19,6 +19,22 @@ METRICS = [
         0.8,
     ),
     MetricInfo(
+        "chat.unanswerable_declined",
+        "Share of plausible questions the knowledge base does not cover (tax, visas, HR "
+        "cases...) that the coach declined instead of answering.",
+        0.9,
+    ),
+    MetricInfo(
+        "chat.unanswerable_declined_heldout",
+        "The same, on the blind questions with even ids only (odd ids chose the threshold).",
+        0.9,
+    ),
+    MetricInfo(
+        "chat.answerable_answered",
+        "Share of covered questions (including look-alikes of the uncovered ones) answered.",
+        0.95,
+    ),
+    MetricInfo(
         "chat.groundedness",
         "Average share of answer sentences backed by a passage the answer cites.",
         0.7,
@@ -44,9 +60,20 @@ def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     coach, observed = ctx.observed_coach()
     history = [Turn(**turn) for turn in case.get("history") or []]
     answer = coach.answer(case["question"], persona=case.get("persona", "mentee"), history=history)
-    answered = answer.on_topic and answer.relevance != "none" and bool(answer.citations)
+    answered = answer.outcome == "answered" and bool(answer.citations)
     scores: dict[str, Score] = {}
-    if case.get("type", "grounded") == "grounded":
+    kind = case.get("type", "grounded")
+    if kind == "answerable":  # a covered look-alike: scored like a grounded question
+        kind = "grounded"
+    if kind == "grounded":
+        scores["answerable_answered"] = Score(float(answered), f"outcome {answer.outcome}")
+    if kind == "no_answer":
+        declined = answer.outcome == "declined"
+        scores["unanswerable_declined"] = Score(float(declined), f"outcome {answer.outcome}")
+        number = case["id"].rsplit("-", 1)[-1]
+        if case["id"].startswith("chat-u-") and number.isdigit() and int(number) % 2 == 0:
+            scores["unanswerable_declined_heldout"] = scores["unanswerable_declined"]
+    if kind == "grounded":
         scores["scope_ok"] = Score(
             float(answered),
             f"answered with {len(answer.citations)} citation(s)"

@@ -17,6 +17,7 @@ from assistant.errors import CoachError
 from assistant.grounding import CAUTION_BELOW
 from assistant.schemas import MAX_QUESTION_CHARS, PERSONA_LABELS, Answer, Turn
 from assistant.ui.resources import services
+from assistant.ui.safe_text import plain, safe_markdown, urls_in
 from assistant.ui.widgets import (
     download,
     render_citations,
@@ -60,6 +61,18 @@ def _new_conversation() -> None:
     }
 
 
+# How the coach handled a question it did not answer from the knowledge base (assistant.scope).
+OUTCOME_LABELS = {
+    "refused": (":material/block:", "Refused: harmful, or an attempt to change the coach's rules."),
+    "redirected": (":material/alt_route:", "Redirected: off-topic for a reverse-mentoring coach."),
+    "declined": (
+        ":material/search_off:",
+        "Declined: the knowledge base does not cover this, so the coach does not guess.",
+    ),
+    "rehearsal": (":material/theater_comedy:", "Pointed to the rehearsal mode."),
+}
+
+
 def _queue(question: str) -> None:
     _chat()["pending"] = question
 
@@ -81,7 +94,10 @@ def _rate(artifact_id: int, key: str) -> None:
 
 def _render_answer_extras(message: dict[str, Any]) -> None:
     answer = Answer.model_validate(message["answer"])
-    if answer.relevance == "none":
+    if answer.outcome in OUTCOME_LABELS:
+        icon, label = OUTCOME_LABELS[answer.outcome]
+        st.caption(f"{icon} {label}")
+    elif answer.relevance == "none":
         st.info(
             "The knowledge base does not seem to cover this question, so there is little "
             "to ground an answer in. Try rephrasing, or add a document on the Knowledge page.",
@@ -110,10 +126,18 @@ def _render_answer_extras(message: dict[str, Any]) -> None:
         )
 
 
+def _source_urls(message: dict[str, Any]) -> set[str]:
+    cited = (message.get("answer") or {}).get("citations") or []
+    return urls_in(c.get("text", "") for c in cited)
+
+
 def _render_transcript(messages: list[dict[str, Any]]) -> None:
     for message in messages:
         with st.chat_message(message["role"]):
-            st.markdown(message["content"])
+            if message["role"] == "user":
+                st.markdown(plain(message["content"]))
+            else:
+                st.markdown(safe_markdown(message["content"], _source_urls(message)))
             if message["role"] == "assistant" and message.get("answer"):
                 _render_answer_extras(message)
 
@@ -168,7 +192,7 @@ def _ask(question: str, persona: str) -> None:
         return
     history = [Turn(role=m["role"], content=m["content"]) for m in chat["messages"]]
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(plain(question))
     with st.chat_message("assistant"):
         notice = st.empty()
         notice.caption(_waiting_text())
