@@ -224,12 +224,12 @@ class Coach:
         # only of citation markers or one about something else than the question
         outcome = "answered"
         if text not in (REFUSAL, EMPTY_REPLY):
-            why = scope.unusable_reply(
-                question, text, [c.text for c in citations], self.retriever.index.embedder.embed
+            why = scope.unusable_reply(  # judged against the query (a follow-up's context)
+                result.query, text, [c.text for c in citations], self.retriever.index.embedder.embed
             )
             if why is not None:
-                declined = scope_decline(question, persona, "", result, self.retriever)
-                text, citations, outcome = declined.answer, declined.citations, "declined"
+                text, citations = f"{NOT_COVERED} I can help with {CAN_HELP_WITH}.", []
+                outcome = "declined"
                 notes = [*notes, f"The model's reply was withheld ({UNUSABLE[why]})."]
         elif text == REFUSAL:
             outcome = "refused"

@@ -1,8 +1,10 @@
 """Text made safe for Streamlit's Markdown (OWASP LLM05, improper output handling).
 
-- `plain(text)`: user text shown as exactly what was typed. Every ASCII punctuation mark is
-  backslash-escaped (CommonMark allows that for all of them), so `![x](http://...)` shows as
-  those characters instead of loading an image, and no URL is turned into a link.
+- `plain(text)`: user text shown as exactly what was typed. The characters that make Markdown
+  structure (brackets, parentheses, `!`, `<`, `*`, `_`, backticks, `#`, `|`, `~`, a list marker
+  at a line start) and the `//` after a URL scheme are backslash-escaped (CommonMark allows it
+  for any ASCII punctuation), so `![x](http://...)` shows as those characters instead of loading
+  an image, and no URL becomes a link. Ordinary punctuation is left alone.
 - `safe_markdown(text, allowed)`: model output (or a saved document mixing user and model text)
   keeps its formatting, but never loads a remote image (images become their alt text) and links
   only to the knowledge base or to URLs in `allowed` (those the source passages contain); any
@@ -15,7 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+_STRUCTURE = re.compile(r"([\\`*_{}\[\]()#!|<>~])")
+_LINE_MARKER = re.compile(r"^(\s*)([-+=]|\d+[.)])", re.MULTILINE)
+_SCHEME_SLASHES = re.compile(r"(?<=[A-Za-z]):(?=//)|(?<=:)/(?=/)", re.IGNORECASE)
+_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
 _IMAGE = re.compile(r"!\[([^\]]*)\]\s*(?:\([^)]*\)|\[[^\]]*\])?")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
 _LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
@@ -29,8 +34,11 @@ KNOWLEDGE_PREFIXES = ("knowledge/",)
 
 
 def plain(text: str) -> str:
-    """`text` as literal characters in Markdown (and on one line when used as a label)."""
-    return _PUNCT.sub(r"\\\1", text or "")
+    """`text` as literal characters in Markdown."""
+    text = _STRUCTURE.sub(r"\\\1", text or "")
+    text = _LINE_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    text = _SCHEME_SLASHES.sub(lambda m: "\\" + m.group(0), text)
+    return _WWW.sub(r"\1\\.", text)
 
 
 def urls_in(texts: Iterable[str]) -> set[str]:

@@ -87,8 +87,8 @@ def save_quietly(action: Callable[[], T]) -> T | None:
 
 
 def citation_label(citation: Citation) -> str:
-    heading = f" — {citation.heading}" if citation.heading else ""
-    return f"[{citation.n}] {citation.title}{heading}"
+    heading = f" — {plain(citation.heading)}" if citation.heading else ""
+    return f"[{citation.n}] {plain(citation.title)}{heading}"
 
 
 def render_citations(citations: Sequence[Citation], *, heading: str = "Sources") -> None:
@@ -97,7 +97,7 @@ def render_citations(citations: Sequence[Citation], *, heading: str = "Sources")
         return
     st.caption(heading)
     for citation in citations:
-        with st.expander(plain(citation_label(citation)), icon=":material/menu_book:"):
+        with st.expander(citation_label(citation), icon=":material/menu_book:"):
             st.caption(f"File: knowledge/{citation.source}")
             if citation.text:
                 st.markdown(safe_markdown(citation.text, urls_in([citation.text])))

@@ -45,13 +45,14 @@ def test_links_survive_only_to_the_knowledge_base_or_the_sources_urls() -> None:
     reply = (
         "Read [the guide](https://mentoring.example.org/guide) [1], the "
         "[playbook](knowledge/playbooks/ai.md), not [this](http://evil.test/x?d=notes) "
-        "nor http://evil.test/y nor <http://evil.test/z> nor someone@evil.test."
+        "nor http://evil.test/y nor <http://evil.test/z>."
     )
     shown = safe_markdown(reply, allowed)
     assert "[the guide](https://mentoring.example.org/guide)" in shown
     assert "[playbook](knowledge/playbooks/ai.md)" in shown
-    assert not re.search(r"evil(?!\\)\.test", shown)  # every evil URL escaped: not a link
-    assert "](http://evil" not in shown and "<http" not in shown
+    rest = shown.replace("(https://mentoring.example.org/guide)", "")
+    assert "://" not in rest  # every other URL is broken up: not a link, not an autolink
+    assert "](http" not in rest and "<http" not in rest
 
 
 def test_ordinary_formatting_is_kept() -> None:
