@@ -45,7 +45,8 @@ def test_planted_images_and_links_in_user_text_are_never_fetched(page, app_serve
     base, hits = tracker
     # Control: the counter does see a fetch when the browser is asked for the URL directly.
     page.goto(f"{base}/control.png")
-    assert hits == ["/control.png"]
+    page.wait_for_timeout(1000)  # the browser also asks this origin for /favicon.ico
+    assert "/control.png" in hits
     hits.clear()
 
     question = (
@@ -79,9 +80,10 @@ def test_planted_images_and_links_in_user_text_are_never_fetched(page, app_serve
     conversations = page.get_by_role("tab", name="Conversations", exact=False)
     if conversations.count():
         conversations.first.click()
-        page.get_by_text("![pixel]", exact=False).first.wait_for()
-        for expander in page.get_by_test_id("stExpander").all()[:2]:
+        page.locator("p:visible").filter(has_text="![pixel]").first.wait_for()
+        for expander in page.locator("[data-testid='stExpander']:visible").all()[:2]:
             expander.locator("summary").click()
         page.wait_for_timeout(2000)
     assert page.locator("img[src*='127.0.0.1']").count() == 0
-    assert hits == [], f"the browser fetched {hits}"
+    fetched = [h for h in hits if h != "/favicon.ico"]
+    assert fetched == [], f"the browser fetched {fetched}"
