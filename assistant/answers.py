@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from assistant import scope
 from assistant.citations import (
     CitationFilter,
     attribute,
@@ -21,11 +22,11 @@ from assistant.citations import (
     clean_citations,
 )
 from assistant.grounding import CAUTION_BELOW, support
-from assistant.guard import leaks_instructions, looks_like_instruction, sanitize_untrusted
+from assistant.guard import leaks_instructions, sanitize_untrusted
 from assistant.llm.base import ChatModel, Message
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Passage, Retriever, SearchResult
-from assistant.schemas import PERSONA_LABELS, Answer, AnswerRequest
+from assistant.schemas import PERSONA_LABELS, Answer, AnswerRequest, Persona
 
 PASSAGES_IN_PROMPT = 4
 PASSAGE_CHARS = 650
@@ -41,6 +42,15 @@ REFUSAL = (
     "I can't help with that request. I'm here to coach reverse-mentoring pairs and program "
     f"leads: for example {CAN_HELP_WITH}."
 )
+REDIRECT = (
+    "That's outside what I can help with: I'm a coach for reverse-mentoring pairs "
+    f"and program leads. Try asking about {CAN_HELP_WITH}."
+)
+UNUSABLE = {
+    "markers": "it was only citation markers",
+    "unrelated": "it was about something other than the question",
+}
+NOT_COVERED = "I couldn't find guidance on that in the knowledge base, so I won't guess."
 _MENTORING_WORDS = re.compile(
     r"\b(mentor\w*|mentee\w*|session\w*|senior\w*|junior\w*|pair\w*|program\w*|feedback|"
     r"learn\w*|teach\w*|coach\w*|team\w*|leader\w*|manager\w*|generation\w*|colleague\w*|"
@@ -76,41 +86,71 @@ class AnswerStream:
         self.result = self._finish(self.text)
 
 
+def scope_decline(
+    question: str,
+    persona: Persona,
+    version: str,
+    result: SearchResult,
+    retriever: Retriever | None = None,
+) -> Answer:
+    """The knowledge base does not cover the question: say so, and say who to ask when the
+    scope document names someone (cited), else what the coach can help with."""
+    who, passage = scope.referral(result.passages)
+    if passage is None and retriever is not None:  # the probe said so: find the scope section
+        who, passage = scope.referral(scope.scope_passages(question, retriever))
+    if passage is not None:
+        text = f"{NOT_COVERED} This is outside what the coach covers. {who} [1]"
+        citations = build_citations(text, [passage])
+    else:
+        text, citations = f"{NOT_COVERED} I can help with {CAN_HELP_WITH}.", []
+    return Answer(
+        question=question,
+        persona=persona,
+        answer=text,
+        citations=citations,
+        relevance=result.relevance,
+        on_topic=True,
+        outcome="declined",
+        backend="rules",
+        model="none",
+        prompt_version=version,
+    )
+
+
 def prepare(retriever: Retriever, prompts: PromptLibrary, request: AnswerRequest) -> Prepared:
     question = request.question
+    version = prompts.get("answer").version
 
-    def canned(text: str, relevance: str, on_topic: bool) -> Answer:
+    def canned(text: str, relevance: str, on_topic: bool, outcome: str) -> Answer:
         return Answer(
             question=question,
             persona=request.persona,
             answer=text,
             relevance=relevance,
             on_topic=on_topic,
+            outcome=outcome,
             backend="rules",
             model="none",
-            prompt_version=prompts.get("answer").version,
+            prompt_version=version,
         )
 
-    if looks_like_instruction(question):  # answered with a fixed refusal, no model call
-        return Prepared(None, canned(REFUSAL, "none", False))
-    query = question
     previous = [t.content for t in request.history if t.role == "user"][-1:]
-    if previous and len(question.split()) < 12:
-        query = f"{previous[0]} {question}"  # a follow-up leans on the last question
+    context = previous[0] if previous and len(question.split()) < 12 else ""
+    # The scope decision (assistant/scope.py): rules, then the calibrated probes.
+    decision = scope.decide(question, retriever.index.embedder.embed_one, context=context)
+    if decision.verdict == "refuse":  # a fixed refusal, no model call
+        return Prepared(None, canned(REFUSAL, "none", False, "refused"))
+    query = f"{context} {question}" if context else question  # a follow-up leans on the last
     result = retriever.search(query, k=PASSAGES_IN_PROMPT)
-    if result.relevance != "none":
-        return Prepared(result)
-    if _MENTORING_WORDS.search(question):
-        text = (
-            "I couldn't find guidance on that in the knowledge base, so I won't guess. "
-            f"I can help with {CAN_HELP_WITH}."
+    if decision.verdict == "redirect" or (
+        result.relevance == "none" and not _MENTORING_WORDS.search(question)
+    ):
+        return Prepared(result, canned(REDIRECT, "none", False, "redirected"))
+    if result.relevance == "none" or scope.uncovered(result.passages, decision=decision):
+        return Prepared(
+            result, scope_decline(question, request.persona, version, result, retriever)
         )
-        return Prepared(result, canned(text, "none", True))
-    text = (
-        "That's outside what I can help with: I'm a coach for reverse-mentoring pairs "
-        f"and program leads. Try asking about {CAN_HELP_WITH}."
-    )
-    return Prepared(result, canned(text, "none", False))
+    return Prepared(result)
 
 
 def messages(
@@ -155,8 +195,21 @@ def finish(
     if not text.strip():
         text = EMPTY_REPLY
     citations = build_citations(text, passages)
-    backing = None
+    # The output check (assistant/scope.py): whatever the backend, never show a reply made
+    # only of citation markers or one about something else than the question.
+    outcome = "answered"
     if text not in (REFUSAL, EMPTY_REPLY):
+        why = scope.unusable_reply(  # judged against the query (a follow-up's context)
+            result.query, text, [c.text for c in citations], embedder.embed
+        )
+        if why is not None:
+            text, citations = f"{NOT_COVERED} I can help with {CAN_HELP_WITH}.", []
+            outcome = "declined"
+            notes = [*notes, f"The model's reply was withheld ({UNUSABLE[why]})."]
+    elif text == REFUSAL:
+        outcome = "refused"
+    backing = None
+    if outcome == "answered" and text != EMPTY_REPLY:
         measured = support(text, [c.text for c in citations], embedder.embed)
         backing = round(measured.share, 3)
         if measured.claims and measured.share < CAUTION_BELOW:
@@ -180,6 +233,7 @@ def finish(
         prompt_version=prompts.get("answer").version,
         seconds=round(seconds, 2),
         notes=notes,
+        outcome=outcome,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ MODEL_ID = "all-MiniLM-L6-v2-int8"
 DIMENSIONS = 384
 MAX_TOKENS = 256  # what the model was trained with; longer text is truncated
 BATCH_SIZE = 32
+RECENT = 32  # embed_one remembers this many texts
 
 
 class EmbeddingModelMissing(CoachError):
@@ -49,6 +51,7 @@ class MiniLMEmbedder:
         self._session = None
         self._tokenizer = None
         self._input_names: list[str] = []
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def model_id(self) -> str:
@@ -125,7 +128,19 @@ class MiniLMEmbedder:
         return out
 
     def embed_one(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """One text's vector; the last few are remembered, so the scope decision and the
+        retriever embed a question once between them."""
+        with self._lock:
+            hit = self._recent.get(text)
+        if hit is not None:
+            return hit
+        vector = self.embed([text])[0]
+        vector.setflags(write=False)
+        with self._lock:
+            self._recent[text] = vector
+            while len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        return vector
 
 
 class ChromaEmbeddingAdapter(EmbeddingFunction[Documents]):

@@ -101,6 +101,10 @@ class Answer(Provenance):
     # Share of the answer's claims backed by its cited passages (assistant.grounding); None
     # for answers the coach wrote itself (refusals, "not covered") and older saved answers.
     support: float | None = None
+    # What the coach did with the question (assistant.scope): answered from the knowledge base,
+    # declined (not covered), redirected (off-topic), refused (harmful or an attack) or
+    # rehearsal (pointed to the rehearsal mode). Older saved answers read as "answered".
+    outcome: Literal["answered", "declined", "redirected", "refused", "rehearsal"] = "answered"
 
 
 # --- requests ---------------------------------------------------------------------------

@@ -68,9 +68,10 @@ class EvalRun:
 
 
 def resolve_suites(names: Sequence[str] | None) -> list[str]:
-    """Suite names in run order; "all" (or nothing) means every suite."""
+    """Suite names in run order; "all" (or nothing) means every suite but those that ask to
+    be named (`IN_ALL = False`: the external suite, ~2,000 cases)."""
     if not names or "all" in names:
-        return list(SUITES)
+        return [n for n in SUITES if getattr(SUITES[n], "IN_ALL", True)]
     unknown = [n for n in names if n not in SUITES]
     if unknown:
         raise InputError(
@@ -98,6 +99,14 @@ def parse_gates(specs: Sequence[str], suites: Sequence[str]) -> list[Gate]:
             )
         gates.append(Gate(name, value))
     return gates
+
+
+def suite_cases(name: str) -> list[dict[str, Any]]:
+    """A suite's cases: its dataset file, or its own `load_cases()` (the external suite reads
+    the shared corpora)."""
+    suite = SUITES[name]
+    loader = getattr(suite, "load_cases", None)
+    return loader() if loader else load_dataset(suite.DATASET)
 
 
 def run_case(suite: Any, ctx: SuiteContext, case: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +187,7 @@ def run_eval(
     run again; `on_case` gets each new case as soon as it is scored (to store it at once).
     Nothing is stored here (see `save` and the `coach eval` command)."""
     ctx = SuiteContext(services)
-    datasets = {name: load_dataset(SUITES[name].DATASET)[:limit] for name in suites}
+    datasets = {name: suite_cases(name)[:limit] for name in suites}
     cases: list[dict[str, Any]] = list(done)
     finished = {(c["suite"], str(c["case_id"])) for c in cases}
     started = time.perf_counter()

@@ -44,6 +44,7 @@ def _citations(citations: list[Any]) -> list[dict[str, Any]]:
 def answer_json(a: Answer) -> dict[str, Any]:
     return {
         "answer": a.answer,
+        "outcome": a.outcome,
         "citations": _citations(a.citations),
         "model": a.model,
         "backend": a.backend,

@@ -14,6 +14,7 @@ import streamlit as st
 
 from assistant.errors import CoachError, InputError
 from assistant.schemas import Citation, Provenance
+from assistant.ui.safe_text import plain, safe_markdown, urls_in
 
 T = TypeVar("T")
 
@@ -46,8 +47,8 @@ def save_quietly(action: Callable[[], T]) -> T | None:
 
 
 def citation_label(citation: Citation) -> str:
-    heading = f" — {citation.heading}" if citation.heading else ""
-    return f"[{citation.n}] {citation.title}{heading}"
+    heading = f" — {plain(citation.heading)}" if citation.heading else ""
+    return f"[{citation.n}] {plain(citation.title)}{heading}"
 
 
 def render_citations(citations: Sequence[Citation], *, heading: str = "Sources") -> None:
@@ -59,7 +60,7 @@ def render_citations(citations: Sequence[Citation], *, heading: str = "Sources")
         with st.expander(citation_label(citation), icon=":material/menu_book:"):
             st.caption(f"File: knowledge/{citation.source}")
             if citation.text:
-                st.markdown(citation.text)
+                st.markdown(safe_markdown(citation.text, urls_in([citation.text])))
             else:
                 st.caption("(The passage text was not stored with this result.)")
 

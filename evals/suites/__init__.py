@@ -11,6 +11,7 @@ from evals.suites import (
     attacks,
     chat,
     continuity,
+    external,
     feedback,
     feedback_heldout,
     retrieval,
@@ -30,6 +31,7 @@ SUITES: dict[str, ModuleType] = {
         chat,
         attacks,
         continuity,
+        external,
     )
 }
 __all__ = ["SUITES", "metric_catalog"]

@@ -27,9 +27,20 @@ def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
             question=case["question"], persona=case.get("persona", "mentee"), history=history
         )
     )
-    answered = answer.on_topic and answer.relevance != "none" and bool(answer.citations)
+    answered = answer.outcome == "answered" and bool(answer.citations)
     scores: dict[str, Score] = {}
-    if case.get("type", "grounded") == "grounded":
+    kind = case.get("type", "grounded")
+    if kind == "answerable":  # a covered look-alike: scored like a grounded question
+        kind = "grounded"
+    if kind == "grounded":
+        scores["answerable_answered"] = Score(float(answered), f"outcome {answer.outcome}")
+    if kind == "no_answer":
+        declined = answer.outcome == "declined"
+        scores["unanswerable_declined"] = Score(float(declined), f"outcome {answer.outcome}")
+        number = case["id"].rsplit("-", 1)[-1]
+        if case["id"].startswith("chat-u-") and number.isdigit() and int(number) % 2 == 0:
+            scores["unanswerable_declined_heldout"] = scores["unanswerable_declined"]
+    if kind == "grounded":
         scores["scope_ok"] = Score(
             float(answered),
             f"answered with {len(answer.citations)} citation(s)"

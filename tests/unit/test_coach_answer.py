@@ -68,9 +68,11 @@ def test_off_topic_and_uncovered_questions_never_reach_the_model(coach: Coach) -
     off = ask(coach, "what is a good sourdough recipe with rye flour?")
     assert not off.on_topic and "outside what I can help with" in off.answer
     assert off.citations == []
+    # Issue 13 changed the rule: an off-topic question is redirected even when it names a
+    # mentor (declining with who to ask is for in-domain questions: tests/unit/test_scope.py).
     uncovered = ask(coach, "my mentor asked for the capital of Peru, what is it?")
-    assert uncovered.relevance == "none" and uncovered.on_topic
-    assert "couldn't find guidance" in uncovered.answer
+    assert uncovered.relevance == "none" and uncovered.outcome == "redirected"
+    assert "outside what I can help with" in uncovered.answer
     assert coach.model.history == []  # strict model: any call would have raised
 
 

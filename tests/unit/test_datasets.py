@@ -185,10 +185,13 @@ def test_chat_cases_have_valid_types_and_existing_sources() -> None:
             for source in row["relevant"]:
                 assert (KNOWLEDGE / source).is_file(), f"{row['id']}: no knowledge/{source}"
         else:
-            assert row["type"] in {"off_topic", "no_answer"}, row["id"]
+            # answerable: covered look-alikes of the unanswerable questions, written blind,
+            # without gold sources (scored for being answered, not for which source is cited)
+            assert row["type"] in {"off_topic", "no_answer", "answerable"}, row["id"]
             assert row["relevant"] == [], row["id"]
     types = Counter(row["type"] for row in rows)
-    assert types["grounded"] >= 20 and types["off_topic"] >= 5 and types["no_answer"] >= 5
+    assert types["grounded"] >= 20 and types["off_topic"] >= 5
+    assert types["no_answer"] >= 30 and types["answerable"] >= 30  # issue 13: >= 30 unanswerable
     assert sum(1 for row in rows if row["history"]) >= 5
     assert {row["persona"] for row in rows} == PERSONAS
 

@@ -23,6 +23,7 @@ from assistant.schemas import (
     AgendaRequest,
 )
 from assistant.ui.resources import services
+from assistant.ui.safe_text import safe_markdown
 from assistant.ui.widgets import (
     attempt,
     download,
@@ -293,7 +294,7 @@ def _editor(agenda: Agenda, version: int) -> Agenda:
 def _bullets(title: str, items: list[str]) -> None:
     if items:
         st.markdown(f"**{title}**")
-        st.markdown("\n".join(f"- {item}" for item in items))
+        st.markdown("\n".join(f"- {safe_markdown(item)}" for item in items))
 
 
 def _invite(agenda: Agenda) -> None:
@@ -348,7 +349,7 @@ def _result(result: dict[str, Any]) -> None:
 
     agenda = Agenda.model_validate(result["agenda"])
     st.divider()
-    st.subheader(agenda.title)
+    st.subheader(safe_markdown(agenda.title))
     st.caption(
         f"{agenda.minutes} minutes · {STAGE_LABELS.get(agenda.stage, agenda.stage)}"
         f" · topic: {agenda.topic}"

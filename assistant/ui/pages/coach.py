@@ -19,6 +19,7 @@ from assistant.errors import CoachError, InputError
 from assistant.grounding import CAUTION_BELOW
 from assistant.schemas import PERSONA_LABELS, Answer, AnswerRequest, Turn
 from assistant.ui.resources import services
+from assistant.ui.safe_text import plain, safe_markdown, urls_in
 from assistant.ui.voice import share_offer
 from assistant.ui.widgets import (
     download,
@@ -90,6 +91,18 @@ def _typed() -> None:
     _submit(str(st.session_state.get(INPUT) or ""))
 
 
+# How the coach handled a question it did not answer from the knowledge base (assistant.scope).
+OUTCOME_LABELS = {
+    "refused": (":material/block:", "Refused: harmful, or an attempt to change the coach's rules."),
+    "redirected": (":material/alt_route:", "Redirected: off-topic for a reverse-mentoring coach."),
+    "declined": (
+        ":material/search_off:",
+        "Declined: the knowledge base does not cover this, so the coach does not guess.",
+    ),
+    "rehearsal": (":material/theater_comedy:", "Pointed to the rehearsal mode."),
+}
+
+
 def _rate(artifact_id: int, key: str) -> None:
     value = st.session_state.get(key)
     if value is None:
@@ -107,7 +120,10 @@ def _rate(artifact_id: int, key: str) -> None:
 
 def _render_answer_extras(message: dict[str, Any]) -> None:
     answer = Answer.model_validate(message["answer"])
-    if answer.relevance == "none":
+    if answer.outcome in OUTCOME_LABELS:
+        icon, label = OUTCOME_LABELS[answer.outcome]
+        st.caption(f"{icon} {label}")
+    elif answer.relevance == "none":
         st.info(
             "The knowledge base does not seem to cover this question, so there is little "
             "to ground an answer in. Try rephrasing, or add a document on the Knowledge page.",
@@ -138,10 +154,18 @@ def _render_answer_extras(message: dict[str, Any]) -> None:
             share_offer(artifact_id)
 
 
+def _source_urls(message: dict[str, Any]) -> set[str]:
+    cited = (message.get("answer") or {}).get("citations") or []
+    return urls_in(c.get("text", "") for c in cited)
+
+
 def _render_transcript(messages: list[dict[str, Any]]) -> None:
     for message in messages:
         with st.chat_message(message["role"]):
-            st.markdown(message["content"])
+            if message["role"] == "user":
+                st.markdown(plain(message["content"]))
+            else:
+                st.markdown(safe_markdown(message["content"], _source_urls(message)))
             if message["role"] == "assistant" and message.get("answer"):
                 _render_answer_extras(message)
 
@@ -183,7 +207,7 @@ def _save(request: AnswerRequest, answer: Answer) -> int:
 def _ask(request: AnswerRequest) -> None:
     chat = _chat()
     with st.chat_message("user"):
-        st.markdown(request.question)
+        st.markdown(plain(request.question))
     with st.chat_message("assistant"):
         notice = st.empty()
         notice.caption(_waiting_text())

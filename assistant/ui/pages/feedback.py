@@ -14,6 +14,7 @@ import streamlit as st
 from assistant.privacy import redact
 from assistant.schemas import NOTES_LIMIT, FeedbackRequest, FeedbackSummary
 from assistant.ui.resources import services, settings
+from assistant.ui.safe_text import safe_markdown
 from assistant.ui.widgets import attempt, download, render_provenance, save_quietly
 
 RESULT = "feedback_result"
@@ -109,7 +110,7 @@ def _pair_banner() -> None:
 def _list(title: str, items: list[str], empty: str = "Nothing recorded.") -> None:
     st.markdown(f"**{title}**")
     if items:
-        st.markdown("\n".join(f"- {item}" for item in items))
+        st.markdown("\n".join(f"- {safe_markdown(item)}" for item in items))
     else:
         st.caption(empty)
 
@@ -120,7 +121,7 @@ def _show(result: dict[str, Any]) -> None:
     summary = FeedbackSummary.model_validate(result["summary"])
     st.divider()
     st.subheader("Session summary")
-    st.markdown(summary.summary)
+    st.markdown(safe_markdown(summary.summary))
     left, right = st.columns(2)
     with left:
         _list("What the senior learned", summary.senior_learned)
@@ -140,7 +141,7 @@ def _show(result: dict[str, Any]) -> None:
     else:
         st.caption("No action items were found in the notes.")
     if summary.next_focus:
-        st.markdown(f"**Next focus:** {summary.next_focus}")
+        st.markdown(f"**Next focus:** {safe_markdown(summary.next_focus)}")
     if summary.redactions:
         st.caption(
             f"{summary.redactions} personal detail(s) were hidden before the model saw the notes."

@@ -12,6 +12,7 @@ import streamlit as st
 from assistant.errors import CoachError
 from assistant.schemas import PERSONA_LABELS
 from assistant.ui.resources import services
+from assistant.ui.safe_text import plain, safe_markdown
 from assistant.ui.shell import open_page
 from assistant.ui.widgets import download, show_error, slug
 
@@ -176,14 +177,14 @@ def _artifacts() -> None:
             f"{KIND_LABELS.get(item.kind, item.kind)} · {item.title} · "
             f"{item.created_at[:16].replace('T', ' ')}{rating}"
         )
-        with st.expander(label):
+        with st.expander(plain(label)):
             try:
                 markdown = to_markdown(load_artifact(item))
             except CoachError as err:
                 show_error(err)
             else:
                 with st.container(border=True):
-                    st.markdown(markdown)
+                    st.markdown(safe_markdown(markdown))
                 download(
                     "Download (Markdown)",
                     markdown,
@@ -224,11 +225,15 @@ def _conversations() -> None:
             f"{row.title} · {persona} · {row.messages} message(s) · "
             f"{row.updated_at[:16].replace('T', ' ')}"
         )
-        with st.expander(label):
+        with st.expander(plain(label)):
             messages = store.get_messages(row.id)
             for message in messages:
                 with st.chat_message(message.role):
-                    st.markdown(message.content)
+                    st.markdown(
+                        plain(message.content)
+                        if message.role == "user"
+                        else safe_markdown(message.content)
+                    )
             download(
                 "Download conversation (Markdown)",
                 conversation_to_markdown(row.title, messages),

@@ -12,6 +12,7 @@ import streamlit as st
 
 from assistant.schemas import STAGE_LABELS, StarterSet, StartersRequest
 from assistant.ui.resources import services
+from assistant.ui.safe_text import plain, safe_markdown
 from assistant.ui.widgets import (
     attempt,
     download,
@@ -48,7 +49,7 @@ def _show(result: dict[str, Any]) -> None:
 
     starter_set = StarterSet.model_validate(result["set"])
     st.divider()
-    st.subheader(f"Starters: {starter_set.topic}")
+    st.subheader(f"Starters: {plain(starter_set.topic)}")
     st.caption(STAGE_LABELS.get(starter_set.stage, starter_set.stage))
     for number, starter in enumerate(starter_set.starters, start=1):
         category = CATEGORY_LABELS.get(starter.category, starter.category)
@@ -57,7 +58,7 @@ def _show(result: dict[str, Any]) -> None:
         why = f"Why: {starter.why}"
         if starter.sources:
             why += f" (from {', '.join(starter.sources)})"
-        st.caption(why)
+        st.caption(safe_markdown(why))
     render_citations(starter_set.citations)
     render_provenance(starter_set)
     left, right = st.columns(2)

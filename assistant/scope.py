@@ -1,0 +1,225 @@
+"""The scope decision, taken before any model call, and the checks on what comes back.
+
+`decide` says whether a question is one the coach should answer, redirect (off-topic) or refuse
+(a harmful request or an attack on the assistant). Two layers:
+1. the guard's rules (`looks_like_instruction`), unchanged;
+2. two calibrated logistic probes over the MiniLM sentence embedding the retriever already uses:
+   `harm` (harmful requests, jailbreaks and injections vs benign text) and `domain` (questions
+   about reverse mentoring vs everything else). Their weights, Platt calibration and thresholds
+   are trained and chosen by `benchmarks/scope.py --save` (thresholds on a validation split,
+   approaches compared on whole corpora held out) and stored in assistant/data/scope/.
+
+`uncovered` says whether the knowledge base answers an in-domain question at all: when the
+scope document ("what the coach does not cover") is the best match, the coach declines and
+names who to ask. `unusable_reply` is the output check applied to every model reply.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from assistant.guard import looks_like_instruction
+
+Outcome = Literal["answered", "declined", "redirected", "refused", "rehearsal"]
+Verdict = Literal["answer", "redirect", "refuse"]
+
+WEIGHTS = Path(__file__).parent / "data" / "scope" / "scope-probes.npz"
+SCOPE_SOURCE = "scope/what-the-coach-does-not-cover.md"
+# The scope document counts as "the best match" when it is within this cosine of the best
+# other passage. Chosen in benchmarks/scope.py on the tuning half of the blind unanswerable
+# and answerable-control questions (the other half is reported as held out).
+SCOPE_MARGIN = 0.0
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+EmbedOne = Callable[[str], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A logistic probe with Platt calibration: p = sigmoid(a * (x·w + b) + c)."""
+
+    w: np.ndarray
+    b: float
+    a: float
+    c: float
+    threshold: float
+
+    def prob(self, vectors: np.ndarray) -> np.ndarray:
+        z = self.a * (vectors @ self.w + self.b) + self.c
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+@dataclass(frozen=True)
+class ScopeProbes:
+    harm: Probe
+    domain: Probe
+    uncovered: Probe | None = None  # in-domain but outside the knowledge base (tax, visas...)
+    about: str = ""
+
+    def save(self, path: Path = WEIGHTS) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {}
+        for name in ("harm", "domain", "uncovered"):
+            p: Probe | None = getattr(self, name)
+            if p is None:
+                continue
+            arrays[f"{name}_w"] = p.w.astype(np.float32)
+            arrays[f"{name}_params"] = np.array([p.b, p.a, p.c, p.threshold], dtype=np.float64)
+        arrays["about"] = np.array(self.about)
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> ScopeProbes | None:
+        if not path.is_file():
+            return None
+        with np.load(path) as data:
+            probes: dict[str, Probe | None] = {"uncovered": None}
+            for name in ("harm", "domain", "uncovered"):
+                if f"{name}_w" not in data:
+                    continue
+                b, a, c, t = (float(v) for v in data[f"{name}_params"])
+                probes[name] = Probe(data[f"{name}_w"].astype(np.float32), b, a, c, t)
+            return cls(probes["harm"], probes["domain"], probes["uncovered"], str(data["about"]))
+
+
+@functools.lru_cache(maxsize=1)
+def default_probes() -> ScopeProbes | None:
+    return ScopeProbes.load()
+
+
+@dataclass
+class Decision:
+    verdict: Verdict
+    layer: str  # "rules", "harm", "domain" or "none"
+    harm: float | None = None
+    domain: float | None = None
+    uncovered: float | None = None  # the uncovered probe's probability, when it has one
+    uncovered_flag: bool = False
+
+
+def decide(
+    question: str, embed_one: EmbedOne | None, probes: ScopeProbes | None = None, context: str = ""
+) -> Decision:
+    """Answer, redirect or refuse `question`. `context` is the previous user question of the
+    conversation: a short follow-up is judged on topic together with it, as retrieval is.
+    (benchmarks/scope.py also measures a "v3" that lets a strong retrieval match outweigh a low
+    domain score: fewer in-domain questions redirected, more attacks through; not shipped.)"""
+    if looks_like_instruction(question):
+        return Decision("refuse", "rules")
+    probes = probes or default_probes()
+    if probes is None or embed_one is None:
+        return Decision("answer", "none")
+    # embed_one is the embedder's cached call: retrieval then reuses the same vectors.
+    texts = [question, f"{context} {question}"] if context else [question]
+    vectors = np.stack([embed_one(t) for t in texts])
+    harm = float(probes.harm.prob(vectors[:1])[0])
+    domain = float(probes.domain.prob(vectors).max())
+    scores = {"harm": round(harm, 4), "domain": round(domain, 4)}
+    if domain < probes.domain.threshold:
+        # Off-topic: refused when it also looks harmful or like an attack, else redirected.
+        # In-domain questions never meet the harm probe (trigger words are common in them:
+        # "role-play a feedback talk", "write a system prompt"); the rules still apply.
+        if harm >= probes.harm.threshold:
+            return Decision("refuse", "harm", **scores)
+        return Decision("redirect", "domain", **scores)
+    decision = Decision("answer", "none", **scores)
+    if probes.uncovered is not None:
+        value = float(probes.uncovered.prob(vectors[-1:])[0])
+        decision.uncovered = round(value, 4)
+        decision.uncovered_flag = value >= probes.uncovered.threshold
+    return decision
+
+
+def uncovered(
+    passages: Sequence[object], margin: float = SCOPE_MARGIN, decision: Decision | None = None
+) -> bool:
+    """True when the knowledge base does not cover the question: the uncovered probe says so,
+    or the scope document is the best (or nearly the best) dense match."""
+    if decision is not None and decision.uncovered_flag:
+        return True
+    scope = [p.similarity for p in passages if p.source == SCOPE_SOURCE and p.similarity]
+    other = [p.similarity for p in passages if p.source != SCOPE_SOURCE and p.similarity]
+    if not scope:
+        return False
+    return max(scope) >= max(other, default=0.0) - margin
+
+
+# --- output check ------------------------------------------------------------------------
+
+_MARKERS = re.compile(r"\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\]")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+MIN_WORDS = 4
+# The passages a reply cites, and the reply itself, all this far from the question: the reply
+# paraphrases passages unrelated to the question (seen on the local model for harmful requests
+# that retrieval matched weakly). Well under the retriever's WEAK_SIMILARITY gate (0.25): in the
+# external suite's scripted run, 0.25 withheld replies to in-domain questions whose cited top
+# passage scored 0.16-0.24 ("is this basically tech support for the execs?").
+UNRELATED_BELOW = 0.15
+
+
+def only_markers(text: str) -> bool:
+    return len(_WORD.findall(_MARKERS.sub(" ", text))) < MIN_WORDS
+
+
+def unusable_reply(
+    question: str, text: str, cited: Sequence[str], embed: Embed | None
+) -> str | None:
+    """Why a model reply must not be shown as an answer, or None when it may."""
+    if only_markers(text):
+        return "markers"
+    if embed is None or not cited:
+        return None
+    vectors = embed([question, _MARKERS.sub(" ", text), *cited])
+    to_reply = float(vectors[1] @ vectors[0])
+    to_sources = float(np.max(vectors[2:] @ vectors[0]))
+    if max(to_reply, to_sources) < UNRELATED_BELOW:
+        return "unrelated"
+    return None
+
+
+# --- declining with who to ask ------------------------------------------------------------
+
+_REFERRAL = re.compile(
+    r"^(ask|speak to|talk to|check with|contact|go to|consult|use)\b|\b(ask|contact|speak to|"
+    r"talk to|check with|go to) (your|the|a|an)\b",
+    re.IGNORECASE,
+)
+
+
+def scope_passages(question: str, retriever: object) -> list[object]:
+    """The scope document's sections ranked for `question` (when retrieval did not bring them
+    up: the uncovered probe flagged the question)."""
+    from assistant.retrieval import Passage
+
+    chunks = [c for c in retriever.chunks() if c.metadata.get("source") == SCOPE_SOURCE]
+    if not chunks:
+        return []
+    embedder = retriever.index.embedder
+    vectors = embedder.embed([c.text for c in chunks])
+    scores = vectors @ embedder.embed_one(question)
+    passages = []
+    for chunk, score in zip(chunks, scores, strict=True):
+        passage = Passage.from_stored(chunk, float(score))
+        passage.similarity = float(score)
+        passages.append(passage)
+    return passages
+
+
+def referral(passages: Sequence[object]) -> tuple[str, object | None]:
+    """Who to ask, in the scope document's own words: its best-matching passage's sentences that
+    name a person or team ("Ask your payroll or finance team ..."), and that passage."""
+    for p in sorted(passages, key=lambda p: -(p.similarity or 0.0)):
+        if p.source != SCOPE_SOURCE:
+            continue
+        sentences = re.split(r"(?<=[.!?])\s+", " ".join(p.text.split()))
+        named = [s for s in sentences if _REFERRAL.search(s)]
+        if named:
+            return " ".join(named[:2]), p
+    return "", None
