@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_fields
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
@@ -271,6 +271,43 @@ def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, objec
         "slot": slot,
         "provides": list(provides),
     }
+
+
+class StoredText(Protocol):
+    """A chunk as the index hands it back: its id, text and flat metadata."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def metadata(self) -> Mapping[str, Any]: ...
+
+
+HOW_TO_HEADING = "how to run"
+HOW_TO_CHARS = 1200
+
+
+def activity_cards(chunks: Iterable[StoredText]) -> dict[str, ActivityCard]:
+    """Every activity card among stored chunks, by source. A card cites its "How to run it"
+    section (or its first chunk) and carries that section's text for the plan's wording."""
+    by_source: dict[str, list[StoredText]] = {}
+    for chunk in chunks:
+        if ActivityCard.from_metadata(chunk.metadata) is not None:
+            by_source.setdefault(str(chunk.metadata["source"]), []).append(chunk)
+    cards: dict[str, ActivityCard] = {}
+    for source, parts in by_source.items():
+        parts.sort(key=lambda c: int(c.metadata.get("ordinal", 0)))
+        how = [c for c in parts if HOW_TO_HEADING in str(c.metadata.get("heading", "")).lower()]
+        cite = how[0] if how else parts[0]
+        card = ActivityCard.from_metadata(
+            parts[0].metadata,
+            how_to=" ".join(c.text for c in how)[:HOW_TO_CHARS],
+            chunk_id=cite.id,
+        )
+        if card is not None:
+            cards[source] = card
+    return cards
 
 
 def question_keys(doc: Document) -> tuple[str, ...]:
