@@ -9,7 +9,7 @@ import pytest
 
 from assistant.pairs import Goal, Pair, record_summary
 from assistant.schemas import ActionItem, Agenda, AgendaItem, FeedbackSummary
-from tests.unit.test_app_shell import app_base, app_env, app_services, page_app, shown  # noqa: F401
+from tests.fixtures import app_services, page_app, shown
 
 pytestmark = pytest.mark.usefixtures("app_env")
 

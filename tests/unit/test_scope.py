@@ -9,7 +9,8 @@ import json
 import pytest
 
 from assistant import scope
-from assistant.coach import CAN_HELP_WITH, REFUSAL, Coach
+from assistant.answers import CAN_HELP_WITH, REFUSAL
+from assistant.coach import Coach
 from assistant.llm.scripted import ScriptedModel
 from assistant.schemas import AnswerRequest
 

@@ -12,7 +12,7 @@ from assistant import sharing
 from assistant.errors import InputError
 from assistant.schemas import Agenda, Answer
 from assistant.store import Store
-from tests.unit.test_app_shell import app_base, app_env, app_services, page_app  # noqa: F401
+from tests.fixtures import app_services, page_app
 
 SECRET = "Mail me at jo.bloggs@example.com or call +44 7700 900123"
 

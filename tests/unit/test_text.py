@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.citations import attribute, cited_numbers, clean_citations
-from assistant.feedback import _fix_ledger
+from assistant.drafts import FeedbackDraft, LearningDraft
+from assistant.feedback import _model_learnings
 from assistant.grounding import claims
 from assistant.guard import sanitize_untrusted
 from assistant.retrieval import Passage
@@ -47,12 +48,20 @@ def test_one_citation_mark_rule_for_cleaning_counting_and_claims() -> None:
 
 
 def test_the_ledger_routes_each_lower_case_sentence_to_its_side() -> None:
-    senior, junior, both = _fix_ledger(
-        ["The senior learned to pin posts. the mentor learned how budgets are set."], []
+    draft = FeedbackDraft(
+        summary="s",
+        learnings=[
+            LearningDraft(
+                learning="The senior learned to pin posts. the mentor learned how budgets are set.",
+                learner="senior",
+            )
+        ],
     )
-    assert senior == ["The senior learned to pin posts."]
-    assert junior == ["the mentor learned how budgets are set."]
-    assert both == 0
+    placed = _model_learnings(draft, lambda text: text.strip())
+    assert placed == [
+        ("The senior learned to pin posts.", "senior"),
+        ("the mentor learned how budgets are set.", "junior"),
+    ]
 
 
 class _OneHotEmbedder:
