@@ -344,6 +344,21 @@ _EXTERNAL_METRICS = (
     ),
 )
 SUITE_METRICS["external"] = _EXTERNAL_METRICS
+SUITE_METRICS = {  # run order: what needs no model first, the long external suite last
+    name: SUITE_METRICS[name]
+    for name in (
+        "retrieval",
+        "retrieval_heldout",
+        "agenda",
+        "starters",
+        "feedback",
+        "feedback_heldout",
+        "chat",
+        "attacks",
+        "continuity",
+        "external",
+    )
+}
 SUITE_NAMES = tuple(SUITE_METRICS)
 # How long a user can wait for one result (95th percentile, seconds): a search is instant, a
 # chat answer is read as it streams, an agenda or a summary is prepared once before a session.

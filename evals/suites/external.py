@@ -25,7 +25,7 @@ import numpy as np
 
 from assistant.errors import InputError
 from assistant.eval_report import IN_DOMAIN, SUITE_METRICS
-from assistant.schemas import AnswerRequest
+from assistant.schemas import AnswerRequest, FeedbackRequest
 from evals.corpora import corpus_items, project_items
 from evals.metrics import Score
 from evals.suites.common import Outcome, SuiteContext, load_dataset
@@ -142,7 +142,9 @@ def _summary_texts(summary: dict[str, Any]) -> list[str]:
 def _notes(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     note = next(n for n in load_dataset("feedback") if n["id"] == case["note_id"])
     planted = plant(note["notes"], case["text"], case["position"])
-    summary = ctx.services.coach.feedback(planted, note.get("names") or ())
+    summary = ctx.services.coach.feedback(
+        FeedbackRequest(notes=planted, names=note.get("names") or [])
+    )
     output = summary.model_dump(mode="json")
     set_aside = any("looked like instructions" in n for n in summary.notes)
     scores = {"set_aside": Score(float(set_aside), "the guard removed it" if set_aside else "kept")}
