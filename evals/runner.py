@@ -209,6 +209,26 @@ def run_eval(
     return build_run(services, suites, limit, cases, time.perf_counter() - started, config)
 
 
+def _dataset_version(name: str, limit: int | None) -> dict[str, Any]:
+    """The case set a suite was scored on; a suite without a dataset file (the external suite
+    reads the shared corpora) is identified by its cases' ids."""
+    suite = SUITES[name]
+    if getattr(suite, "load_cases", None) is None:
+        return dataset_version(suite.DATASET, limit)
+    import hashlib
+
+    cases = suite_cases(name)[:limit]
+    ids = "\n".join(str(case.get("id", "")) for case in cases)
+    digest = hashlib.sha256(ids.encode("utf-8")).hexdigest()
+    return {
+        "dataset": name,
+        "sha256": digest,
+        "limit": limit,
+        "cases": len(cases),
+        "case_ids_sha256": digest,
+    }
+
+
 def build_run(
     services: Any,
     suites: Sequence[str],
@@ -233,7 +253,7 @@ def build_run(
             "retrieval": {"rrf_k": RRF_K, "doc_rrf_k": DOC_RRF_K, "candidates": CANDIDATES},
             "groundedness_threshold": GROUNDED_SIMILARITY,
             # Like-for-like comparisons and verdicts read these, never today's files.
-            "datasets": {name: dataset_version(SUITES[name].DATASET, limit) for name in suites},
+            "datasets": {name: _dataset_version(name, limit) for name in suites},
             "targets": targets(suites),
             **(config or {}),
         },
