@@ -125,7 +125,7 @@ def _summarise(page, url: str, notes: str, session: int, screenshot: Shot) -> No
 
 
 @pytest.mark.xfail(
-    reason="fails on main after the merge of the pairs, ledger and house branches ('Next: session 2 of 6' never shows); not yet diagnosed, see the closing note",
+    reason="fails on main after the merges: 'Next: session 2 of 6' never shows (not diagnosed)",
     strict=False,
 )
 def test_two_sessions_then_the_next_agenda_reviews_the_open_actions(
