@@ -65,24 +65,10 @@ def browser(chromium_path: Path) -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
-def app_server(
-    chromium_path: Path, browser: object, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[AppServer]:
-    root = tmp_path_factory.mktemp("e2e")
-    shutil.copytree(PROJECT_ROOT / "knowledge", root / "knowledge")
-    env = {
-        **os.environ,
-        **coach_env(root / "data", root / "knowledge"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    subprocess.run(
-        [str(BIN / "coach"), "index"], env=env, check=True, capture_output=True, timeout=900
-    )
+def launch_app(env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen]:
+    """`streamlit run` the app on a free port with `env`, and wait until it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = root / "streamlit.log"
-    started = time.monotonic()
     with log.open("w") as out:
         process = subprocess.Popen(
             [
@@ -106,9 +92,31 @@ def app_server(
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_until_ready(
-            "streamlit", process, answers_http(f"{url}/_stcore/health"), SERVER_START_LIMIT, log
-        )
+        ready = answers_http(f"{url}/_stcore/health")
+        wait_until_ready("streamlit", process, ready, SERVER_START_LIMIT, log)
+    except BaseException:
+        stop_process(process)
+        raise
+    return url, process
+
+
+@pytest.fixture(scope="session")
+def app_server(
+    chromium_path: Path, browser: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppServer]:
+    root = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(PROJECT_ROOT / "knowledge", root / "knowledge")
+    env = {
+        **os.environ,
+        **coach_env(root / "data", root / "knowledge"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    subprocess.run(
+        [str(BIN / "coach"), "index"], env=env, check=True, capture_output=True, timeout=900
+    )
+    started = time.monotonic()
+    url, process = launch_app(env, root / "streamlit.log")
+    try:
         server = AppServer(url=url, data_dir=root / "data")
         # Cold start: from `streamlit run` to the first page drawn in a browser.
         page = browser.new_page()  # type: ignore[attr-defined]

@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.config import PROJECT_ROOT
-from tests.e2e.conftest import BIN, SERVER_START_LIMIT, AppServer
-from tests.fixtures import answers_http, free_port, stop_process, wait_until_ready
+from tests.e2e.conftest import AppServer, launch_app
+from tests.fixtures import stop_process
 
 pytestmark = pytest.mark.e2e
 Shot = Callable[[object, str], Path]
@@ -75,35 +74,8 @@ def pairs_server(
         "CHROMA_HOST": "",
         "PYTHONUNBUFFERED": "1",
     }
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = root / "streamlit.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                str(BIN / "streamlit"),
-                "run",
-                str(PROJECT_ROOT / "streamlit_app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    url, process = launch_app(env, root / "streamlit.log")
     try:
-        wait_until_ready(
-            "streamlit", process, answers_http(f"{url}/_stcore/health"), SERVER_START_LIMIT, log
-        )
         yield AppServer(url=url, data_dir=root / "data")
     finally:
         stop_process(process)
