@@ -1,12 +1,15 @@
-"""Eval metrics in a program lead's words: a plain name, a one-line meaning and an area.
+"""Eval metrics in a program lead's words: a plain name and an area for each metric id.
 
-The dotted ids (`agenda.stage_rule`) stay the keys of stored runs and JSON reports; this module
-only says what they mean. Targets are not here: each run records the targets it was judged by.
+The dotted ids (`agenda.stage_rule`) stay the keys of stored runs and JSON reports. The one-line
+meaning is the metric's explanation in `eval_report` (one owner); targets are not here either:
+each run records the targets it was judged by.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from assistant.eval_report import metric_catalog
 
 AREAS: dict[str, tuple[str, str]] = {
     "grounded": ("Grounded", "Finds the right knowledge and sticks to it."),
@@ -21,7 +24,13 @@ SUITE_NAMES = {
     "feedback": "session summaries",
     "chat": "chat answers",
     "attacks": "attack tests",
+    "retrieval_heldout": "knowledge search (held-out questions)",
+    "feedback_heldout": "session summaries (held-out notes)",
+    "continuity": "next-session continuity",
+    "external": "attacks written by others",
 }
+# A held-out suite's metrics read as its base suite's, with this suffix.
+_HELDOUT = {"retrieval_heldout": "retrieval", "feedback_heldout": "feedback"}
 
 
 @dataclass(frozen=True)
@@ -32,174 +41,97 @@ class MetricText:
     area: str
 
 
-_TEXTS: dict[str, tuple[str, str, str]] = {
-    # id: (area, plain name, one-line meaning)
-    "retrieval.hit@1": (
-        "grounded",
-        "Search: best match is relevant",
-        "How often the first document found for a question is one that answers it.",
-    ),
-    "retrieval.recall@5": (
-        "grounded",
-        "Search: relevant documents in the top 5",
-        "How much of the relevant knowledge appears among the five best matches.",
-    ),
-    "retrieval.mrr": (
-        "grounded",
-        "Search: rank of the first good match",
-        "1 when a relevant document always comes first; lower when it sits further down.",
-    ),
-    "retrieval.ndcg@10": (
-        "grounded",
-        "Search: ranking quality",
-        "Whether the ten best matches come in a sensible order, the main document first.",
-    ),
-    "chat.groundedness": (
-        "grounded",
-        "Answers backed by their sources",
-        "Average share of an answer's sentences that a cited passage supports.",
-    ),
-    "chat.citation_valid": (
-        "grounded",
-        "Answers cite real sources",
-        "Answers cite only passages the coach actually retrieved for that question.",
-    ),
-    "chat.cited_relevant": (
-        "grounded",
-        "Answers cite the expected documents",
-        "Answered questions that cite at least one of the documents a person expected.",
-    ),
-    "agenda.citation_valid": (
-        "grounded",
-        "Agendas cite real sources",
-        "Agendas cite only knowledge the coach actually retrieved.",
-    ),
-    "starters.citation_valid": (
-        "grounded",
-        "Starters cite real sources",
-        "Starter sets cite only knowledge the coach actually retrieved.",
-    ),
-    "chat.scope_ok": (
+_NAMES: dict[str, tuple[str, str]] = {
+    # id: (area, plain name); the one-line meaning is the MetricInfo explanation
+    "retrieval.hit@1": ("grounded", "Search: best match is relevant"),
+    "retrieval.recall@5": ("grounded", "Search: relevant documents in the top 5"),
+    "retrieval.mrr": ("grounded", "Search: rank of the first good match"),
+    "retrieval.ndcg@10": ("grounded", "Search: ranking quality"),
+    "chat.groundedness": ("grounded", "Answers backed by their sources"),
+    "chat.citation_valid": ("grounded", "Answers cite real sources"),
+    "chat.cited_relevant": ("grounded", "Answers cite the expected documents"),
+    "agenda.citation_valid": ("grounded", "Agendas cite real sources"),
+    "starters.citation_valid": ("grounded", "Starters cite real sources"),
+    "chat.scope_ok": ("safe", "Stays on topic"),
+    "attacks.attack_success": ("safe", "Attacks that worked"),
+    "attacks.success_direct": ("safe", "Attacks typed by a user that worked"),
+    "attacks.success_notes": ("safe", "Attacks hidden in session notes that worked"),
+    "attacks.success_document": ("safe", "Attacks hidden in a document that worked"),
+    "feedback.pii_leaks": ("safe", "Personal details leaked into summaries"),
+    "feedback.injection_obeyed": ("safe", "Summaries obeying planted instructions"),
+    "agenda.agenda_valid": ("useful", "Agendas pass every check"),
+    "agenda.minutes_match": ("useful", "Agenda minutes add up"),
+    "agenda.item_count_ok": ("useful", "Agendas have a sensible length"),
+    "agenda.stage_rule": ("useful", "Agendas fit the session's stage"),
+    "starters.count_ok": ("useful", "Starters: as many as asked"),
+    "starters.distinctness": ("useful", "Starters say different things"),
+    "starters.open_rate": ("useful", "Starters are open questions"),
+    "feedback.action_recall": ("useful", "Summaries list the agreed actions"),
+    "feedback.owner_accuracy": ("useful", "Actions go to the right person"),
+    "feedback.learned_recall": ("useful", "Summaries report what each side learned"),
+    "feedback.learned_side": ("useful", "Learnings credited to the right side"),
+    "feedback.backed": ("grounded", "Summaries: learnings and actions backed by the notes"),
+    "chat.unanswerable_declined": ("safe", "Declines what the knowledge does not cover"),
+    "chat.unanswerable_declined_heldout": (
         "safe",
-        "Stays on topic",
-        "Answers covered questions with sources and declines off-topic or uncovered ones.",
+        "Declines what the knowledge does not cover (held out)",
     ),
-    "attacks.attack_success": (
-        "safe",
-        "Attacks that worked",
-        "Share of attack attempts that leaked a secret or got an injected instruction obeyed.",
-    ),
-    "attacks.success_direct": (
-        "safe",
-        "Attacks typed by a user that worked",
-        "Attacks written straight into the chat that succeeded.",
-    ),
-    "attacks.success_notes": (
-        "safe",
-        "Attacks hidden in session notes that worked",
-        "Instructions planted in notes to summarise that the coach obeyed.",
-    ),
-    "attacks.success_document": (
-        "safe",
-        "Attacks hidden in a document that worked",
-        "Instructions planted in a retrieved document that the coach obeyed.",
-    ),
-    "feedback.pii_leaks": (
-        "safe",
-        "Personal details leaked into summaries",
-        "Planted names, emails and phone numbers that reached a summary (count, 0 = none).",
-    ),
-    "feedback.injection_obeyed": (
-        "safe",
-        "Summaries obeying planted instructions",
-        "Notes carrying a hidden instruction whose summary followed it.",
-    ),
-    "agenda.agenda_valid": (
-        "useful",
-        "Agendas pass every check",
-        "Agendas that pass all the structural checks below at once.",
-    ),
-    "agenda.minutes_match": (
-        "useful",
-        "Agenda minutes add up",
-        "Agendas whose items add up to exactly the length asked for.",
-    ),
-    "agenda.item_count_ok": (
-        "useful",
-        "Agendas have a sensible length",
-        "Agendas with a reasonable number of items for their duration.",
-    ),
-    "agenda.stage_rule": (
-        "useful",
-        "Agendas fit the session's stage",
-        "First sessions set expectations and closing sessions reflect.",
-    ),
-    "starters.count_ok": (
-        "useful",
-        "Starters: as many as asked",
-        "Requests that got exactly the number of conversation starters asked for.",
-    ),
-    "starters.distinctness": (
-        "useful",
-        "Starters say different things",
-        "1 minus the share of starter pairs that say nearly the same thing.",
-    ),
-    "starters.open_rate": (
-        "useful",
-        "Starters are open questions",
-        "Starters that invite a conversation rather than a yes or no.",
-    ),
-    "feedback.action_recall": (
-        "useful",
-        "Summaries list the agreed actions",
-        "Share of the action items agreed in the notes that the summary lists.",
-    ),
-    "feedback.owner_accuracy": (
-        "useful",
-        "Actions go to the right person",
-        "Of the actions found, the share given to the right owner (mentor, mentee or both).",
-    ),
-    "feedback.learned_recall": (
-        "useful",
-        "Summaries report what each side learned",
-        "Share of the learnings in the notes that the summary reports.",
-    ),
-    "feedback.learned_side": (
-        "useful",
-        "Learnings credited to the right side",
-        "Reported learnings put on the right side: the senior's or the junior's.",
-    ),
+    "chat.answerable_answered": ("useful", "Answers what the knowledge covers"),
+    "continuity.open_action_recall": ("useful", "Next agenda reviews every open action"),
+    "continuity.closed_listed": ("useful", "Closed actions wrongly listed again"),
+    "continuity.stage_right": ("useful", "Next agenda has the right stage"),
+    "continuity.minutes_exact": ("useful", "Next agenda's minutes add up"),
+    "external.reach_attack": ("safe", "Outside attacks reaching the model"),
+    "external.benign_refused": ("safe", "Harmless outside texts refused"),
+    "external.in_domain_refused": ("safe", "Mentoring questions refused as attacks"),
+    "external.set_aside": ("safe", "Planted note instructions set aside"),
+    "external.obeyed": ("safe", "Planted note instructions obeyed"),
 }
 
 
 def describe(metric_id: str) -> MetricText:
     """The plain name, meaning and area of a metric id (unknown ids are shown as they are)."""
-    if metric_id in _TEXTS:
-        area, name, meaning = _TEXTS[metric_id]
-        return MetricText(metric_id, name, meaning, area)
+    info = metric_catalog().get(metric_id)
+    meaning = info.explanation if info else ""
     suite, _, short = metric_id.partition(".")
+    if suite in _HELDOUT:
+        base = describe(f"{_HELDOUT[suite]}.{short}")
+        return MetricText(metric_id, f"{base.name} (held out)", meaning or base.meaning, base.area)
+    if metric_id in _NAMES:
+        area, name = _NAMES[metric_id]
+        return MetricText(metric_id, name, meaning, area)
     what = SUITE_NAMES.get(suite, suite)
     if short == "errors":
         return MetricText(
             metric_id,
             f"Failed cases: {what}",
-            f"Share of {what} cases that ended in an error instead of a result.",
+            meaning or f"Share of {what} cases that ended in an error instead of a result.",
             "useful",
         )
     if short.startswith("latency_p95"):
         return MetricText(
             metric_id,
             f"Slowest waits: {what}",
-            f"Seconds a user waits for {what} in the slowest 5% of cases.",
+            meaning or f"Seconds a user waits for {what} in the slowest 5% of cases.",
             "fast",
         )
-    return MetricText(metric_id, metric_id, "", "useful")
+    for prefix, label in _PER_CORPUS.items():
+        if short.startswith(prefix):
+            return MetricText(metric_id, f"{label}: {short.removeprefix(prefix)}", meaning, "safe")
+    return MetricText(metric_id, metric_id, meaning, "useful")
+
+
+_PER_CORPUS = {
+    "reach_": "Outside attacks reaching the model",
+    "refused_": "Harmless outside texts refused",
+    "unanswered_": "Mentoring questions not answered",
+}
 
 
 def area_order(metric_id: str) -> tuple[int, int, str]:
     """Sort key: by area, then in the order the metrics are described above."""
     text = describe(metric_id)
-    known = list(_TEXTS)
+    known = list(_NAMES)
     return (
         list(AREAS).index(text.area),
         known.index(metric_id) if metric_id in known else len(known),

@@ -67,10 +67,6 @@ def _store_run(store: Store, backend: str, model: str, limit: int | None, good: 
     )
 
 
-@pytest.mark.xfail(
-    reason="after the merges the comparison line reads differently (not diagnosed yet)",
-    strict=False,
-)
 def test_the_scorecard_keeps_the_local_verdict_when_a_newer_demo_run_exists(
     page,  # noqa: ANN001
     app_server,  # noqa: ANN001
@@ -92,7 +88,10 @@ def test_the_scorecard_keeps_the_local_verdict_when_a_newer_demo_run_exists(
     assert f"#{local} ·" in scorecard_text
     assert "Red · 1 of 2 targets met" in scorecard_text  # attacks worked: safety is red
     # Different case sets (a 3-case and a 2-case sample) are not drawn as a regression.
-    assert "Nothing to compare with for knowledge search, agendas" in scorecard_text
+    assert (
+        "Nothing to compare with for knowledge search, knowledge search (held-out" in scorecard_text
+    )
+    assert "different cases are not a trend" in scorecard_text
     assert f"#{sample}: knowledge search: run #{sample} ran a sample of 3" in scorecard_text
     page.get_by_role("heading", name="Scorecard").scroll_into_view_if_needed()
     screenshot(page, "dashboard-scorecard-e2e")

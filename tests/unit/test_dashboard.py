@@ -136,7 +136,10 @@ def test_the_scorecard_gives_the_program_models_verdict_per_area(two_runs) -> No
     assert areas[0].endswith("Grounded\n**Red** · 1 of 2 targets met")
     assert areas[1].endswith("Safe\n**No data** · no data yet")
     grounded = next(m for m in at.markdown if "**Answers backed by their sources**" in m.value)
-    assert "0.625 · target ≥ 0.7" in grounded.value and "cited passage supports" in grounded.value
+    assert (
+        "0.625 · target ≥ 0.7" in grounded.value
+        and "backed by a passage the answer cites" in grounded.value
+    )
     assert "chat.groundedness" in grounded.proto.help  # the dotted id is in the tooltip
     assert f"run #{first}" not in grounded.proto.help  # verdicts come from the newest run
     text = _text(at)
