@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "assistant.commands.models",
     "assistant.commands.coaching",
     "assistant.commands.evals",
+    "assistant.commands.scorecard",
     "assistant.commands.pairs",
 )
 

@@ -482,6 +482,21 @@ class PairStore:
                 for r in conn.execute(query)
             ]
 
+    def conversations(self, pair_id: int) -> list[PairArtifact]:
+        """The pair's coach conversations (kind "conversation"), newest activity last."""
+        query = (
+            sa.select(conversations)
+            .select_from(conversations.join(pair_conversations))
+            .where(pair_conversations.c.pair_id == pair_id)
+            .order_by(conversations.c.updated_at)
+        )
+        with self._begin(write=False) as conn:
+            self._require_pair(conn, pair_id)
+            return [
+                PairArtifact(r.id, "conversation", r.title, r.updated_at, session=None)
+                for r in conn.execute(query)
+            ]
+
     # --- program health -------------------------------------------------------------------
     def all_sessions(self) -> dict[int, list[PairSession]]:
         with self._begin(write=False) as conn:

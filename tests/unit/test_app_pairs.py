@@ -230,3 +230,22 @@ def test_program_health_shows_figures_stalled_pairs_and_no_text() -> None:
     assert [d.label for d in at.get("download_button")] == ["Download CSV"]
     at.selectbox(key="health_cohort").set_value(cohort.id).run()
     assert list(at.dataframe[0].value["Pair"]) == [busy.id]
+
+
+def test_a_coach_conversation_filed_under_a_pair_shows_on_its_timeline() -> None:
+    pair = seed_pair()
+    other = seed_pair()
+    at = page_app("coach").run()
+    at.selectbox(key="coach_pair").set_value(pair.id).run()
+    at.chat_input[0].set_value("How do I prepare for my first session?").run()
+    assert not at.exception
+    assert f"Filed under the pair #{pair.id}" in shown(at, "caption")
+    assert "coach_pair" not in [s.key for s in at.selectbox], "a filed conversation stays put"
+    [chat] = app_services().pairs.conversations(pair.id)
+    assert chat.title == "How do I prepare for my first session?"
+    assert app_services().pairs.conversations(other.id) == []
+
+    pairs_page = page_app("pairs").run()
+    pairs_page.selectbox(key="pairs_selected").set_value(pair.id).run()
+    saved = " ".join(" ".join(frame.value["Saved"]) for frame in pairs_page.dataframe)
+    assert f"Coach conversation #{chat.id}: How do I prepare" in saved

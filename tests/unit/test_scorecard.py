@@ -195,3 +195,33 @@ def test_stored_text_is_escaped_in_the_html_report(tmp_path: Path) -> None:
     run_id = save_run(store, "local", "<img src=x onerror=alert(1)>", _metrics(good=True))
     page = export.run_html(store.get_eval_run(run_id))
     assert "<img" not in page and "&lt;img src=x" in page
+
+
+def test_coach_scorecard_prints_the_verdicts_and_writes_the_sponsor_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.cli import main
+    from tests.fixtures import coach_env
+
+    for key, value in coach_env(tmp_path / "data", COACH_MODEL="local").items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "data").mkdir()
+    assert main(["scorecard"]) == 2
+    assert "no eval runs" in capsys.readouterr().err
+
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'coach.db'}")
+    save_run(store, *LOCAL, _metrics(good=False))
+    save_run(store, "scripted", "scripted", _metrics(good=True))
+    html, table = tmp_path / "card.html", tmp_path / "card.csv"
+    assert main(["scorecard", "--html", str(html), "--csv", str(table)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("local · qwen2.5-coder-1.5b")
+    assert "Safe      Red" in out and "DEMO" not in out  # the demo run is hidden by default
+    assert "qwen2.5-coder-1.5b" in html.read_text() and "<script" not in html.read_text()
+    rows = list(csv.DictReader(io.StringIO(table.read_text())))
+    assert {r["model"] for r in rows} == {"local · qwen2.5-coder-1.5b"}
+    assert main(["scorecard", "--demo", "--json"]) == 0
+    cards = json.loads(capsys.readouterr().out)
+    assert [c["demo"] for c in cards] == [False, True]
+    assert main(["scorecard", "--html", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from assistant.ui.resources import services
 from assistant.ui.safe_text import plain, safe_markdown, urls_in
 from assistant.ui.voice import share_offer
 from assistant.ui.widgets import (
+    attempt,
     download,
     render_citations,
     render_provenance,
@@ -200,6 +201,9 @@ def _save(request: AnswerRequest, answer: Answer) -> int:
         question=request.question,
         answer=answer,
     )
+    if chat["conversation_id"] is None and chat.get("pair_id"):
+        # A new conversation started for a pair shows on that pair's timeline.
+        services().pairs.link_conversation(int(chat["pair_id"]), exchange.conversation_id)
     chat["conversation_id"] = exchange.conversation_id
     return exchange.artifact_id
 
@@ -250,6 +254,25 @@ def _conversation_download(conversation_id: int) -> None:
     )
 
 
+def _pair_choice(chat: dict[str, Any]) -> None:
+    """Optionally file the conversation under a pair (chosen before its first question)."""
+    pairs = attempt(lambda: [p for p in services().pairs.list_pairs() if p.status != "closed"])
+    if not pairs:
+        return
+    labels = {p.id: f"#{p.id} {p.label}" for p in pairs}
+    if chat["conversation_id"] is not None:
+        if chat.get("pair_id") in labels:
+            st.caption(f"Filed under the pair {labels[chat['pair_id']]}.")
+        return
+    chat["pair_id"] = st.selectbox(
+        "For a pair (optional)",
+        [None, *labels],
+        format_func=lambda i: "No pair" if i is None else labels[i],
+        key="coach_pair",
+        help="The conversation then shows on the pair's timeline on the Pairs page.",
+    )
+
+
 def render() -> None:
     chat = _chat()
     st.title("Coach")
@@ -263,6 +286,7 @@ def render() -> None:
         persist_state="session",
     )
     persona = persona or "mentee"
+    _pair_choice(chat)
     if chat["messages"]:
         left, right = st.columns([1, 1])
         with left:

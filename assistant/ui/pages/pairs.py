@@ -209,7 +209,8 @@ def _ledger_section(pair: Pair) -> None:
 def _timeline(pair: Pair, sessions: list) -> None:  # noqa: ANN001
     st.markdown("**Timeline**")
     artifacts = attempt(lambda: services().pairs.artifacts(pair.id)) or []
-    if not sessions and not artifacts:
+    chats = attempt(lambda: services().pairs.conversations(pair.id)) or []
+    if not sessions and not artifacts and not chats:
         st.caption("No sessions yet. Prepare the first one below.")
         return
     rows = [
@@ -237,6 +238,16 @@ def _timeline(pair: Pair, sessions: list) -> None:  # noqa: ANN001
         }
         for a in artifacts
         if a.session not in held
+    ]
+    rows += [
+        {
+            "Session": "",
+            "Date": c.created_at[:10],
+            "Next focus": "",
+            "Rating": "",
+            "Saved": f"Coach conversation #{c.id}: {c.title}",
+        }
+        for c in chats
     ]
     st.dataframe(rows, hide_index=True, key="pairs_timeline")
     if sessions:
