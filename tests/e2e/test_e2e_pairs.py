@@ -96,10 +96,6 @@ def _summarise(page, url: str, notes: str, session: int, screenshot: Shot) -> No
     page.get_by_text(f"Recorded as session {session} of the pair", exact=False).wait_for()
 
 
-@pytest.mark.xfail(
-    reason="fails on main after the merges: 'Next: session 2 of 6' never shows (not diagnosed)",
-    strict=False,
-)
 def test_two_sessions_then_the_next_agenda_reviews_the_open_actions(
     page,  # noqa: ANN001
     pairs_server: AppServer,

@@ -66,3 +66,12 @@ def test_a_document_is_refused_before_the_model_with_what_to_do(coach: Coach, ki
     assert "does not look like notes from a mentoring session" in str(refused.value)
     assert "Paste the notes" in refused.value.hint
     assert coach.model.history == []
+
+
+def test_notes_that_name_people_instead_of_pronouns_pass() -> None:
+    notes = (
+        "Martin Webb found a wrong figure and checked it against the source with Aisha Khan.\n"
+        "Martin will summarise the budget pack and check every figure.\n"
+        "Aisha will draft a capital spending request for comments."
+    )
+    assert check_notes(notes).looks_like_notes
