@@ -2,16 +2,56 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 
+if TYPE_CHECKING:
+    from assistant.access import Actor
+
+# Built per actor: views made by `acting_as` drop these and rebuild them bound to their actor.
+_PER_ACTOR = ("actor", "store", "pairs")
+
 
 class Services:
+    """`store` and `pairs` act for `actor`: the CLI's --as EMAIL / COACH_USER account, or
+    personal mode when none is named (refused once accounts exist). The app makes one view per
+    signed-in session with `acting_as`; the heavy resources are shared between views."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
+
+    def acting_as(self, actor: Actor) -> Services:
+        view = copy.copy(self)
+        for name in _PER_ACTOR:
+            view.__dict__.pop(name, None)
+        view.__dict__["actor"] = actor
+        return view
+
+    @cached_property
+    def actor(self) -> Actor:
+        from assistant.access import PERSONAL
+        from assistant.accounts import Accounts
+
+        email = self.settings.acting_user
+        return Accounts(self.base_store).actor_for(email) if email else PERSONAL
+
+    @cached_property
+    def base_store(self):  # noqa: ANN201
+        """The store with no actor: for accounts and sign-in only, never for content."""
+        from assistant.store import Store
+
+        return Store(self.settings.database_url)
+
+    @cached_property
+    def accounts(self):  # noqa: ANN201
+        from assistant.accounts import Accounts
+
+        return Accounts(self.base_store)
 
     @cached_property
     def index(self):  # noqa: ANN201
@@ -33,9 +73,7 @@ class Services:
 
     @cached_property
     def store(self):  # noqa: ANN201
-        from assistant.store import Store
-
-        return Store(self.settings.database_url)
+        return self.base_store.acting_as(self.actor)
 
     @cached_property
     def pairs(self):  # noqa: ANN201
