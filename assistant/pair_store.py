@@ -111,6 +111,11 @@ class PairStore:
             return actor
         raise not_in_pair()
 
+    def require_member(self, pair_id: int) -> Actor:
+        """The actor, if they may read and write the pair's content (else AccessDenied)."""
+        with self._begin(write=False) as conn:
+            return self._member(conn, pair_id)
+
     def _manager(self, conn: Connection) -> Actor:
         actor = self._acting(conn)
         actor.require(Permission.MANAGE_PAIRS)

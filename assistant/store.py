@@ -211,6 +211,12 @@ class Store:
         actor.require(permission)
         return actor
 
+    def audit(self, action: str, target: str = "", **detail: Any) -> None:
+        """Add an audit entry for the acting user (exports and other actions outside a store
+        write)."""
+        with self._begin() as conn:
+            audit.record(conn, self._acting(conn).label, action, target, **detail)
+
     def whoami(self) -> Actor:
         with self._begin(write=False) as conn:
             return self._acting(conn)

@@ -355,7 +355,7 @@ def run_pair_feedback(args: argparse.Namespace, settings: Settings) -> int:
     services = build_services(settings)
     pair = services.pairs.get_pair(args.pair)
     summary, record = summarise_session(
-        services.coach, services.pairs, pair.id, request, held_on, args.rating
+        services.coach, services.pairs, pair.id, request, held_on, args.rating, args.visibility
     )
     from assistant.export import to_markdown
 
@@ -418,5 +418,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--pair", type=int, help="record the summary as this pair's next session")
     f.add_argument("--date", help="with --pair: the day the session was held (YYYY-MM-DD)")
     f.add_argument("--rating", type=int, help="with --pair: how the session went, 1-5")
+    f.add_argument(
+        "--visibility",
+        choices=("pair", "private"),
+        default="pair",
+        help="with --pair: shared with my pair (default) or private (only me)",
+    )
     export_arg(f, "md")
     f.set_defaults(func=run_feedback)
