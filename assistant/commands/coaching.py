@@ -281,7 +281,8 @@ def run_pair_agenda(args: argparse.Namespace, settings: Settings) -> int:
     check_minutes(args.minutes)
     target = _export_target(args, ("md", "ics"))
     services = build_services(settings)
-    services.pairs.get_pair(args.pair)  # an unknown pair fails before the index is opened
+    # An unknown pair, or one the actor is not in, fails before the index is opened.
+    services.pairs.require_member(args.pair)
     from assistant.commands.knowledge import ensure_index
 
     ensure_index(settings, services.index)
@@ -314,6 +315,7 @@ def run_pair_starters(args: argparse.Namespace, settings: Settings) -> int:
     if args.topic:
         raise InputError("--pair fills in the topic itself.", "Leave --topic out with --pair.")
     services = build_services(settings)
+    services.pairs.require_member(args.pair)
     pair = services.pairs.get_pair(args.pair)
     sessions = services.pairs.sessions(pair.id)
     number = max((s.number for s in sessions), default=0) + 1
