@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -11,9 +10,6 @@ from assistant.config import Settings
 
 if TYPE_CHECKING:
     from assistant.access import Actor
-
-# Built per actor: views made by `acting_as` drop these and rebuild them bound to their actor.
-_PER_ACTOR = ("actor", "store", "pairs")
 
 
 class Services:
@@ -25,12 +21,8 @@ class Services:
         self.settings = settings
         self._lock = threading.Lock()
 
-    def acting_as(self, actor: Actor) -> Services:
-        view = copy.copy(self)
-        for name in _PER_ACTOR:
-            view.__dict__.pop(name, None)
-        view.__dict__["actor"] = actor
-        return view
+    def acting_as(self, actor: Actor) -> ActingServices:
+        return ActingServices(self, actor)
 
     @cached_property
     def actor(self) -> Actor:
@@ -92,6 +84,28 @@ class Services:
         from assistant.coach import Coach
 
         return Coach(self.retriever, self.model, self.prompts)
+
+
+class ActingServices:
+    """The shared Services as one actor: `store` and `pairs` are bound to them; everything
+    else (index, model, coach...) is the shared object's, built once for all views."""
+
+    def __init__(self, shared: Services, actor: Actor) -> None:
+        self.shared = shared
+        self.actor = actor
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self.shared, name)
+
+    @cached_property
+    def store(self):  # noqa: ANN201
+        return self.shared.base_store.acting_as(self.actor)
+
+    @cached_property
+    def pairs(self):  # noqa: ANN201
+        from assistant.pair_store import PairStore
+
+        return PairStore(self.store)
 
 
 def build_services(settings: Settings) -> Services:
