@@ -40,6 +40,12 @@ class Services:
         return Store(self.settings.database_url)
 
     @cached_property
+    def limiter(self):  # noqa: ANN201
+        from assistant.rate_limit import RateLimiter
+
+        return RateLimiter(self.settings.generations_per_minute)
+
+    @cached_property
     def accounts(self):  # noqa: ANN201
         from assistant.accounts import Accounts
 
@@ -106,6 +112,15 @@ class ActingServices:
         from assistant.pair_store import PairStore
 
         return PairStore(self.store)
+
+    @cached_property
+    def coach(self):  # noqa: ANN201
+        """The shared coach; a signed-in user's generations count against their limit."""
+        if self.actor.is_personal:
+            return self.shared.coach
+        from assistant.rate_limit import LimitedCoach
+
+        return LimitedCoach(self.shared.coach, self.shared.limiter, self.actor.user_id)
 
 
 def build_services(settings: Settings) -> Services:

@@ -12,6 +12,7 @@ import argparse
 import getpass
 import json
 import sys
+from datetime import date
 
 from assistant.access import ROLES, Permission
 from assistant.config import Settings
@@ -164,3 +165,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     log.add_argument("--limit", type=int, default=200)
     log.add_argument("--json", action="store_true")
     log.set_defaults(func=run_audit)
+    register_retention(sub)
+
+
+def run_retention(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.retention import apply_retention, cutoff_for, due_pairs
+
+    services = build_services(settings)
+    months = settings.retention_months
+    if not args.apply:
+        store = services.store
+        store.check(Permission.PROGRAM_HEALTH)
+        with store._begin(write=False) as conn:
+            due = due_pairs(conn, cutoff_for(date.today(), months))
+        _emit(
+            args,
+            {"due_pairs": due, "retention_months": months},
+            f"{len(due)} closed pair(s) are past {months} months: "
+            + (", ".join(f"#{i}" for i in due) or "none")
+            + ". Add --apply to delete their notes and summaries (counts stay).",
+        )
+        return 0
+    report = apply_retention(services.store, months)
+    _emit(
+        args,
+        report.as_json(),
+        f"Retention ({months} months, closed before {report.cutoff}): {report.pairs} pair(s), "
+        f"{report.items} saved item(s) and {report.conversations} conversation(s) deleted, "
+        f"{report.texts} action/learning text(s) removed; program-health counts kept.",
+    )
+    return 0
+
+
+def register_retention(sub: argparse._SubParsersAction) -> None:
+    ret = sub.add_parser("retention", help="delete closed pairs' notes after the retention period")
+    ret.add_argument("--apply", action="store_true", help="delete (without it: only list)")
+    ret.add_argument("--json", action="store_true")
+    ret.set_defaults(func=run_retention)

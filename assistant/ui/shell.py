@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import logging
 from collections.abc import Callable
+from datetime import date
 
 import streamlit as st
 
@@ -21,6 +22,26 @@ from assistant.ui.widgets import show_error
 
 APP_TITLE = "Reverse Mentoring Coach"
 logger = logging.getLogger(__name__)
+_retention_day: list[date] = []  # the day this process last made sure retention ran
+
+
+def _daily_retention() -> None:
+    """Apply the retention period once a day (whichever app instance comes first)."""
+    from assistant.retention import apply_daily
+    from assistant.ui.resources import shared_services
+
+    today = date.today()
+    if _retention_day and _retention_day[0] == today:
+        return
+    svc = shared_services()
+    try:
+        report = apply_daily(svc.base_store, svc.settings.retention_months, today)
+    except CoachError as err:
+        logger.warning("Retention did not run: %s", err)
+        return
+    _retention_day[:] = [today]
+    if report is not None and report.pairs:
+        logger.info("Retention purged the records of %d closed pair(s).", report.pairs)
 
 
 def framed(render: Callable[[], None], permission: Permission | None = None) -> Callable[[], None]:
@@ -30,6 +51,7 @@ def framed(render: Callable[[], None], permission: Permission | None = None) -> 
     def page() -> None:
         st.set_page_config(page_title=APP_TITLE, page_icon=":material/handshake:", layout="wide")
         try:
+            _daily_retention()
             auth.gate()  # the sign-in form and st.stop() when nobody is signed in
             index_slot = sidebar.render_model_state()
         except ConfigError as err:
