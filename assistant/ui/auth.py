@@ -82,9 +82,10 @@ def flush_cookie() -> None:
 
 def _cookie() -> str | None:
     try:
-        return st.context.cookies.get(COOKIE) or None
+        value = st.context.cookies.get(COOKIE)
     except Exception:  # no request context (a test harness): no cookie  # noqa: BLE001
         return None
+    return value if isinstance(value, str) and value else None
 
 
 def signed_in_user() -> User | None:
