@@ -570,3 +570,52 @@ def test_a_later_migration_that_rebuilds_a_table_keeps_the_rows_that_point_at_it
         columns = [r[1] for r in conn.execute("PRAGMA table_info(artifacts)")]
         assert "pinned" in columns
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_a_database_at_0003_upgrades_to_accounts_in_place_and_the_first_admin_keeps_it(
+    tmp_path: Path,
+) -> None:
+    """Issue 12: a user's database of the pairs release (revision 0003) gains the accounts
+    tables and owner columns without a rebuild; nothing is lost, and the first admin takes over
+    everything made in personal mode, so nothing is left visible to everyone."""
+    from assistant.accounts import Accounts
+    from assistant.pair_store import PairStore
+
+    path = tmp_path / "data" / "coach.db"
+    previous_release_database(path)
+    engine = sa.create_engine(url_of(path))
+    with engine.begin() as conn:
+        command.stamp(migrations.alembic_config(conn), migrations.BASELINE)
+        command.upgrade(migrations.alembic_config(conn), "0003")
+        conn.exec_driver_sql(
+            "INSERT INTO pairs (id, mentor, mentee, mentor_role, mentee_role, start_date, "
+            "cadence_days, sessions_planned, status, created_at, updated_at) VALUES "
+            "(1, 'Priya', 'Gordon', 'analyst', 'CFO', '2026-10-01', 14, 6, 'active', 'x', 'x')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO pair_sessions (pair_id, number, held_on, next_focus, created_at) "
+            "VALUES (1, 1, '2026-10-01', 'threads', 'x')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO pair_artifacts (artifact_id, pair_id, session_number) VALUES (4, 1, 1)"
+        )
+    engine.dispose()
+
+    store = Store(url_of(path))
+    assert (store.schema_change.before, store.schema_change.after) == ("0003", "0004")
+    assert store.schema_change.backup is not None
+    # Personal mode: every row is there, as before.
+    assert len(store.list_artifacts()) == 4 and len(store.list_conversations()) == 1
+    assert PairStore(store).get_pair(1).mentor == "Priya"
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM artifacts WHERE owner_id IS NULL").fetchone() == (
+            4,
+        )
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+    admin = Accounts(store).add_user("boss@example.org", "admin", "correct horse battery")
+    with sqlite3.connect(path) as conn:
+        for table in ("artifacts", "conversations"):
+            unowned = conn.execute(f"SELECT count(*) FROM {table} WHERE owner_id IS NULL")
+            assert unowned.fetchone() == (0,), table
+        assert conn.execute("SELECT keeper_id FROM pairs").fetchall() == [(admin.id,)]
