@@ -184,8 +184,14 @@ class PairStore:
                 )
 
     @staticmethod
-    def _require_pair(conn: Connection, pair_id: int) -> None:
-        if conn.execute(sa.select(pairs.c.id).where(pairs.c.id == pair_id)).first() is None:
+    def _require_pair(conn: Connection, pair_id: int, *, lock: bool = False) -> None:
+        """Refuse an unknown pair. `lock` holds the pair's row until the transaction ends, so
+        writers that number its sessions take turns (SQLite's BEGIN IMMEDIATE already
+        serialises writers; PostgreSQL needs the row lock, SQLite ignores FOR UPDATE)."""
+        query = sa.select(pairs.c.id).where(pairs.c.id == pair_id)
+        if lock:
+            query = query.with_for_update()
+        if conn.execute(query).first() is None:
             raise UnknownPair(pair_id)
 
     @staticmethod
@@ -277,7 +283,7 @@ class PairStore:
         self, pair_id: int, build: Any, summary: Artifact | None, title: str | None
     ) -> SessionRecord:
         with self._begin() as conn:
-            self._require_pair(conn, pair_id)
+            self._require_pair(conn, pair_id, lock=True)
             last = conn.execute(
                 sa.select(sa.func.max(pair_sessions.c.number)).where(
                     pair_sessions.c.pair_id == pair_id
