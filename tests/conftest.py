@@ -15,7 +15,7 @@ import pytest
 
 import assistant.llm.base as llm_base
 from assistant.llm.scripted import ScriptedModel
-from tests.databases import Database
+from tests.databases import Database, new_database
 from tests.postgres import PostgresServer, PostgresUnavailable, start_server
 
 llm_base.ALLOW_MODEL_REQUESTS = False
@@ -77,15 +77,6 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
-
-
-def new_database(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Database:
-    if kind == "sqlite":
-        return Database("sqlite", f"sqlite:///{tmp_path / 'data' / 'coach.db'}")
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = server.new_database()
-    request.addfinalizer(lambda: server.drop_database(url))
-    return Database("postgresql", url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
