@@ -196,6 +196,10 @@ def test_conversations_list_newest_first_with_counts_and_search(store: Store) ->
     assert [r.id for r in store.list_conversations(search="slack")] == [newer]  # content
     assert [r.id for r in store.list_conversations(search="BUDGET")] == [older]  # title
     assert store.list_conversations(search="nothing like this") == []
+    # Case folding beyond ASCII, in SQL on both databases (PostgreSQL: a UTF-8 locale).
+    team = store.create_conversation("mentor", "Réunion d'ÉQUIPE")
+    assert [r.id for r in store.list_conversations(search="équipe")] == [team]
+    assert [r.id for r in store.list_conversations(search="RÉUNION")] == [team]
     messages = store.get_messages(older)
     assert [(m.role, m.content) for m in messages] == [
         ("user", "How do I read a P&L?"),
