@@ -23,7 +23,8 @@ index: install
 
 run: index
 	$(BIN)/coach models --prepare
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true \
+	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.address 127.0.0.1 \
+		--server.headless true \
 		--browser.gatherUsageStats false
 
 test: install

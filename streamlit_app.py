@@ -7,7 +7,10 @@ address, Coach included (/coach); the app's root address opens Coach. (Streamlit
 
 import streamlit as st
 
+from assistant.access import Permission
 from assistant.ui.pages import (
+    account,
+    admin,
     agenda,
     coach,
     feedback,
@@ -17,7 +20,7 @@ from assistant.ui.pages import (
     program_health,
     starters,
 )
-from assistant.ui.shell import framed, optional_page, remember_pages
+from assistant.ui.shell import framed, nav_visibility, optional_page, remember_pages
 
 dashboard = optional_page("assistant.ui.pages.dashboard")  # written separately; may be absent
 
@@ -54,10 +57,11 @@ pages = {
     "Pairs": [
         st.Page(framed(pairs.render), title="Pairs", icon=":material/group:", url_path="pairs"),
         st.Page(
-            framed(program_health.render),
+            framed(program_health.render, Permission.PROGRAM_HEALTH),
             title="Program health",
             icon=":material/monitor_heart:",
             url_path="program-health",
+            visibility=nav_visibility(Permission.PROGRAM_HEALTH),
         ),
     ],
     "Library": [
@@ -71,11 +75,30 @@ pages = {
             framed(history.render), title="History", icon=":material/history:", url_path="history"
         ),
     ],
+    "Account": [
+        st.Page(
+            framed(account.render),
+            title="My account",
+            icon=":material/person:",
+            url_path="account",
+        ),
+        st.Page(
+            framed(admin.render, Permission.USERS_ADMIN),
+            title="Accounts and audit log",
+            icon=":material/admin_panel_settings:",
+            url_path="admin",
+            visibility=nav_visibility(Permission.USERS_ADMIN),
+        ),
+    ],
 }
 if dashboard is not None:
     pages["Program leads"] = [
         st.Page(
-            framed(dashboard), title="Dashboard", icon=":material/monitoring:", url_path="dashboard"
+            framed(dashboard, Permission.EVALS),
+            title="Dashboard",
+            icon=":material/monitoring:",
+            url_path="dashboard",
+            visibility=nav_visibility(Permission.EVALS),
         ),
     ]
 

@@ -22,13 +22,34 @@ COMMAND_MODULES = (
     "assistant.commands.coaching",
     "assistant.commands.evals",
     "assistant.commands.pairs",
+    "assistant.commands.accounts",
 )
+
+
+def _acting_as(argv: list[str]) -> tuple[list[str], str | None]:
+    """Take `--as EMAIL` (or `--as=EMAIL`) out of the arguments, wherever it is given."""
+    rest: list[str] = []
+    email = None
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            rest += [arg, *args]
+            break
+        if arg == "--as":
+            email = next(args, "")
+        elif arg.startswith("--as="):
+            email = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    return rest, email
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coach",
         description="Reverse Mentoring Coach: grounded, offline coaching for reverse mentoring.",
+        epilog="With accounts on, every command acts as --as EMAIL (or COACH_USER), anywhere "
+        "on the line; in personal mode (no accounts) no identity is needed.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -44,12 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv, acting = _acting_as(list(sys.argv[1:] if argv is None else argv))
+    if acting is not None and not acting.strip():
+        print("coach: --as needs an email. Example: --as lead@example.org", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
         settings = Settings.from_env()
+        if acting is not None:
+            settings = settings.with_(acting_user=acting.strip())
         return int(args.func(args, settings) or 0)
     except ConfigError as exc:
         print(f"coach: configuration error: {exc}", file=sys.stderr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -87,6 +87,14 @@ class Settings:
     # order (a demo or an end-to-end test run in its own process can script its model).
     scripted_replies: Path | None = None
     models_dir_override: Path | None = None
+    # Accounts (issue 12). acting_user: the CLI's --as EMAIL or COACH_USER (never the app's).
+    acting_user: str | None = None
+    session_hours: int = 12  # a sign-in lasts this long, then the user signs in again
+    retention_months: int = 12  # a closed pair's notes and summaries are kept this long
+    generations_per_minute: int = 6  # per user; 0 turns the limit off
+    auth_secret: str | None = field(
+        default=None, repr=False
+    )  # signs the sign-in cookie; made and kept in the data dir
 
     @property
     def chroma_dir(self) -> Path:
@@ -173,6 +181,11 @@ class Settings:
             models_dir_override=Path(merged["COACH_MODELS_DIR"])
             if merged.get("COACH_MODELS_DIR")
             else None,
+            acting_user=(merged.get("COACH_USER") or "").strip() or None,
+            session_hours=_int(merged, "COACH_SESSION_HOURS", 12, 1, 24 * 90),
+            retention_months=_int(merged, "COACH_RETENTION_MONTHS", 12, 1, 1200),
+            generations_per_minute=_int(merged, "COACH_GENERATIONS_PER_MINUTE", 6, 0, 10_000),
+            auth_secret=merged.get("COACH_AUTH_SECRET") or None,
         )
 
 

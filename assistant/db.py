@@ -29,6 +29,8 @@ conversations = sa.Table(
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False, index=True),
+    # The account it belongs to (issue 12); NULL: made in personal mode, before any account.
+    sa.Column("owner_id", sa.Integer, nullable=True, index=True),
 )
 artifacts = sa.Table(
     "artifacts",
@@ -49,6 +51,9 @@ artifacts = sa.Table(
         sa.ForeignKey("conversations.id", ondelete="SET NULL"),
         nullable=True,
     ),
+    sa.Column("owner_id", sa.Integer, nullable=True, index=True),
+    # For a pair's notes and summaries: "pair" (shared with my pair) or "private" (only me).
+    sa.Column("visibility", sa.String(10), nullable=True),
 )
 messages = sa.Table(
     "messages",
@@ -163,6 +168,12 @@ pairs = sa.Table(
     ),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False),
+    # The two accounts of the pair (issue 12), matched by a lead; NULL until matched.
+    sa.Column("mentor_user_id", sa.Integer, nullable=True, index=True),
+    sa.Column("mentee_user_id", sa.Integer, nullable=True, index=True),
+    # The account that kept a pair made in personal mode; it reads the pair as a member
+    # while no account is matched to it.
+    sa.Column("keeper_id", sa.Integer, nullable=True),
 )
 
 
@@ -199,6 +210,9 @@ pair_sessions = sa.Table(
         "summary_id", sa.Integer, sa.ForeignKey("artifacts.id", ondelete="SET NULL"), nullable=True
     ),
     sa.Column("created_at", sa.String(40), nullable=False),
+    # Who recorded it and who may read its summary, actions and learnings ("pair"|"private").
+    sa.Column("author_id", sa.Integer, nullable=True),
+    sa.Column("visibility", sa.String(10), nullable=True),
     sa.UniqueConstraint("pair_id", "number", name="uq_pair_session_number"),
 )
 pair_actions = sa.Table(
@@ -244,6 +258,40 @@ pair_conversations = sa.Table(
         primary_key=True,
     ),
     _pair_fk(),
+)
+
+
+# --- accounts (issue 12): users, the audit log, small app state ------------------------------
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),  # stored lower-cased
+    sa.Column("role", sa.String(10), nullable=False),  # mentor | mentee | lead | admin
+    sa.Column("password_hash", sa.String(200), nullable=True),  # NULL: single sign-on only
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("failed_signins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.String(40), nullable=True),
+    # Bumped when the password changes or is reset: older sign-in cookies stop working.
+    sa.Column("session_version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("consented_at", sa.String(40), nullable=True),  # saw the summarising notice
+)
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.String(40), nullable=False, index=True),
+    # Who: an email (kept when the account is removed), "personal" or "system".
+    sa.Column("actor", sa.String(320), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False, index=True),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),  # ids, roles, counts: never notes or chats
+)
+app_state = sa.Table(
+    "app_state",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 

@@ -16,6 +16,18 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
+from assistant import audit
+from assistant.access import (
+    PRIVATE,
+    SHARED,
+    VISIBILITIES,
+    AccessDenied,
+    Actor,
+    Permission,
+    member_of_pair,
+    not_in_pair,
+    session_visible,
+)
 from assistant.db import (
     artifacts,
     cohorts,
@@ -28,6 +40,7 @@ from assistant.db import (
     pair_sessions,
     pairs,
     ratings,
+    users,
 )
 from assistant.errors import CoachError, InputError
 from assistant.pairs import (
@@ -78,9 +91,103 @@ class PairStore:
     def _begin(self, write: bool = True):  # noqa: ANN202
         return self.store._begin(write=write)
 
+    # --- who may do what (assistant.access has the matrix) ---------------------------------
+    def _acting(self, conn: Connection) -> Actor:
+        return self.store._acting(conn)
+
+    def _member(self, conn: Connection, pair_id: int, metadata_ok: bool = False) -> Actor:
+        """The actor, if they may read the pair's content (a member), or with `metadata_ok`
+        its record only (leads and admins too). Else AccessDenied, or UnknownPair."""
+        actor = self._acting(conn)
+        self._require_pair(conn, pair_id)
+        if actor.is_personal:
+            return actor
+        query = sa.select(pairs.c.id).where(pairs.c.id == pair_id, member_of_pair(actor.user_id))
+        if conn.execute(query).first() is not None:
+            return actor
+        if metadata_ok and (
+            actor.can(Permission.MANAGE_PAIRS) or actor.can(Permission.PROGRAM_HEALTH)
+        ):
+            return actor
+        raise not_in_pair()
+
+    def require_member(self, pair_id: int) -> Actor:
+        """The actor, if they may read and write the pair's content (else AccessDenied)."""
+        with self._begin(write=False) as conn:
+            return self._member(conn, pair_id)
+
+    def _manager(self, conn: Connection) -> Actor:
+        actor = self._acting(conn)
+        actor.require(Permission.MANAGE_PAIRS)
+        return actor
+
+    @staticmethod
+    def _sessions_seen(actor: Actor, pair_id: int):  # noqa: ANN205
+        """Numbers of the pair's sessions whose content the actor may read."""
+        query = sa.select(pair_sessions.c.number).where(pair_sessions.c.pair_id == pair_id)
+        if not actor.is_personal:
+            query = query.where(session_visible(actor.user_id))
+        return query
+
+    def set_members(self, pair_id: int, mentor_email: str | None, mentee_email: str | None) -> Pair:
+        """A lead matches accounts to the pair (None leaves a side as it is)."""
+        from assistant.accounts import normalise_email
+
+        with self._begin() as conn:
+            actor = self._manager(conn)
+            self._require_pair(conn, pair_id)
+            values: dict[str, Any] = {}
+            for side, email in (("mentor", mentor_email), ("mentee", mentee_email)):
+                if email is None:
+                    continue
+                value = normalise_email(email)
+                row = conn.execute(sa.select(users.c.id).where(users.c.email == value)).first()
+                if row is None:
+                    raise InputError(
+                        f"There is no account for {value}.", "Add it first with `coach user add`."
+                    )
+                values[f"{side}_user_id"] = row.id
+            if values.get("mentor_user_id") and values.get("mentor_user_id") == values.get(
+                "mentee_user_id"
+            ):
+                raise InputError(
+                    "The mentor and the mentee must be two accounts.", "Give two emails."
+                )
+            if values:
+                conn.execute(pairs.update().where(pairs.c.id == pair_id).values(**values))
+                audit.record(
+                    conn,
+                    actor.label,
+                    audit.PAIR_MEMBERS,
+                    f"pair #{pair_id}",
+                    mentor=mentor_email,
+                    mentee=mentee_email,
+                )
+            return self._load_pair(conn, pair_id)
+
+    def members(self, pair_id: int) -> dict[str, str | None]:
+        """The emails of the pair's two accounts (None: not matched yet)."""
+        with self._begin(write=False) as conn:
+            self._member(conn, pair_id, metadata_ok=True)
+            row = conn.execute(
+                sa.select(pairs.c.mentor_user_id, pairs.c.mentee_user_id).where(
+                    pairs.c.id == pair_id
+                )
+            ).one()
+            out: dict[str, str | None] = {}
+            for side, user_id in (("mentor", row.mentor_user_id), ("mentee", row.mentee_user_id)):
+                email = None
+                if user_id is not None:
+                    email = conn.execute(
+                        sa.select(users.c.email).where(users.c.id == user_id)
+                    ).scalar()
+                out[side] = email
+            return out
+
     # --- cohorts -------------------------------------------------------------------------------
     def add_cohort(self, cohort: Cohort) -> Cohort:
         with self._begin() as conn:
+            self._manager(conn)
             new_id = conn.execute(
                 cohorts.insert().values(
                     name=cohort.name,
@@ -93,6 +200,7 @@ class PairStore:
 
     def list_cohorts(self) -> list[Cohort]:
         with self._begin(write=False) as conn:
+            self._acting(conn)
             rows = conn.execute(sa.select(cohorts).order_by(cohorts.c.start_date, cohorts.c.id))
             return [
                 Cohort(id=r.id, name=r.name, start_date=r.start_date, end_date=r.end_date)
@@ -144,6 +252,7 @@ class PairStore:
     def add_pair(self, pair: Pair) -> Pair:
         now = _now()
         with self._begin() as conn:
+            self._manager(conn)
             self._require_cohort(conn, pair.cohort_id)
             pair_id = conn.execute(
                 pairs.insert().values(**self._pair_values(pair), created_at=now, updated_at=now)
@@ -157,7 +266,7 @@ class PairStore:
         """Save an edited pair (its goals too: goals without an id are added, missing ones go)."""
         assert pair.id is not None
         with self._begin() as conn:
-            self._require_pair(conn, pair.id)
+            self._member(conn, pair.id, metadata_ok=True)
             self._require_cohort(conn, pair.cohort_id)
             conn.execute(
                 pairs.update()
@@ -171,7 +280,7 @@ class PairStore:
         if not 1 <= progress <= 5:
             raise InputError(f"Progress {progress} is out of range.", "Rate progress from 1 to 5.")
         with self._begin() as conn:
-            self._require_pair(conn, pair_id)
+            self._member(conn, pair_id, metadata_ok=True)
             updated = conn.execute(
                 pair_goals.update()
                 .where(pair_goals.c.id == goal_id, pair_goals.c.pair_id == pair_id)
@@ -221,6 +330,7 @@ class PairStore:
     def get_pair(self, pair_id: int) -> Pair:
         """The pair, or UnknownPair (exit 2 on the command line)."""
         with self._begin(write=False) as conn:
+            self._member(conn, pair_id, metadata_ok=True)
             return self._load_pair(conn, pair_id)
 
     def list_pairs(self, cohort_id: int | None = None) -> list[Pair]:
@@ -228,13 +338,19 @@ class PairStore:
         if cohort_id is not None:
             query = query.where(pairs.c.cohort_id == cohort_id)
         with self._begin(write=False) as conn:
+            actor = self._acting(conn)
+            sees_all = actor.can(Permission.MANAGE_PAIRS) or actor.can(Permission.PROGRAM_HEALTH)
+            if not sees_all:
+                query = query.where(member_of_pair(actor.user_id))
             return [self._load_pair(conn, r.id) for r in conn.execute(query)]
 
     def delete_pair(self, pair_id: int) -> None:
         """The pair and everything of it: goals, sessions, actions, ledger, and its saved
         artifacts and conversations (their text goes too)."""
         with self._begin() as conn:
+            actor = self._manager(conn)
             self._require_pair(conn, pair_id)
+            audit.record(conn, actor.label, audit.DELETION, f"pair #{pair_id}")
             artifact_ids = sa.select(pair_artifacts.c.artifact_id).where(
                 pair_artifacts.c.pair_id == pair_id
             )
@@ -266,12 +382,22 @@ class PairStore:
 
     # --- sessions ------------------------------------------------------------------------------
     def record_session(
-        self, pair_id: int, build: Any, summary: Artifact | None = None, title: str | None = None
+        self,
+        pair_id: int,
+        build: Any,
+        summary: Artifact | None = None,
+        title: str | None = None,
+        visibility: str = SHARED,
     ) -> SessionRecord:
         """Record the pair's next session in one transaction. `build(number) -> SessionRecord`
-        is called inside it, once the number is known, so concurrent writers never share one."""
+        is called inside it, once the number is known, so concurrent writers never share one.
+        `visibility` "private" keeps its summary, actions and learnings to the writer."""
+        if visibility not in VISIBILITIES:
+            raise InputError(
+                f"Unknown sharing {visibility!r}.", "Use pair (shared) or private (only me)."
+            )
         try:
-            return self._record_session(pair_id, build, summary, title)
+            return self._record_session(pair_id, build, summary, title, visibility)
         except sa_exc.IntegrityError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise CoachError(
@@ -280,10 +406,19 @@ class PairStore:
             ) from exc
 
     def _record_session(
-        self, pair_id: int, build: Any, summary: Artifact | None, title: str | None
+        self,
+        pair_id: int,
+        build: Any,
+        summary: Artifact | None,
+        title: str | None,
+        visibility: str,
     ) -> SessionRecord:
         with self._begin() as conn:
+            # Held until the commit: concurrent writers number the pair's sessions in turn.
             self._require_pair(conn, pair_id, lock=True)
+            actor = self._member(conn, pair_id)
+            if visibility == PRIVATE:
+                audit.record(conn, actor.label, audit.SHARING, f"pair #{pair_id}", private=True)
             last = conn.execute(
                 sa.select(sa.func.max(pair_sessions.c.number)).where(
                     pair_sessions.c.pair_id == pair_id
@@ -294,7 +429,11 @@ class PairStore:
             summary_id = None
             if summary is not None:
                 summary_id = conn.execute(
-                    artifacts.insert().values(**artifact_values(summary, title))
+                    artifacts.insert().values(
+                        **artifact_values(summary, title),
+                        owner_id=actor.user_id,
+                        visibility=visibility,
+                    )
                 ).inserted_primary_key[0]
                 conn.execute(
                     pair_artifacts.insert().values(
@@ -311,6 +450,8 @@ class PairStore:
                     rating=s.rating,
                     summary_id=summary_id,
                     created_at=_now(),
+                    author_id=actor.user_id,
+                    visibility=visibility,
                 )
             )
             now = _now()
@@ -350,14 +491,23 @@ class PairStore:
         )
 
     def sessions(self, pair_id: int) -> list[PairSession]:
+        """The pair's sessions; one another member keeps private shows its number and date
+        only (no next focus, no summary)."""
         with self._begin(write=False) as conn:
-            self._require_pair(conn, pair_id)
+            actor = self._member(conn, pair_id)
+            seen = {r.number for r in conn.execute(self._sessions_seen(actor, pair_id))}
             rows = conn.execute(
                 sa.select(pair_sessions)
                 .where(pair_sessions.c.pair_id == pair_id)
                 .order_by(pair_sessions.c.number)
             )
-            return [self._to_session(r) for r in rows]
+            out = []
+            for r in rows:
+                session = self._to_session(r)
+                if r.number not in seen:
+                    session = session.model_copy(update={"next_focus": "", "summary_id": None})
+                out.append(session)
+            return out
 
     @staticmethod
     def _to_session(r: Any) -> PairSession:
@@ -373,7 +523,7 @@ class PairStore:
         if not 1 <= rating <= 5:
             raise InputError(f"Rating {rating} is out of range.", "Rate a session from 1 to 5.")
         with self._begin() as conn:
-            self._require_pair(conn, pair_id)
+            self._member(conn, pair_id)
             updated = conn.execute(
                 pair_sessions.update()
                 .where(pair_sessions.c.pair_id == pair_id, pair_sessions.c.number == number)
@@ -405,13 +555,17 @@ class PairStore:
         if status:
             query = query.where(pair_actions.c.status == status)
         with self._begin(write=False) as conn:
-            self._require_pair(conn, pair_id)
+            actor = self._member(conn, pair_id)
+            query = query.where(
+                pair_actions.c.session_number.in_(self._sessions_seen(actor, pair_id))
+            )
             return [self._to_action(r) for r in conn.execute(query)]
 
     def set_action_status(self, action_id: int, status: ActionStatus) -> TrackedAction:
         if status not in ("open", "done", "dropped"):
             raise InputError(f"Unknown status {status!r}.", "Use open, done or dropped.")
         with self._begin() as conn:
+            self._action_member(conn, action_id)
             updated = conn.execute(
                 pair_actions.update()
                 .where(pair_actions.c.id == action_id)
@@ -422,21 +576,37 @@ class PairStore:
             row = conn.execute(sa.select(pair_actions).where(pair_actions.c.id == action_id)).one()
             return self._to_action(row)
 
-    def action_pair(self, action_id: int) -> int:
-        with self._begin(write=False) as conn:
-            row = conn.execute(
-                sa.select(pair_actions.c.pair_id).where(pair_actions.c.id == action_id)
-            ).first()
+    def _action_member(self, conn: Connection, action_id: int) -> int:
+        row = conn.execute(
+            sa.select(pair_actions.c.pair_id, pair_actions.c.session_number).where(
+                pair_actions.c.id == action_id
+            )
+        ).first()
         if row is None:
             raise UnknownAction(action_id)
+        actor = self._member(conn, row.pair_id)
+        seen = conn.execute(
+            self._sessions_seen(actor, row.pair_id).where(
+                pair_sessions.c.number == row.session_number
+            )
+        ).first()
+        if seen is None:
+            raise AccessDenied("This action item is private to the member who recorded it.")
         return int(row.pair_id)
+
+    def action_pair(self, action_id: int) -> int:
+        with self._begin(write=False) as conn:
+            return self._action_member(conn, action_id)
 
     def ledger(self, pair_id: int) -> list[LedgerEntry]:
         with self._begin(write=False) as conn:
-            self._require_pair(conn, pair_id)
+            actor = self._member(conn, pair_id)
             rows = conn.execute(
                 sa.select(pair_ledger)
-                .where(pair_ledger.c.pair_id == pair_id)
+                .where(
+                    pair_ledger.c.pair_id == pair_id,
+                    pair_ledger.c.session_number.in_(self._sessions_seen(actor, pair_id)),
+                )
                 .order_by(pair_ledger.c.session_number, pair_ledger.c.id)
             )
             return [LedgerEntry(side=r.side, text=r.text, session=r.session_number) for r in rows]
@@ -445,9 +615,9 @@ class PairStore:
     def save_artifact(self, pair_id: int, artifact: Artifact, session: int | None = None) -> int:
         """Save an artifact (agenda, starters...) as the pair's, in one transaction."""
         with self._begin() as conn:
-            self._require_pair(conn, pair_id)
+            actor = self._member(conn, pair_id)
             artifact_id = conn.execute(
-                artifacts.insert().values(**artifact_values(artifact))
+                artifacts.insert().values(**artifact_values(artifact), owner_id=actor.user_id)
             ).inserted_primary_key[0]
             conn.execute(
                 pair_artifacts.insert().values(
@@ -458,7 +628,8 @@ class PairStore:
 
     def link_conversation(self, pair_id: int, conversation_id: int) -> None:
         with self._begin() as conn:
-            self._require_pair(conn, pair_id)
+            actor = self._member(conn, pair_id)
+            self.store._visible_conversation(conn, actor, conversation_id)
             conn.execute(
                 pair_conversations.delete().where(
                     pair_conversations.c.conversation_id == conversation_id
@@ -476,7 +647,11 @@ class PairStore:
             .order_by(artifacts.c.id)
         )
         with self._begin(write=False) as conn:
-            self._require_pair(conn, pair_id)
+            actor = self._member(conn, pair_id)
+            if not actor.is_personal:
+                from assistant.access import artifact_visible
+
+                query = query.where(artifact_visible(actor.user_id))
             return [
                 PairArtifact(
                     id=r.id,
@@ -489,25 +664,33 @@ class PairStore:
             ]
 
     # --- program health -------------------------------------------------------------------
+    # Figures for leads: numbers, dates, ratings and statuses; every text is left out.
     def all_sessions(self) -> dict[int, list[PairSession]]:
         with self._begin(write=False) as conn:
+            self._acting(conn).require(Permission.PROGRAM_HEALTH)
             out: dict[int, list[PairSession]] = {}
             rows = conn.execute(
                 sa.select(pair_sessions).order_by(pair_sessions.c.pair_id, pair_sessions.c.number)
             )
             for r in rows:
-                out.setdefault(r.pair_id, []).append(self._to_session(r))
+                session = self._to_session(r).model_copy(
+                    update={"next_focus": "", "summary_id": None}
+                )
+                out.setdefault(r.pair_id, []).append(session)
             return out
 
     def all_actions(self) -> dict[int, list[TrackedAction]]:
         with self._begin(write=False) as conn:
+            self._acting(conn).require(Permission.PROGRAM_HEALTH)
             out: dict[int, list[TrackedAction]] = {}
             for r in conn.execute(sa.select(pair_actions).order_by(pair_actions.c.id)):
-                out.setdefault(r.pair_id, []).append(self._to_action(r))
+                action = self._to_action(r).model_copy(update={"action": "-", "due": None})
+                out.setdefault(r.pair_id, []).append(action)
             return out
 
     def all_ledger_sides(self) -> dict[int, list[LedgerEntry]]:
         with self._begin(write=False) as conn:
+            self._acting(conn).require(Permission.PROGRAM_HEALTH)
             out: dict[int, list[LedgerEntry]] = {}
             # Counts are all the health view needs: the text is not even read.
             query = sa.select(

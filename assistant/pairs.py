@@ -255,16 +255,17 @@ def record_summary(
     summary: FeedbackSummary,
     held_on: date | None = None,
     rating: int | None = None,
+    visibility: str = "pair",
 ) -> SessionRecord:
     """Record `summary` as the pair's next session: the summary, its action items and its
-    ledger entries in one transaction."""
+    ledger entries in one transaction. `visibility` "private": only the writer reads them."""
     pair = store.get_pair(pair_id)
     held = held_on or date.today()
 
     def build(number: int) -> SessionRecord:
         return session_record(pair, summary, number, held, rating)
 
-    return store.record_session(pair_id, build, summary=summary)
+    return store.record_session(pair_id, build, summary=summary, visibility=visibility)
 
 
 def summarise_session(
@@ -274,14 +275,16 @@ def summarise_session(
     request: FeedbackRequest,
     held_on: date | None = None,
     rating: int | None = None,
+    visibility: str = "pair",
 ) -> tuple[FeedbackSummary, SessionRecord]:
     """Summarise a validated request's notes for a pair (the pair's names are added to the
     names redacted before the model sees the notes) and record the result as the pair's next
-    session."""
+    session. Only a member of the pair may: that is checked before the model is called."""
+    store.require_member(pair_id)
     pair = store.get_pair(pair_id)
     request = request.model_copy(update={"names": [*pair.names, *request.names]})
     summary = coach.feedback(request)
-    return summary, record_summary(store, pair_id, summary, held_on, rating)
+    return summary, record_summary(store, pair_id, summary, held_on, rating, visibility)
 
 
 def plan_next_session(coach: Any, store: Any, pair_id: int, minutes: int) -> Agenda:

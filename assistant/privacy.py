@@ -125,3 +125,24 @@ def redact(text: str, names: Sequence[str] = ()) -> Redaction:
     for full_name, pattern in _name_patterns(clean_names):
         out = sub("name", pattern, out, key_of=lambda _o, n=full_name: n)
     return Redaction(out, items)
+
+
+def where_notes_go(settings: object) -> str:
+    """Where session notes are sent to be summarised, in a user's words (the consent notice)."""
+    backend = getattr(settings, "backend", "local")
+    if backend == "openai":
+        url = getattr(settings, "openai_base_url", None) or "https://api.openai.com/v1"
+        model = getattr(settings, "openai_model", "")
+        return f"the model endpoint at {url} (model {model}), outside this server"
+    if backend == "scripted":
+        return "the scripted demo model on this server (no language model is called)"
+    model = getattr(settings, "local_model", "")
+    return f"the local model ({model}) on this server; nothing leaves it"
+
+
+CONSENT_NOTICE = (
+    "Before you summarise: your notes go to {where}. First, on this server, emails, phone "
+    "numbers, web addresses and the names you list (and your pair's names) are replaced by "
+    "placeholders, and instruction-like lines are neutralised; the preview below shows exactly "
+    "what the model will see. The summary is saved in your history{pair}."
+)

@@ -8,6 +8,7 @@ or processes queue up instead of failing or losing a row.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,17 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from assistant import audit
+from assistant.access import (
+    PERSONAL,
+    AccessDenied,
+    Actor,
+    Permission,
+    SignInRequired,
+    artifact_visible,
+    conversation_visible,
+    not_yours,
+)
 from assistant.db import (
     _make_engine,
     artifacts,
@@ -32,6 +44,7 @@ from assistant.db import (
     messages,
     ratings,
     shared_items,
+    users,
 )
 from assistant.errors import CoachError, InputError
 from assistant.migrations import ensure_schema
@@ -166,6 +179,80 @@ class Store:
         self._writer = self.engine.execution_options(coach_write=True)
         # Creates a new database, or upgrades an older one (after a backup, under a lock).
         self.schema_change = ensure_schema(self._writer)
+        self.actor: Actor = PERSONAL
+
+    def acting_as(self, actor: Actor) -> Store:
+        """This store (same engine), every read and write checked for `actor`."""
+        view = copy.copy(self)
+        view.actor = actor
+        return view
+
+    def _acting(self, conn: Connection) -> Actor:
+        """Who acts, checked against the database now: personal mode only while no account
+        exists; an account with its current role (a removed account is refused)."""
+        actor = self.actor
+        if actor.is_personal:
+            if conn.execute(sa.select(users.c.id).limit(1)).first() is not None:
+                raise SignInRequired()
+            return actor
+        row = conn.execute(
+            sa.select(users.c.role, users.c.email).where(users.c.id == actor.user_id)
+        ).first()
+        if row is None:
+            raise AccessDenied(
+                "Your account no longer exists.", "Ask your program lead or an admin."
+            )
+        return Actor(user_id=actor.user_id, email=row.email, role=row.role)
+
+    def check(self, permission: Permission) -> Actor:
+        """The acting user, if they have `permission` (else AccessDenied)."""
+        with self._begin(write=False) as conn:
+            actor = self._acting(conn)
+        actor.require(permission)
+        return actor
+
+    def audit(self, action: str, target: str = "", **detail: Any) -> None:
+        """Add an audit entry for the acting user (exports and other actions outside a store
+        write)."""
+        with self._begin() as conn:
+            audit.record(conn, self._acting(conn).label, action, target, **detail)
+
+    def whoami(self) -> Actor:
+        with self._begin(write=False) as conn:
+            return self._acting(conn)
+
+    def _visible_conversation(self, conn: Connection, actor: Actor, conversation_id: int) -> None:
+        self._require(conn, conversations, conversation_id, "conversation")
+        if actor.is_personal:
+            return
+        query = sa.select(conversations.c.id).where(
+            conversations.c.id == conversation_id, conversation_visible(actor.user_id)
+        )
+        if conn.execute(query).first() is None:
+            raise not_yours("conversation")
+
+    def _visible_artifact(self, conn: Connection, actor: Actor, artifact_id: int) -> None:
+        self._require(conn, artifacts, artifact_id, "artifact")
+        if actor.is_personal:
+            return
+        query = sa.select(artifacts.c.id).where(
+            artifacts.c.id == artifact_id, artifact_visible(actor.user_id)
+        )
+        if conn.execute(query).first() is None:
+            raise not_yours("saved item")
+
+    def _own_artifact(self, conn: Connection, actor: Actor, artifact_id: int) -> None:
+        self._visible_artifact(conn, actor, artifact_id)
+        if actor.is_personal:
+            return
+        owner = conn.execute(
+            sa.select(artifacts.c.owner_id).where(artifacts.c.id == artifact_id)
+        ).scalar()
+        if owner != actor.user_id:
+            raise AccessDenied(
+                "Only the person who made this item may delete or share it.",
+                "Ask them to do it.",
+            )
 
     @contextmanager
     def _begin(self, write: bool = True) -> Iterator[Connection]:
@@ -183,17 +270,22 @@ class Store:
         self, artifact: Artifact, *, title: str | None = None, conversation_id: int | None = None
     ) -> int:
         with self._begin() as conn:
+            actor = self._acting(conn)
             if conversation_id is not None:
-                self._require(conn, conversations, conversation_id, "conversation")
-            return self._insert_artifact(conn, artifact, title, conversation_id)
+                self._visible_conversation(conn, actor, conversation_id)
+            return self._insert_artifact(conn, artifact, title, conversation_id, actor.user_id)
 
     @staticmethod
     def _insert_artifact(
-        conn: Connection, artifact: Artifact, title: str | None, conversation_id: int | None
+        conn: Connection,
+        artifact: Artifact,
+        title: str | None,
+        conversation_id: int | None,
+        owner_id: int | None = None,
     ) -> int:
         values = artifact_values(artifact, title)
         return conn.execute(
-            artifacts.insert().values(**values, conversation_id=conversation_id)
+            artifacts.insert().values(**values, conversation_id=conversation_id, owner_id=owner_id)
         ).inserted_primary_key[0]
 
     def _artifact_query(self) -> sa.Select:
@@ -215,8 +307,12 @@ class Store:
         )
 
     def get_artifact(self, artifact_id: int) -> StoredArtifact | None:
+        """The item, None if there is none; AccessDenied if the actor may not read it."""
         with self._begin(write=False) as conn:
+            actor = self._acting(conn)
             row = conn.execute(self._artifact_query().where(artifacts.c.id == artifact_id)).first()
+            if row is not None:
+                self._visible_artifact(conn, actor, artifact_id)
         return self._to_stored(row) if row else None
 
     def list_artifacts(
@@ -230,10 +326,17 @@ class Store:
                 artifacts.c.search_text.contains(search.strip().lower(), autoescape=True)
             )
         with self._begin(write=False) as conn:
+            actor = self._acting(conn)
+            if not actor.is_personal:
+                query = query.where(artifact_visible(actor.user_id))
             return [self._to_stored(row) for row in conn.execute(query)]
 
     def delete_artifact(self, artifact_id: int) -> bool:
         with self._begin() as conn:
+            actor = self._acting(conn)
+            if conn.execute(sa.select(artifacts.c.id).where(artifacts.c.id == artifact_id)).first():
+                self._own_artifact(conn, actor, artifact_id)
+                audit.record(conn, actor.label, audit.DELETION, f"artifact #{artifact_id}")
             # Explicit as well as ON DELETE, for databases where foreign keys are not enforced.
             conn.execute(ratings.delete().where(ratings.c.artifact_id == artifact_id))
             conn.execute(shared_items.delete().where(shared_items.c.artifact_id == artifact_id))
@@ -249,16 +352,20 @@ class Store:
     # --- conversations -----------------------------------------------------------------------
     def create_conversation(self, persona: str, title: str) -> int:
         with self._begin() as conn:
-            return self._insert_conversation(conn, persona, title, _now())
+            owner = self._acting(conn).user_id
+            return self._insert_conversation(conn, persona, title, _now(), owner)
 
     @staticmethod
-    def _insert_conversation(conn: Connection, persona: str, title: str, now: str) -> int:
+    def _insert_conversation(
+        conn: Connection, persona: str, title: str, now: str, owner_id: int | None = None
+    ) -> int:
         return conn.execute(
             conversations.insert().values(
                 persona=persona,
                 title=_shorten(title, 200) or "Conversation",
                 created_at=now,
                 updated_at=now,
+                owner_id=owner_id,
             )
         ).inserted_primary_key[0]
 
@@ -266,9 +373,10 @@ class Store:
         self, conversation_id: int, role: str, content: str, artifact_id: int | None = None
     ) -> int:
         with self._begin() as conn:
-            self._require(conn, conversations, conversation_id, "conversation")
+            actor = self._acting(conn)
+            self._visible_conversation(conn, actor, conversation_id)
             if artifact_id is not None:
-                self._require(conn, artifacts, artifact_id, "artifact")
+                self._visible_artifact(conn, actor, artifact_id)
             return self._insert_message(conn, conversation_id, role, content, artifact_id)
 
     @staticmethod
@@ -300,12 +408,17 @@ class Store:
         `conversation_id` is None, titled by the question), the user's message, the Answer
         artifact and the assistant's message linked to it, in one transaction."""
         with self._begin() as conn:
+            actor = self._acting(conn)
             if conversation_id is None:
-                conversation_id = self._insert_conversation(conn, persona, question, _now())
+                conversation_id = self._insert_conversation(
+                    conn, persona, question, _now(), actor.user_id
+                )
             else:
-                self._require(conn, conversations, conversation_id, "conversation")
+                self._visible_conversation(conn, actor, conversation_id)
             self._insert_message(conn, conversation_id, "user", question, None)
-            artifact_id = self._insert_artifact(conn, answer, question, conversation_id)
+            artifact_id = self._insert_artifact(
+                conn, answer, question, conversation_id, actor.user_id
+            )
             self._insert_message(conn, conversation_id, "assistant", answer.answer, artifact_id)
         return Exchange(conversation_id=conversation_id, artifact_id=artifact_id)
 
@@ -335,6 +448,9 @@ class Store:
                 )
             )
         with self._begin(write=False) as conn:
+            actor = self._acting(conn)
+            if not actor.is_personal:
+                query = query.where(conversation_visible(actor.user_id))
             return [
                 ConversationRow(
                     id=r.id,
@@ -354,6 +470,11 @@ class Store:
             .order_by(messages.c.id)
         )
         with self._begin(write=False) as conn:
+            actor = self._acting(conn)
+            exists = sa.select(conversations.c.id).where(conversations.c.id == conversation_id)
+            if conn.execute(exists).first() is None:
+                return []
+            self._visible_conversation(conn, actor, conversation_id)
             return [
                 MessageRow(
                     id=r.id,
@@ -368,6 +489,14 @@ class Store:
 
     def delete_conversation(self, conversation_id: int) -> bool:
         with self._begin() as conn:
+            actor = self._acting(conn)
+            owner = conn.execute(
+                sa.select(conversations.c.owner_id).where(conversations.c.id == conversation_id)
+            ).first()
+            if owner is not None:
+                if not actor.is_personal and owner.owner_id != actor.user_id:
+                    raise not_yours("conversation")
+                audit.record(conn, actor.label, audit.DELETION, f"conversation #{conversation_id}")
             conn.execute(messages.delete().where(messages.c.conversation_id == conversation_id))
             conn.execute(
                 artifacts.update()
@@ -387,7 +516,7 @@ class Store:
             raise InputError(f"A rating must be +1 (helpful) or -1 (not helpful), not {score}.")
         values = {"score": score, "comment": comment, "created_at": _now()}
         with self._begin() as conn:
-            self._require(conn, artifacts, artifact_id, "artifact")
+            self._visible_artifact(conn, self._acting(conn), artifact_id)
             dialect = conn.dialect.name
             if dialect in _UPSERT:
                 conn.execute(
@@ -418,6 +547,7 @@ class Store:
             .order_by(artifacts.c.kind, artifacts.c.model)
         )
         with self._begin(write=False) as conn:
+            self._acting(conn).require(Permission.EVALS)
             return [
                 {
                     "kind": r.kind,
@@ -447,6 +577,7 @@ class Store:
             .order_by(day, artifacts.c.kind, artifacts.c.model)
         )
         with self._begin(write=False) as conn:
+            self._acting(conn).require(Permission.EVALS)
             return [
                 {
                     "day": r.day,
@@ -462,6 +593,9 @@ class Store:
     def share_item(self, artifact_id: int, *, text: str, redactions: int) -> int:
         """Store an already redacted thumbs-down item its user chose to share."""
         with self._begin() as conn:
+            actor = self._acting(conn)
+            if conn.execute(sa.select(artifacts.c.id).where(artifacts.c.id == artifact_id)).first():
+                self._own_artifact(conn, actor, artifact_id)
             row = conn.execute(
                 sa.select(artifacts.c.kind, artifacts.c.model, ratings.c.score)
                 .select_from(artifacts.outerjoin(ratings))
@@ -482,6 +616,7 @@ class Store:
             ).first()
             if existing is not None:
                 return int(existing.id)
+            audit.record(conn, actor.label, audit.SHARING, f"artifact #{artifact_id}")
             return conn.execute(
                 shared_items.insert().values(
                     artifact_id=artifact_id,
@@ -495,17 +630,20 @@ class Store:
 
     def is_shared(self, artifact_id: int) -> bool:
         with self._begin(write=False) as conn:
+            self._visible_artifact(conn, self._acting(conn), artifact_id)
             query = sa.select(shared_items.c.id).where(shared_items.c.artifact_id == artifact_id)
             return conn.execute(query).first() is not None
 
     def list_shared(self, limit: int = 200) -> list[dict]:
         query = sa.select(shared_items).order_by(shared_items.c.id.desc()).limit(limit)
         with self._begin(write=False) as conn:
+            self._acting(conn).require(Permission.EVALS)
             return [dict(row._mapping) for row in conn.execute(query)]
 
     def promote_shared(self, shared_id: int, case: dict) -> None:
         """Record the eval case a lead made from a shared item."""
         with self._begin() as conn:
+            self._acting(conn).require(Permission.EVALS)
             self._require(conn, shared_items, shared_id, "shared item")
             conn.execute(
                 shared_items.update()
@@ -544,6 +682,7 @@ class Store:
         """A run that has not finished yet: its cases are added as they complete, so an
         interrupted run keeps them and can be resumed."""
         with self._begin() as conn:
+            self._acting(conn).require(Permission.EVALS)
             return conn.execute(
                 eval_runs.insert().values(
                     created_at=_now(),
@@ -561,6 +700,7 @@ class Store:
         if not cases:
             return
         with self._begin() as conn:
+            self._acting(conn).require(Permission.EVALS)
             self._require(conn, eval_runs, run_id, "eval run")
             conn.execute(
                 eval_cases.insert(),
@@ -591,6 +731,7 @@ class Store:
     ) -> None:
         """Record the run's scores and time; `status="interrupted"` keeps it resumable."""
         with self._begin() as conn:
+            self._acting(conn).require(Permission.EVALS)
             self._require(conn, eval_runs, run_id, "eval run")
             conn.execute(
                 eval_runs.update()
@@ -616,6 +757,7 @@ class Store:
     def list_eval_runs(self, limit: int = 50) -> list[EvalRunRow]:
         query = sa.select(eval_runs).order_by(eval_runs.c.id.desc()).limit(limit)
         with self._begin(write=False) as conn:
+            self._acting(conn).require(Permission.EVALS)
             return [self._to_run(row, None) for row in conn.execute(query)]
 
     def count_eval_cases(self, run_ids: list[int]) -> dict[int, int]:
@@ -626,11 +768,13 @@ class Store:
             .group_by(eval_cases.c.run_id)
         )
         with self._begin(write=False) as conn:
+            self._acting(conn).require(Permission.EVALS)
             counts = {row.run_id: int(row.n) for row in conn.execute(query)}
         return {run_id: counts.get(run_id, 0) for run_id in run_ids}
 
     def get_eval_run(self, run_id: int, *, with_cases: bool = True) -> EvalRunRow | None:
         with self._begin(write=False) as conn:
+            self._acting(conn).require(Permission.EVALS)
             row = conn.execute(sa.select(eval_runs).where(eval_runs.c.id == run_id)).first()
             if row is None:
                 return None

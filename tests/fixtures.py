@@ -190,9 +190,9 @@ def page_app(name: str):  # noqa: ANN201 - an AppTest
 
 
 def app_services():  # noqa: ANN201 - the app's own cached Services (same process as AppTest)
-    from assistant.ui.resources import services
+    from assistant.ui.resources import shared_services
 
-    return services()
+    return shared_services()
 
 
 def shown(at, *kinds: str) -> str:  # noqa: ANN001 - an AppTest or one of its blocks

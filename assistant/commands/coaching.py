@@ -281,7 +281,8 @@ def run_pair_agenda(args: argparse.Namespace, settings: Settings) -> int:
     check_minutes(args.minutes)
     target = _export_target(args, ("md", "ics"))
     services = build_services(settings)
-    services.pairs.get_pair(args.pair)  # an unknown pair fails before the index is opened
+    # An unknown pair, or one the actor is not in, fails before the index is opened.
+    services.pairs.require_member(args.pair)
     from assistant.commands.knowledge import ensure_index
 
     ensure_index(settings, services.index)
@@ -314,6 +315,7 @@ def run_pair_starters(args: argparse.Namespace, settings: Settings) -> int:
     if args.topic:
         raise InputError("--pair fills in the topic itself.", "Leave --topic out with --pair.")
     services = build_services(settings)
+    services.pairs.require_member(args.pair)
     pair = services.pairs.get_pair(args.pair)
     sessions = services.pairs.sessions(pair.id)
     number = max((s.number for s in sessions), default=0) + 1
@@ -355,7 +357,7 @@ def run_pair_feedback(args: argparse.Namespace, settings: Settings) -> int:
     services = build_services(settings)
     pair = services.pairs.get_pair(args.pair)
     summary, record = summarise_session(
-        services.coach, services.pairs, pair.id, request, held_on, args.rating
+        services.coach, services.pairs, pair.id, request, held_on, args.rating, args.visibility
     )
     from assistant.export import to_markdown
 
@@ -418,5 +420,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--pair", type=int, help="record the summary as this pair's next session")
     f.add_argument("--date", help="with --pair: the day the session was held (YYYY-MM-DD)")
     f.add_argument("--rating", type=int, help="with --pair: how the session went, 1-5")
+    f.add_argument(
+        "--visibility",
+        choices=("pair", "private"),
+        default="pair",
+        help="with --pair: shared with my pair (default) or private (only me)",
+    )
     export_arg(f, "md")
     f.set_defaults(func=run_feedback)

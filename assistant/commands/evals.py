@@ -64,6 +64,9 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.model:
         settings = settings.with_(backend=args.model)
     services = build_services(settings)
+    from assistant.access import Permission
+
+    services.store.check(Permission.EVALS)  # leads and admins only, before anything runs
     previous = _resumable(services, args.resume) if args.resume is not None else None
     if previous is not None:
         suites, limit = list(previous.suites), previous.config.get("limit")

@@ -58,6 +58,11 @@ CLI_HINTS = {
 
 def run_add(args: argparse.Namespace, settings: Settings) -> int:
     """Validate one file, write it into the knowledge folder, then update the index."""
+    from assistant.access import Permission
+    from assistant.services import build_services
+
+    # Documents shape every user's answers: leads and admins only (anyone in personal mode).
+    build_services(settings).store.check(Permission.KNOWLEDGE_UPLOAD)
     path = Path(args.file)
     try:
         raw = path.read_bytes()

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from assistant import audit
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.pair_health import health_csv, nudge_message, program_health
@@ -238,7 +239,24 @@ def run_pair_export(args: argparse.Namespace, settings: Settings) -> int:
         start = datetime.combine(day, at).astimezone()
         number = max((s.number for s in sessions), default=0) + 1
         target.write_bytes(session_invite_ics(pair, number, start, args.minutes))
+    services.store.audit(audit.EXPORT, f"pair #{pair.id}", format=args.format)
     print(f"coach: wrote {target}", file=sys.stderr)
+    return 0
+
+
+def run_pair_members(args: argparse.Namespace, settings: Settings) -> int:
+    """A lead matches two accounts to a pair: its content is theirs from now on."""
+    if args.mentor_email is None and args.mentee_email is None:
+        raise InputError("Name at least one account.", "Use --mentor-email and/or --mentee-email.")
+    store = build_services(settings).pairs
+    saved = store.set_members(args.id, args.mentor_email, args.mentee_email)
+    members = store.members(saved.id)
+    _emit(
+        args,
+        {"pair": pair_json(saved), "members": members},
+        f"Pair #{saved.id}: mentor {members['mentor'] or 'not matched'}, "
+        f"mentee {members['mentee'] or 'not matched'}",
+    )
     return 0
 
 
@@ -372,6 +390,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--time", default="10:00", help="start time of the invite (HH:MM)")
     export.add_argument("--minutes", type=int, default=60, help="length of the invite")
     export.set_defaults(func=run_pair_export)
+
+    members = verbs.add_parser("members", help="match accounts to a pair (leads)")
+    members.add_argument("id", type=int)
+    members.add_argument("--mentor-email", help="the junior mentor's account")
+    members.add_argument("--mentee-email", help="the senior mentee's account")
+    _json(members)
+    members.set_defaults(func=run_pair_members)
 
     action = sub.add_parser("action", help="tick off a pair's action item: done, drop, reopen")
     action.add_argument("verb", choices=("done", "drop", "reopen"))

@@ -22,9 +22,18 @@ def settings() -> Settings:
     return get_settings()
 
 
-def services() -> Services:
+def shared_services() -> Services:
+    """The app's resources, not bound to anyone: for sign-in and accounts only."""
     current = get_settings()
     return _services_for(repr(current), current)
+
+
+def services() -> Services:
+    """The resources as this browser session's signed-in account (personal mode when the
+    coach has no accounts): every store call on a page is checked for that account."""
+    from assistant.ui.auth import current_actor
+
+    return shared_services().acting_as(current_actor())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -33,4 +42,5 @@ def _services_for(key: str, _settings: Settings) -> Services:
     # a frozen Settings names every field, so equal settings share one Services.
     from assistant.services import build_services
 
-    return build_services(_settings)
+    # COACH_USER is for the command line: the app acts only for whoever signed in.
+    return build_services(_settings.with_(acting_user=None))

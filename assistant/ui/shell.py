@@ -10,25 +10,61 @@ import importlib
 import importlib.util
 import logging
 from collections.abc import Callable
+from datetime import date
 
 import streamlit as st
 
+from assistant.access import Permission
 from assistant.config import ConfigError
 from assistant.errors import CoachError
-from assistant.ui import sidebar
+from assistant.ui import auth, sidebar
 from assistant.ui.widgets import show_error
 
 APP_TITLE = "Reverse Mentoring Coach"
 logger = logging.getLogger(__name__)
+_retention_day: list[date] = []  # the day this process last made sure retention ran
 
 
-def framed(render: Callable[[], None]) -> Callable[[], None]:
+def _daily_retention() -> None:
+    """Apply the retention period once a day (whichever app instance comes first)."""
+    from assistant.retention import apply_daily
+    from assistant.ui.resources import shared_services
+
+    today = date.today()
+    if _retention_day and _retention_day[0] == today:
+        return
+    svc = shared_services()
+    try:
+        report = apply_daily(svc.base_store, svc.settings.retention_months, today)
+    except CoachError as err:
+        logger.warning("Retention did not run: %s", err)
+        return
+    _retention_day[:] = [today]
+    if report is not None and report.pairs:
+        logger.info("Retention purged the records of %d closed pair(s).", report.pairs)
+
+
+def framed(render: Callable[[], None], permission: Permission | None = None) -> Callable[[], None]:
+    """The page with the sidebar; with accounts on, only for a signed-in user (the sign-in
+    form otherwise) and, with `permission`, only for a role that has it."""
+
     def page() -> None:
         st.set_page_config(page_title=APP_TITLE, page_icon=":material/handshake:", layout="wide")
         try:
+            _daily_retention()
+            auth.gate()  # the sign-in form and st.stop() when nobody is signed in
             index_slot = sidebar.render_model_state()
         except ConfigError as err:
             st.error(f"The app is misconfigured: {err}", icon=":material/settings:")
+            return
+        except CoachError as err:
+            show_error(err)
+            return
+        auth.render_identity()
+        actor = auth.current_actor()
+        if permission is not None and not actor.can(permission):
+            auth.refuse_page(permission, actor)
+            sidebar.render_index_state(index_slot)
             return
         try:
             render()
@@ -45,6 +81,11 @@ def framed(render: Callable[[], None]) -> Callable[[], None]:
 
     page.__name__ = getattr(render, "__module__", "page").rsplit(".", 1)[-1]
     return page
+
+
+def nav_visibility(permission: Permission) -> str:
+    """Pages a role may not open are left out of its menu (their address shows a refusal)."""
+    return "visible" if auth.current_actor().can(permission) else "hidden"
 
 
 NAV_PAGES = "_nav_pages"  # url_path -> StreamlitPage, set by the router on every run

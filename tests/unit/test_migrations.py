@@ -735,3 +735,52 @@ def test_on_postgresql_an_upgrade_waits_for_the_advisory_lock_another_process_ho
     finally:
         holder.dispose()
         postgres_server.drop_database(url)
+
+
+def test_a_database_at_0003_upgrades_to_accounts_in_place_and_the_first_admin_keeps_it(
+    database: Database,
+) -> None:
+    """Issue 12: a user's database of the pairs release (revision 0003) gains the accounts
+    tables and owner columns without a rebuild; nothing is lost, and the first admin takes over
+    everything made in personal mode, so nothing is left visible to everyone."""
+    from assistant.accounts import Accounts
+    from assistant.pair_store import PairStore
+
+    previous_release_database(database)
+    engine = database.engine()
+    with engine.begin() as conn:
+        command.stamp(migrations.alembic_config(conn), migrations.BASELINE)
+        command.upgrade(migrations.alembic_config(conn), "0003")
+        conn.exec_driver_sql(
+            "INSERT INTO pairs (id, mentor, mentee, mentor_role, mentee_role, start_date, "
+            "cadence_days, sessions_planned, status, created_at, updated_at) VALUES "
+            "(1, 'Priya', 'Gordon', 'analyst', 'CFO', '2026-10-01', 14, 6, 'active', 'x', 'x')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO pair_sessions (pair_id, number, held_on, next_focus, created_at) "
+            "VALUES (1, 1, '2026-10-01', 'threads', 'x')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO pair_artifacts (artifact_id, pair_id, session_number) VALUES (4, 1, 1)"
+        )
+        if database.kind == "postgresql":  # the pairs release inserted without ids
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('pairs', 'id'), 1)")
+    engine.dispose()
+
+    store = Store(database.url)
+    assert (store.schema_change.before, store.schema_change.after) == ("0003", "0004")
+    assert (store.schema_change.backup is not None) == (database.kind == "sqlite")
+    # Personal mode: every row is there, as before.
+    assert len(store.list_artifacts()) == 4 and len(store.list_conversations()) == 1
+    assert PairStore(store).get_pair(1).mentor == "Priya"
+    assert database.scalar("SELECT count(*) FROM artifacts WHERE owner_id IS NULL") == 4
+    if database.kind == "sqlite":
+        with sqlite3.connect(database.path) as conn:
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+    admin = Accounts(store).add_user("boss@example.org", "admin", "correct horse battery")
+    for table in ("artifacts", "conversations"):
+        unowned = database.scalar(f"SELECT count(*) FROM {table} WHERE owner_id IS NULL")
+        assert unowned == 0, table
+    assert database.scalar("SELECT count(*) FROM pairs") == 1
+    assert database.scalar("SELECT keeper_id FROM pairs") == admin.id

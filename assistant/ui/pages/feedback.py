@@ -11,15 +11,18 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.privacy import redact
+from assistant.privacy import CONSENT_NOTICE, redact, where_notes_go
 from assistant.schemas import NOTES_LIMIT, FeedbackRequest, FeedbackSummary
-from assistant.ui.resources import services, settings
+from assistant.ui import auth
+from assistant.ui.resources import services, settings, shared_services
 from assistant.ui.safe_text import safe_markdown
 from assistant.ui.widgets import attempt, download, render_provenance, save_quietly
 
 RESULT = "feedback_result"
 PAIR = "feedback_pair"  # {"id", "label", "session"}: the summary is this pair's next session
 _SESSION = "session"
+CONSENTED = "_feedback_consented"  # personal mode: the notice was accepted in this session
+VISIBILITY = "feedback_visibility"
 _KIND_LABELS = {"email": "Email", "phone": "Phone", "url": "Link", "name": "Name"}
 
 
@@ -75,8 +78,11 @@ def _summarise_for_pair(request: FeedbackRequest, pair_id: int) -> None:
     its ledger entries as the pair's next session (one transaction)."""
     from assistant.pairs import summarise_session
 
+    visibility = "private" if st.session_state.get(VISIBILITY) == "Only me" else "pair"
     done = attempt(
-        lambda: summarise_session(services().coach, services().pairs, pair_id, request),
+        lambda: summarise_session(
+            services().coach, services().pairs, pair_id, request, visibility=visibility
+        ),
         spinner="Summarising the session…",
     )
     if done is None:
@@ -104,7 +110,41 @@ def _pair_banner() -> None:
         "pair's names are hidden from the model without typing them below.",
         icon=":material/group:",
     )
+    st.radio(
+        "Who reads this summary, its action items and learnings",
+        ["Shared with my pair", "Only me"],
+        key=VISIBILITY,
+        horizontal=True,
+        help="A junior's notes about an executive need not be shown to the executive.",
+    )
     st.button("Not for this pair", key="feedback_detach", on_click=_detach)
+
+
+def _consent_needed() -> bool:
+    info = auth.ui_state()
+    if not info:
+        return not st.session_state.get(CONSENTED)
+    user = shared_services().accounts.get(info["id"])
+    return user is not None and user.consented_at is None
+
+
+def _consent() -> None:
+    """Until someone has summarised once: where the notes go and what is hidden first (shown
+    before the button; their first summary records that they saw it)."""
+    if not _consent_needed():
+        return
+    pair = " and on the pair's timeline" if st.session_state.get(PAIR) else ""
+    st.info(
+        CONSENT_NOTICE.format(where=where_notes_go(settings()), pair=pair),
+        icon=":material/privacy_tip:",
+    )
+
+
+def _record_consent() -> None:
+    info = auth.ui_state()
+    if info:
+        shared_services().accounts.record_consent(info["id"])
+    st.session_state[CONSENTED] = True
 
 
 def _list(title: str, items: list[str], empty: str = "Nothing recorded.") -> None:
@@ -190,6 +230,7 @@ def render() -> None:
     # The request is checked once per run, and a problem is shown once, in the preview's
     # place: a huge paste is refused before it is redacted and rendered on every rerun.
     checked = st.container()
+    _consent()
     clicked = st.button(
         "Summarise", type="primary", key="feedback_submit", icon=":material/summarize:"
     )
@@ -206,6 +247,7 @@ def render() -> None:
             if request is not None:
                 _preview(request)
     if clicked and request is not None:
+        _record_consent()
         _summarise(request)
     result = st.session_state.get(RESULT)
     if result:

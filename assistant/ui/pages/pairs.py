@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 import streamlit as st
 from pydantic import ValidationError
 
+from assistant.access import AccessDenied, Permission
 from assistant.errors import CoachError
 from assistant.pairs import (
     PAIR_STATUSES,
@@ -381,6 +382,44 @@ def _delete(pair: Pair) -> None:
         st.rerun()
 
 
+def _members_form(pair: Pair) -> None:
+    """Leads and admins match the pair's two accounts (its content is theirs from then on)."""
+    members = attempt(lambda: services().pairs.members(pair.id)) or {}
+    with st.expander("Match accounts to this pair", icon=":material/link:"):
+        with st.form(f"pairs_members_{pair.id}"):
+            left, right = st.columns(2)
+            mentor = left.text_input("Mentor's account email", value=members.get("mentor") or "")
+            mentee = right.text_input("Mentee's account email", value=members.get("mentee") or "")
+            if st.form_submit_button("Match accounts"):
+                saved = attempt(
+                    lambda: services().pairs.set_members(
+                        pair.id, mentor.strip() or None, mentee.strip() or None
+                    )
+                )
+                if saved is not None:
+                    st.success("Matched.", icon=":material/check:")
+
+
+def _is_member(pair: Pair) -> bool:
+    try:
+        services().pairs.require_member(pair.id)
+    except AccessDenied:
+        return False
+    return True
+
+
+def _not_a_member(pair: Pair) -> None:
+    """What a lead or admin sees of a pair they are not in: its record, never its content."""
+    st.info(
+        f"You are not a member of the pair {pair.label}: its agendas, notes, summaries, "
+        "actions and learnings are private to its two members. Program health shows its "
+        "figures.",
+        icon=":material/lock:",
+    )
+    _members_form(pair)
+    _delete(pair)
+
+
 def render() -> None:
     st.title("Pairs")
     st.caption(
@@ -389,11 +428,18 @@ def render() -> None:
     )
     if notice := st.session_state.pop(NOTICE, None):
         st.success(notice, icon=":material/check:")
-    _add_form()
+    manages = services().actor.can(Permission.MANAGE_PAIRS)
+    if manages:
+        _add_form()
     pairs = attempt(lambda: services().pairs.list_pairs())
     if not pairs:
         if pairs is not None:
-            st.info("No pairs yet: add the first one above.", icon=":material/group:")
+            st.info(
+                "No pairs yet: add the first one above."
+                if manages
+                else "You are not in a pair yet: your program lead matches you to one.",
+                icon=":material/group:",
+            )
         return
     ids = [p.id for p in pairs]
     if st.session_state.get(SELECTED) not in ids:
@@ -405,6 +451,9 @@ def render() -> None:
         key=SELECTED,
     )
     pair = next(p for p in pairs if p.id == chosen)
+    if not _is_member(pair):
+        _not_a_member(pair)
+        return
     sessions = attempt(lambda: services().pairs.sessions(pair.id)) or []
     st.caption(
         f"Started {pair.start_date:%d %b %Y} · a session every {pair.cadence_days} days · "
@@ -418,4 +467,6 @@ def render() -> None:
     _timeline(pair, sessions)
     st.divider()
     _edit_form(pair)
-    _delete(pair)
+    if manages:
+        _members_form(pair)
+        _delete(pair)
