@@ -164,6 +164,15 @@ def test_a_lead_signs_in_through_the_provider_and_gets_the_leads_pages(
     audit = _coach(sso_app.env, "--as", "admin@example.org", "audit", "--json")
     assert '"sign_in"' in audit and "lead@example.org" in audit
 
+    # Signing out of the coach ends the provider's session too, and the next visit asks again.
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="End Session").wait_for()
+    page.get_by_role("button", name="End session").click()
+    page.get_by_role("heading", name="Sign in").wait_for()
+    page.goto(f"{sso_app.url}/program-health")
+    page.get_by_role("heading", name="Sign in").wait_for()
+    assert "Signed in as" not in page.inner_text("body")
+
 
 def test_an_email_without_an_account_is_asked_to_get_access_and_sees_nothing_else(
     sso_app: SsoApp,
