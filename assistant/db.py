@@ -303,6 +303,21 @@ def mask_url(raw: str) -> str:
         return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", raw)
 
 
+def database_error(shown: str, exc: sa_exc.DBAPIError) -> CoachError:
+    """One line for a database failure (the driver's first line), with what to do about it."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+    if "locked" in reason:
+        hint = "Another program is busy with the database; try again in a moment."
+    elif shown.startswith("postgresql") and isinstance(exc, sa_exc.OperationalError):
+        hint = (
+            "Check that the PostgreSQL server named in DATABASE_URL is running and reachable, "
+            "and that its user, password and database name are right."
+        )
+    else:
+        hint = _URL_HINT
+    return CoachError(f"Cannot use the database at {shown} ({reason}).", hint)
+
+
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Take over BEGIN from the sqlite3 module so writes can use BEGIN IMMEDIATE (see _begin).
     dbapi_connection.isolation_level = None

@@ -293,8 +293,14 @@ class PairStore:
                 )
 
     @staticmethod
-    def _require_pair(conn: Connection, pair_id: int) -> None:
-        if conn.execute(sa.select(pairs.c.id).where(pairs.c.id == pair_id)).first() is None:
+    def _require_pair(conn: Connection, pair_id: int, *, lock: bool = False) -> None:
+        """Refuse an unknown pair. `lock` holds the pair's row until the transaction ends, so
+        writers that number its sessions take turns (SQLite's BEGIN IMMEDIATE already
+        serialises writers; PostgreSQL needs the row lock, SQLite ignores FOR UPDATE)."""
+        query = sa.select(pairs.c.id).where(pairs.c.id == pair_id)
+        if lock:
+            query = query.with_for_update()
+        if conn.execute(query).first() is None:
             raise UnknownPair(pair_id)
 
     @staticmethod
@@ -408,6 +414,8 @@ class PairStore:
         visibility: str,
     ) -> SessionRecord:
         with self._begin() as conn:
+            # Held until the commit: concurrent writers number the pair's sessions in turn.
+            self._require_pair(conn, pair_id, lock=True)
             actor = self._member(conn, pair_id)
             if visibility == PRIVATE:
                 audit.record(conn, actor.label, audit.SHARING, f"pair #{pair_id}", private=True)

@@ -34,10 +34,10 @@ from assistant.access import (
     not_yours,
 )
 from assistant.db import (
-    _URL_HINT,
     _make_engine,
     artifacts,
     conversations,
+    database_error,
     eval_cases,
     eval_runs,
     mask_url,
@@ -263,13 +263,7 @@ class Store:
         except sa_exc.IntegrityError:
             raise
         except sa_exc.DatabaseError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            hint = (
-                "Another program is busy with the database; try again in a moment."
-                if "locked" in reason
-                else _URL_HINT
-            )
-            raise CoachError(f"Cannot use the database at {self.url} ({reason}).", hint) from exc
+            raise database_error(self.url, exc) from exc
 
     # --- artifacts ---------------------------------------------------------------------------
     def save_artifact(

@@ -7,12 +7,16 @@ and only tests that ask for the `allow_model_requests` fixture (the few marked `
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import assistant.llm.base as llm_base
 from assistant.llm.scripted import ScriptedModel
+from tests.databases import Database, new_database
+from tests.postgres import PostgresServer, PostgresUnavailable, start_server
 
 llm_base.ALLOW_MODEL_REQUESTS = False
 
@@ -50,3 +54,32 @@ def _restore_main_module() -> Iterator[None]:
     main = sys.modules["__main__"]
     yield
     sys.modules["__main__"] = main
+
+
+# --- the history database under test: a SQLite file, and a real PostgreSQL server ----------
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (initdb + pg_ctl in a temp folder, on
+    127.0.0.1). Where PostgreSQL is not installed: a failure in CI (CI=true), a skip here."""
+    try:
+        server = start_server()
+    except PostgresUnavailable as exc:
+        if _in_ci():
+            pytest.fail(f"CI must run the PostgreSQL tests: {exc}", pytrace=False)
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """Run the test once on a SQLite file and once on a real PostgreSQL database."""
+    return new_database(request.param, tmp_path, request)

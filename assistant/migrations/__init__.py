@@ -33,7 +33,7 @@ from filelock import Timeout as LockTimeout
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
-from assistant.db import _URL_HINT
+from assistant.db import _URL_HINT, database_error
 from assistant.errors import CoachError
 
 HERE = Path(__file__).resolve().parent
@@ -211,13 +211,7 @@ def ensure_schema(engine: Engine) -> SchemaChange | None:
             backup = _backup(path, before) if path is not None and before is not None else None
             _migrate(conn, before)
     except sa_exc.DatabaseError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        hint = (
-            "Another program is busy with the database; try again in a moment."
-            if "locked" in reason
-            else _URL_HINT
-        )
-        raise CoachError(f"Cannot use the database at {shown} ({reason}).", hint) from exc
+        raise database_error(shown, exc) from exc
     change = SchemaChange(before=before, after=head, backup=backup)
     if before is not None:
         was = "from before migrations" if before == UNVERSIONED else f"at revision {before}"

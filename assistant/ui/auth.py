@@ -22,6 +22,7 @@ from assistant.access import PERSONAL, Actor, Permission
 from assistant.accounts import LOCKOUT_ATTEMPTS, LOCKOUT_MINUTES, SignInFailed, User
 from assistant.errors import CoachError
 from assistant.sessions import COOKIE, SessionInvalid, Sessions, signing_secret
+from assistant.ui import sso
 
 SIGNED_IN = "_coach_signed_in"  # {"id", "email", "role", "v", "at"}
 NOTICE = "_coach_auth_notice"  # why the last session ended, shown once on the sign-in form
@@ -126,6 +127,8 @@ def gate() -> User | None:
         st.session_state.pop(SIGNED_IN, None)
         return None
     user = signed_in_user()
+    if user is None:  # single sign-on: the identity st.login holds, matched by email
+        user = sso.sign_in_from_identity(svc.base_store, _remember)
     if user is None:
         render_sign_in()
         flush_cookie()
@@ -160,6 +163,7 @@ def render_sign_in() -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.error(notice, icon=":material/lock:")
+    sso.render_buttons()  # one per single sign-on provider in [auth], if any
     with st.form("sign_in", enter_to_submit=True):
         email = st.text_input("Email", key="sign_in_email")
         password = st.text_input("Password", type="password", key="sign_in_password")
@@ -176,6 +180,7 @@ def sign_out() -> None:
         if user is not None:
             _sessions().end(user)
     _forget("You are signed out.")
+    sso.sign_out()
 
 
 def render_identity() -> None:

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,8 +65,11 @@ def browser(chromium_path: Path) -> Iterator[object]:
         chromium.close()
 
 
-def launch_app(env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen]:
-    """`streamlit run` the app on a free port with `env`, and wait until it answers."""
+def launch_app(
+    env: dict[str, str], log: Path, extra_args: Sequence[str] = ()
+) -> tuple[str, subprocess.Popen]:
+    """`streamlit run` the app on a free port with `env` (and any more `streamlit run`
+    options), and wait until it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
@@ -85,6 +88,7 @@ def launch_app(env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen]:
                 "false",
                 "--server.fileWatcherType",
                 "none",
+                *extra_args,
             ],
             cwd=PROJECT_ROOT,
             env=env,

@@ -33,10 +33,16 @@ EXPECTED = {
 OWN_PAIR = {"mentor": "own", "mentee": "own", "lead": "leads", "admin": "leads"}
 
 
-@pytest.fixture(scope="module")
-def program(tmp_path_factory: pytest.TempPathFactory) -> Program:
-    path = tmp_path_factory.mktemp("matrix") / "coach.db"
-    return build_program(Store(f"sqlite:///{path}"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def program(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Program:
+    """The matrix on a SQLite file and on a real PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("matrix") / "coach.db"
+        return build_program(Store(f"sqlite:///{path}"))
+    server = request.getfixturevalue("postgres_server")
+    url = server.new_database()
+    request.addfinalizer(lambda: server.drop_database(url))
+    return build_program(Store(url))
 
 
 def allowed(action: Callable[[], object]) -> bool:

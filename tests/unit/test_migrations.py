@@ -1,9 +1,10 @@
-"""Schema migrations of the history database, on real SQLite files.
+"""Schema migrations of the history database, on real SQLite files and on a real PostgreSQL
+server (the `database` fixture runs a test on both; the SQLite-only ones say why).
 
 The database a user already has was written by the release before migrations existed: its
 tables are built here from that release's own CREATE TABLE statements (what SQLAlchemy's
-create_all emitted for SQLite), filled with rows the way that release stored them, and then
-opened by today's Store.
+create_all emitted for SQLite; on PostgreSQL the same with SERIAL ids), filled with rows the
+way that release stored them, and then opened by today's Store.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +32,8 @@ from assistant.db import metadata
 from assistant.errors import CoachError
 from assistant.schemas import Agenda, Answer, FeedbackSummary, StarterSet
 from assistant.store import Store, load_artifact
+from tests.databases import Database, new_database
+from tests.postgres import PostgresServer
 
 # The schema of the release before migrations, exactly as it created it on SQLite.
 PREVIOUS_RELEASE_SCHEMA = """
@@ -204,81 +208,166 @@ TITLES = {
 TYPES = {"answer": Answer, "agenda": Agenda, "starters": StarterSet, "feedback": FeedbackSummary}
 
 
-def previous_release_database(path: Path) -> None:
-    """A history file as the release before migrations left it, with rows in every table."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path)
-    conn.executescript(PREVIOUS_RELEASE_SCHEMA)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(
-        "INSERT INTO conversations VALUES (1, 'mentor', 'First session', ?, ?)",
-        ("2026-11-20T08:59:00+00:00", "2026-11-20T09:00:01+00:00"),
-    )
-    for n, kind in enumerate(PAYLOADS, start=1):
-        payload = PAYLOADS[kind]
+def previous_release_schema(kind: str) -> list[str]:
+    """That release's CREATE statements for `kind`: on PostgreSQL create_all made the integer
+    ids SERIAL (the rest of its DDL reads the same)."""
+    schema = PREVIOUS_RELEASE_SCHEMA
+    if kind == "postgresql":
+        schema = schema.replace("\tid INTEGER NOT NULL", "\tid SERIAL NOT NULL")
+    return [statement.strip() for statement in schema.split(";") if statement.strip()]
+
+
+def previous_release_database(target: Path | Database) -> None:
+    """A history database as the release before migrations left it, with rows in every table
+    (a SQLite file at `target`, or the given database)."""
+    if isinstance(target, Path):
+        target = Database("sqlite", url_of(target), target)
+    if target.path is not None:
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+    engine = target.engine()
+    try:
+        with engine.begin() as conn:
+            _fill_previous_release(conn, target.kind)
+    finally:
+        engine.dispose()
+
+
+def _fill_previous_release(conn: sa.Connection, kind: str) -> None:
+    for statement in previous_release_schema(kind):
+        conn.exec_driver_sql(statement)
+    if kind == "sqlite":
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+    def insert(table: str, rows: list[dict]) -> None:
+        columns = list(rows[0])
         conn.execute(
-            "INSERT INTO artifacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                n,
-                kind,
-                TITLES[kind],
-                payload["created_at"],
-                payload["backend"],
-                payload["model"],
-                payload["prompt_version"],
-                json.dumps(payload),
-                f"{TITLES[kind]}\n{kind} text".lower(),
-                1 if kind == "answer" else None,
+            sa.text(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join(':' + c for c in columns)})"
             ),
+            rows,
         )
-    conn.executemany(
-        "INSERT INTO messages VALUES (?, 1, ?, ?, ?, ?)",
+
+    insert(
+        "conversations",
         [
-            (1, "user", PAYLOADS["answer"]["question"], None, "2026-11-20T09:00:00+00:00"),
-            (2, "assistant", PAYLOADS["answer"]["answer"], 1, "2026-11-20T09:00:01+00:00"),
+            {
+                "id": 1,
+                "persona": "mentor",
+                "title": "First session",
+                "created_at": "2026-11-20T08:59:00+00:00",
+                "updated_at": "2026-11-20T09:00:01+00:00",
+            }
         ],
     )
-    conn.executemany(
-        "INSERT INTO ratings VALUES (?, ?, ?, ?)",
-        [(1, 1, "clear", "2026-11-20T09:01:00+00:00"), (2, -1, "", "2026-11-20T09:06:00+00:00")],
-    )
-    conn.execute(
-        "INSERT INTO eval_runs VALUES (1, ?, ?, 'local', 'qwen2.5-coder-1.5b', ?, ?, 95.5, ?)",
-        (
-            "2026-11-21T10:00:00+00:00",
-            json.dumps(["chat"]),
-            json.dumps({"answer": "answer@3"}),
-            json.dumps({"k": 5, "status": "complete"}),
-            json.dumps({"chat.hit_rate": 0.75}),
-        ),
-    )
-    conn.executemany(
-        "INSERT INTO eval_cases VALUES (?, 1, 'chat', ?, ?, ?, ?, ?, ?, ?)",
+    insert(
+        "artifacts",
         [
-            (
-                1,
-                "c1",
-                json.dumps({"question": "q1"}),
-                json.dumps({"answer": "a1"}),
-                json.dumps({"hit": 1.0}),
-                json.dumps({"hit": "found"}),
-                2.5,
-                None,
-            ),
-            (
-                2,
-                "c2",
-                json.dumps({"question": "q2"}),
-                None,
-                json.dumps({}),
-                json.dumps({}),
-                0.1,
-                "model timed out",
-            ),
+            {
+                "id": n,
+                "kind": kind_,
+                "title": TITLES[kind_],
+                "created_at": PAYLOADS[kind_]["created_at"],
+                "backend": PAYLOADS[kind_]["backend"],
+                "model": PAYLOADS[kind_]["model"],
+                "prompt_version": PAYLOADS[kind_]["prompt_version"],
+                "payload": json.dumps(PAYLOADS[kind_]),
+                "search_text": f"{TITLES[kind_]}\n{kind_} text".lower(),
+                "conversation_id": 1 if kind_ == "answer" else None,
+            }
+            for n, kind_ in enumerate(PAYLOADS, start=1)
         ],
     )
-    conn.commit()
-    conn.close()
+    insert(
+        "messages",
+        [
+            {
+                "id": 1,
+                "conversation_id": 1,
+                "role": "user",
+                "content": PAYLOADS["answer"]["question"],
+                "artifact_id": None,
+                "created_at": "2026-11-20T09:00:00+00:00",
+            },
+            {
+                "id": 2,
+                "conversation_id": 1,
+                "role": "assistant",
+                "content": PAYLOADS["answer"]["answer"],
+                "artifact_id": 1,
+                "created_at": "2026-11-20T09:00:01+00:00",
+            },
+        ],
+    )
+    insert(
+        "ratings",
+        [
+            {
+                "artifact_id": 1,
+                "score": 1,
+                "comment": "clear",
+                "created_at": "2026-11-20T09:01:00+00:00",
+            },
+            {
+                "artifact_id": 2,
+                "score": -1,
+                "comment": "",
+                "created_at": "2026-11-20T09:06:00+00:00",
+            },
+        ],
+    )
+    insert(
+        "eval_runs",
+        [
+            {
+                "id": 1,
+                "created_at": "2026-11-21T10:00:00+00:00",
+                "suites": json.dumps(["chat"]),
+                "backend": "local",
+                "model": "qwen2.5-coder-1.5b",
+                "prompt_versions": json.dumps({"answer": "answer@3"}),
+                "config": json.dumps({"k": 5, "status": "complete"}),
+                "seconds": 95.5,
+                "metrics": json.dumps({"chat.hit_rate": 0.75}),
+            }
+        ],
+    )
+    insert(
+        "eval_cases",
+        [
+            {
+                "id": 1,
+                "run_id": 1,
+                "suite": "chat",
+                "case_id": "c1",
+                "input": json.dumps({"question": "q1"}),
+                "output": json.dumps({"answer": "a1"}),
+                "scores": json.dumps({"hit": 1.0}),
+                "reasons": json.dumps({"hit": "found"}),
+                "seconds": 2.5,
+                "error": None,
+            },
+            {
+                "id": 2,
+                "run_id": 1,
+                "suite": "chat",
+                "case_id": "c2",
+                "input": json.dumps({"question": "q2"}),
+                "output": None,
+                "scores": json.dumps({}),
+                "reasons": json.dumps({}),
+                "seconds": 0.1,
+                "error": "model timed out",
+            },
+        ],
+    )
+    if kind == "postgresql":
+        # That release inserted without ids, so its sequences stood past its rows.
+        for table in ("conversations", "artifacts", "messages", "eval_runs", "eval_cases"):
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
 
 
 def url_of(path: Path) -> str:
@@ -289,22 +378,27 @@ def backups(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.bak-*"))
 
 
-def version_rows(path: Path) -> list[tuple[str]]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT version_num FROM alembic_version").fetchall()
+def version_rows(target: Path | Database) -> list[tuple[str]]:
+    url = url_of(target) if isinstance(target, Path) else target.url
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT version_num FROM alembic_version")).fetchall()
+            return [tuple(row) for row in rows]
+    finally:
+        engine.dispose()
 
 
 def test_a_database_of_the_previous_release_is_stamped_and_every_row_is_found(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
-    path = tmp_path / "data" / "coach.db"
-    previous_release_database(path)
+    previous_release_database(database)
 
-    store = Store(url_of(path))
+    store = Store(database.url)
 
     assert store.schema_change is not None
     assert store.schema_change.before == migrations.UNVERSIONED
-    assert version_rows(path) == [(migrations.head_revision(),)]
+    assert version_rows(database) == [(migrations.head_revision(),)]
     stored = {a.kind: a for a in store.list_artifacts()}
     assert sorted(stored) == sorted(PAYLOADS)
     for kind, artifact in stored.items():
@@ -348,14 +442,20 @@ def test_a_database_of_the_previous_release_is_stamped_and_every_row_is_found(
         ("c2", None, "model timed out"),
     ]
 
-    # The upgraded database keeps working, and the next start changes nothing.
+    # The upgraded database keeps working (new rows get new ids), and the next start changes
+    # nothing. A SQLite file was copied aside first; PostgreSQL is the operator's to back up.
     new_id = store.create_conversation("mentee", "After the upgrade")
+    assert new_id == 2
     store.add_message(new_id, "user", "Still here?")
-    assert Store(url_of(path)).schema_change is None
-    assert len(backups(path.parent)) == 1
+    assert Store(database.url).schema_change is None
+    if database.kind == "sqlite":
+        assert len(backups(database.path.parent)) == 1
+    else:
+        assert store.schema_change.backup is None
 
 
 def test_the_old_file_is_copied_aside_first_and_the_copy_opens(tmp_path: Path) -> None:
+    """SQLite only: a PostgreSQL server is backed up by its operator (pg_dump), not by us."""
     path = tmp_path / "data" / "coach.db"
     previous_release_database(path)
 
@@ -377,37 +477,35 @@ def test_the_old_file_is_copied_aside_first_and_the_copy_opens(tmp_path: Path) -
     assert len(Store(url_of(restored)).list_artifacts()) == 4
 
 
-def test_a_new_or_up_to_date_database_gets_no_backup(tmp_path: Path) -> None:
-    path = tmp_path / "coach.db"
-    first = Store(url_of(path))
+def test_a_new_or_up_to_date_database_gets_no_backup(database: Database) -> None:
+    first = Store(database.url)
     assert first.schema_change is not None and first.schema_change.before is None
     assert first.schema_change.backup is None
     first.create_conversation("mentor", "kept")
-    assert Store(url_of(path)).schema_change is None
-    assert backups(tmp_path) == []
-    assert version_rows(path) == [(migrations.head_revision(),)]
+    assert Store(database.url).schema_change is None
+    if database.path is not None:
+        assert backups(database.path.parent) == []
+    assert version_rows(database) == [(migrations.head_revision(),)]
+    assert [c.title for c in Store(database.url).list_conversations()] == ["kept"]
 
 
-def test_a_database_from_a_newer_version_is_refused_in_one_line(tmp_path: Path) -> None:
-    path = tmp_path / "coach.db"
-    Store(url_of(path))
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+def test_a_database_from_a_newer_version_is_refused_in_one_line(database: Database) -> None:
+    Store(database.url)
+    database.execute("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(CoachError, match="revision 9999.*newer version") as caught:
-        Store(url_of(path))
+        Store(database.url)
     assert "\n" not in str(caught.value)
-    assert backups(tmp_path) == []
+    if database.path is not None:
+        assert backups(database.path.parent) == []
 
 
-def test_a_foreign_database_with_some_of_the_tables_is_not_touched(tmp_path: Path) -> None:
-    path = tmp_path / "other.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE messages (id INTEGER PRIMARY KEY, body TEXT)")
+def test_a_foreign_database_with_some_of_the_tables_is_not_touched(database: Database) -> None:
+    if database.path is not None:
+        database.path.parent.mkdir(parents=True, exist_ok=True)
+    database.execute("CREATE TABLE messages (id INTEGER PRIMARY KEY, body TEXT)")
     with pytest.raises(CoachError, match="not written by the coach.*DATABASE_URL"):
-        Store(url_of(path))
-    with sqlite3.connect(path) as conn:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert tables == {"messages"}
+        Store(database.url)
+    assert database.tables() == {"messages"}
 
 
 CHILD = textwrap.dedent(
@@ -429,13 +527,16 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_two_processes_starting_at_once_on_a_new_database_both_work(tmp_path: Path) -> None:
-    path = tmp_path / "data" / "coach.db"
+def test_two_processes_starting_at_once_on_a_new_database_both_work(
+    database: Database, tmp_path: Path
+) -> None:
+    """Each takes the upgrade lock (a file lock beside SQLite, pg_advisory_lock on
+    PostgreSQL); the second finds the work done."""
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(tmp_path / f"ready-{n}"), str(go), url_of(path)],
+            [sys.executable, "-c", CHILD, str(tmp_path / f"ready-{n}"), str(go), database.url],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -459,8 +560,8 @@ def test_two_processes_starting_at_once_on_a_new_database_both_work(tmp_path: Pa
     assert [c.returncode for c in children] == [0, 0], results
     # Exactly one of them created the tables; the other waited and found them.
     assert sorted(out.strip() for out, _ in results) == ["created", "found"]
-    assert version_rows(path) == [(migrations.head_revision(),)]
-    titles = {c.title for c in Store(url_of(path)).list_conversations()}
+    assert version_rows(database) == [(migrations.head_revision(),)]
+    titles = {c.title for c in Store(database.url).list_conversations()}
     assert titles == {"ready-1", "ready-2"}
 
 
@@ -494,15 +595,19 @@ def _shape(engine: sa.Engine) -> dict[str, dict]:
 
 
 def test_upgrade_head_on_an_empty_database_builds_exactly_the_tables_in_db_py(
-    tmp_path: Path,
+    database: Database, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    migrated = sa.create_engine(url_of(tmp_path / "migrated.db"))
+    if database.path is not None:
+        database.path.parent.mkdir(parents=True)
+    migrated = database.engine()
     with migrated.begin() as conn:
         command.upgrade(migrations.alembic_config(conn), "head")
     with migrated.connect() as conn:
         # A change to assistant/db.py without a migration shows up here.
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-    declared = sa.create_engine(url_of(tmp_path / "declared.db"))
+    declared = new_database(database.kind, tmp_path / "declared", request).engine()
+    if database.kind == "sqlite":
+        (tmp_path / "declared" / "data").mkdir(parents=True)
     metadata.create_all(declared)
     assert _shape(migrated) == _shape(declared)
     assert set(_shape(migrated)) == set(metadata.tables)
@@ -527,7 +632,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("artifacts", recreate="always") as batch:
+    with op.batch_alter_table("artifacts", recreate="{recreate}") as batch:
         batch.add_column(sa.Column("pinned", sa.Boolean(), nullable=False, server_default="0"))
 
 
@@ -538,10 +643,11 @@ def downgrade() -> None:
 
 
 def test_a_later_migration_that_rebuilds_a_table_keeps_the_rows_that_point_at_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SQLite rebuilds a table to alter it; with foreign keys on, dropping the old `artifacts`
-    would cascade into ratings and messages. The upgrade runs with them off, then checks."""
+    would cascade into ratings and messages. The upgrade runs with them off, then checks.
+    PostgreSQL alters the table in place (ALTER TABLE): the same rows must survive."""
     scripts = tmp_path / "migrations"
     shutil.copytree(
         migrations.HERE, scripts, ignore=shutil.ignore_patterns("__pycache__", "__main__.py")
@@ -549,31 +655,90 @@ def test_a_later_migration_that_rebuilds_a_table_keeps_the_rows_that_point_at_it
     head = migrations.head_revision()
     rev = f"{int(head) + 1:04d}"
     (scripts / "versions" / f"{rev}_pinned.py").write_text(
-        NEXT_REVISION.format(rev=rev, down=head), encoding="utf-8"
+        NEXT_REVISION.format(
+            rev=rev, down=head, recreate="always" if database.kind == "sqlite" else "auto"
+        ),
+        encoding="utf-8",
     )
-    path = tmp_path / "data" / "coach.db"
-    previous_release_database(path)
-    Store(url_of(path))  # today's head
+    previous_release_database(database)
+    Store(database.url)  # today's head
 
     monkeypatch.setattr(migrations, "HERE", scripts)
     migrations.head_revision.cache_clear()
     try:
-        store = Store(url_of(path))
+        store = Store(database.url)
     finally:
         migrations.head_revision.cache_clear()
 
     assert (store.schema_change.before, store.schema_change.after) == (head, rev)
-    assert store.schema_change.backup.name.startswith(f"coach.db.bak-{head}-")
     assert {a.kind: a.rating for a in store.list_artifacts()}["answer"] == 1
     assert [m.artifact_id for m in store.get_messages(1)] == [None, 1]
-    with sqlite3.connect(path) as conn:
-        columns = [r[1] for r in conn.execute("PRAGMA table_info(artifacts)")]
-        assert "pinned" in columns
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    engine = database.engine()
+    try:
+        columns = [c["name"] for c in sa.inspect(engine).get_columns("artifacts")]
+    finally:
+        engine.dispose()
+    assert "pinned" in columns
+    assert database.count("ratings") == 2 and database.count("messages") == 2
+    if database.kind == "sqlite":
+        assert store.schema_change.backup.name.startswith(f"coach.db.bak-{head}-")
+        with sqlite3.connect(database.path) as conn:
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_on_postgresql_an_upgrade_waits_for_the_advisory_lock_another_process_holds(
+    postgres_server: PostgresServer,
+) -> None:
+    """The PostgreSQL path of the upgrade lock: while another session holds the coach's
+    advisory lock (as a coach process migrating would), a starting Store waits, and builds the
+    schema once the lock is released."""
+    url = postgres_server.new_database()
+    holder = sa.create_engine(url)
+    outcome: dict[str, object] = {}
+
+    def start_store() -> None:
+        try:
+            outcome["store"] = Store(url)
+        except BaseException as exc:  # surfaced by the assertions below
+            outcome["error"] = exc
+
+    try:
+        with holder.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": migrations.PG_LOCK_KEY})
+            conn.commit()
+            starter = threading.Thread(target=start_store)
+            starter.start()
+            deadline = time.monotonic() + 30
+            waiting = 0
+            while waiting == 0 and time.monotonic() < deadline:
+                # The Store's session shows up waiting for the advisory lock.
+                waiting = conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND NOT granted AND database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                    )
+                ).scalar()
+                conn.commit()
+                time.sleep(0.05)
+            assert waiting == 1
+            assert starter.is_alive() and outcome == {}
+            assert "alembic_version" not in sa.inspect(conn).get_table_names()
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": migrations.PG_LOCK_KEY})
+            conn.commit()
+        starter.join(timeout=60)
+        assert not starter.is_alive() and "error" not in outcome, outcome
+        store = outcome["store"]
+        assert store.schema_change is not None and store.schema_change.before is None
+        assert version_rows(Database("postgresql", url)) == [(migrations.head_revision(),)]
+        store.engine.dispose()
+    finally:
+        holder.dispose()
+        postgres_server.drop_database(url)
 
 
 def test_a_database_at_0003_upgrades_to_accounts_in_place_and_the_first_admin_keeps_it(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
     """Issue 12: a user's database of the pairs release (revision 0003) gains the accounts
     tables and owner columns without a rebuild; nothing is lost, and the first admin takes over
@@ -581,9 +746,8 @@ def test_a_database_at_0003_upgrades_to_accounts_in_place_and_the_first_admin_ke
     from assistant.accounts import Accounts
     from assistant.pair_store import PairStore
 
-    path = tmp_path / "data" / "coach.db"
-    previous_release_database(path)
-    engine = sa.create_engine(url_of(path))
+    previous_release_database(database)
+    engine = database.engine()
     with engine.begin() as conn:
         command.stamp(migrations.alembic_config(conn), migrations.BASELINE)
         command.upgrade(migrations.alembic_config(conn), "0003")
@@ -599,23 +763,24 @@ def test_a_database_at_0003_upgrades_to_accounts_in_place_and_the_first_admin_ke
         conn.exec_driver_sql(
             "INSERT INTO pair_artifacts (artifact_id, pair_id, session_number) VALUES (4, 1, 1)"
         )
+        if database.kind == "postgresql":  # the pairs release inserted without ids
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('pairs', 'id'), 1)")
     engine.dispose()
 
-    store = Store(url_of(path))
+    store = Store(database.url)
     assert (store.schema_change.before, store.schema_change.after) == ("0003", "0004")
-    assert store.schema_change.backup is not None
+    assert (store.schema_change.backup is not None) == (database.kind == "sqlite")
     # Personal mode: every row is there, as before.
     assert len(store.list_artifacts()) == 4 and len(store.list_conversations()) == 1
     assert PairStore(store).get_pair(1).mentor == "Priya"
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT count(*) FROM artifacts WHERE owner_id IS NULL").fetchone() == (
-            4,
-        )
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert database.scalar("SELECT count(*) FROM artifacts WHERE owner_id IS NULL") == 4
+    if database.kind == "sqlite":
+        with sqlite3.connect(database.path) as conn:
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
     admin = Accounts(store).add_user("boss@example.org", "admin", "correct horse battery")
-    with sqlite3.connect(path) as conn:
-        for table in ("artifacts", "conversations"):
-            unowned = conn.execute(f"SELECT count(*) FROM {table} WHERE owner_id IS NULL")
-            assert unowned.fetchone() == (0,), table
-        assert conn.execute("SELECT keeper_id FROM pairs").fetchall() == [(admin.id,)]
+    for table in ("artifacts", "conversations"):
+        unowned = database.scalar(f"SELECT count(*) FROM {table} WHERE owner_id IS NULL")
+        assert unowned == 0, table
+    assert database.scalar("SELECT count(*) FROM pairs") == 1
+    assert database.scalar("SELECT keeper_id FROM pairs") == admin.id

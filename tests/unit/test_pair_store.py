@@ -1,12 +1,11 @@
-"""Pairs in the history database: round trips, one transaction per session, deletion of
-everything of a pair, and two processes writing to the same pair at once."""
+"""Pairs in the history database (a SQLite file and a real PostgreSQL database): round trips,
+one transaction per session, deletion of everything of a pair, and two processes writing to
+the same pair at once."""
 
 from __future__ import annotations
 
 import multiprocessing
-import sqlite3
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -15,15 +14,12 @@ from assistant.pair_store import PairStore, UnknownAction, UnknownPair
 from assistant.pairs import Cohort, Goal, Pair, record_summary
 from assistant.schemas import ActionItem, Agenda, AgendaItem, FeedbackSummary
 from assistant.store import Store
-
-
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'coach.db'}"
+from tests.databases import Database
 
 
 @pytest.fixture
-def pairs(tmp_path: Path) -> PairStore:
-    return PairStore(Store(db_url(tmp_path)))
+def pairs(database: Database) -> PairStore:
+    return PairStore(Store(database.url))
 
 
 def new_pair(pairs: PairStore, **extra: object) -> Pair:
@@ -47,11 +43,6 @@ def summary(label: str, actions: int = 2) -> FeedbackSummary:
         ],
         next_focus=f"focus {label}",
     )
-
-
-def raw_count(tmp_path: Path, table: str) -> int:
-    with sqlite3.connect(tmp_path / "coach.db") as conn:
-        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
 def test_a_pair_round_trips_with_goals_cohort_and_edits(pairs: PairStore) -> None:
@@ -111,22 +102,33 @@ def test_recording_numbers_sessions_and_tracks_actions_and_ledger(pairs: PairSto
     assert [(a.kind, a.session) for a in timeline] == [("feedback", 1), ("feedback", 2)]
 
 
-def test_a_failed_write_leaves_no_half_recorded_session(pairs: PairStore, tmp_path: Path) -> None:
+def test_a_failed_write_leaves_no_half_recorded_session(
+    pairs: PairStore, database: Database
+) -> None:
     new_pair(pairs)
     # A real database fault in the middle of the write: the ledger insert is refused.
-    with sqlite3.connect(tmp_path / "coach.db") as conn:
-        conn.execute(
+    if database.kind == "sqlite":
+        database.execute(
             "CREATE TRIGGER refuse BEFORE INSERT ON pair_ledger "
             "BEGIN SELECT RAISE(ABORT, 'ledger refused'); END"
+        )
+    else:
+        database.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION 'ledger refused'; END $$"
+        )
+        database.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON pair_ledger "
+            "FOR EACH ROW EXECUTE FUNCTION refuse()"
         )
     with pytest.raises(CoachError, match="ledger refused"):
         record_summary(pairs, 1, summary("one"), date(2026, 9, 1))
     for table in ("pair_sessions", "pair_actions", "pair_ledger", "artifacts", "pair_artifacts"):
-        assert raw_count(tmp_path, table) == 0, table
+        assert database.count(table) == 0, table
 
 
 def test_deleting_a_pair_removes_everything_of_it_and_nothing_else(
-    pairs: PairStore, tmp_path: Path
+    pairs: PairStore, database: Database
 ) -> None:
     new_pair(pairs)
     other = new_pair(pairs)
@@ -150,9 +152,9 @@ def test_deleting_a_pair_removes_everything_of_it_and_nothing_else(
     left = [a.id for a in pairs.store.list_artifacts()]
     assert unrelated in left and len(left) == 2  # the other pair's summary + the unrelated one
     assert pairs.store.list_conversations() == []
-    assert raw_count(tmp_path, "messages") == 0
+    assert database.count("messages") == 0
     assert len(pairs.actions(other.id)) == 2 and len(pairs.ledger(other.id)) == 2
-    assert raw_count(tmp_path, "pair_actions") == 2 and raw_count(tmp_path, "pair_goals") == 2
+    assert database.count("pair_actions") == 2 and database.count("pair_goals") == 2
 
 
 SESSIONS_EACH = 8
@@ -169,8 +171,8 @@ def record_many(url: str, label: str, start) -> None:  # noqa: ANN001
     pairs.set_action_status(opened[0].id, "done")
 
 
-def test_two_processes_writing_to_the_same_pair_lose_nothing(tmp_path: Path) -> None:
-    url = db_url(tmp_path)
+def test_two_processes_writing_to_the_same_pair_lose_nothing(database: Database) -> None:
+    url = database.url
     pairs = PairStore(Store(url))
     new_pair(pairs)
     context = multiprocessing.get_context("spawn")

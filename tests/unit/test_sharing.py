@@ -4,7 +4,6 @@ ratings over time, and what the Coach page and the dashboard show of it."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,14 +11,16 @@ from assistant import sharing
 from assistant.errors import InputError
 from assistant.schemas import Agenda, Answer
 from assistant.store import Store
+from tests.databases import Database
 from tests.fixtures import app_services, page_app
 
 SECRET = "Mail me at jo.bloggs@example.com or call +44 7700 900123"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'coach.db'}")
+def store(database: Database) -> Store:
+    """A SQLite file, and a real PostgreSQL database (see tests/conftest.py)."""
+    return Store(database.url)
 
 
 def _answer(store: Store, rating: int | None) -> int:

@@ -1,4 +1,5 @@
-"""The history store, always against a real SQLite file in tmp_path."""
+"""The history store, against a real SQLite file in tmp_path and a real PostgreSQL database
+(the `database` fixture runs each test on both; the SQLite-only checks say so)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from assistant.schemas import (
     StarterSet,
 )
 from assistant.store import Store, load_artifact
+from tests.databases import Database
+from tests.postgres import PostgresServer, free_port
 
 CITATION = Citation(
     n=1,
@@ -115,26 +118,19 @@ MAKERS = {
 }
 
 
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'data' / 'coach.db'}"
-
-
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(db_url(tmp_path))
-
-
-def raw_count(tmp_path: Path, table: str) -> int:
-    with sqlite3.connect(tmp_path / "data" / "coach.db") as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+def store(database: Database) -> Store:
+    return Store(database.url)
 
 
 @pytest.mark.parametrize("kind", list(MAKERS))
-def test_every_kind_survives_a_round_trip_through_the_file(tmp_path: Path, kind: str) -> None:
+def test_every_kind_survives_a_round_trip_through_the_database(
+    database: Database, kind: str
+) -> None:
     original = MAKERS[kind]()
-    artifact_id = Store(db_url(tmp_path)).save_artifact(original)
+    artifact_id = Store(database.url).save_artifact(original)
 
-    reopened = Store(db_url(tmp_path))  # a fresh engine: the data came from the file
+    reopened = Store(database.url)  # a fresh engine: the data came from the file
     stored = reopened.get_artifact(artifact_id)
     assert stored is not None
     assert (stored.kind, stored.backend, stored.model) == (kind, original.backend, original.model)
@@ -200,6 +196,10 @@ def test_conversations_list_newest_first_with_counts_and_search(store: Store) ->
     assert [r.id for r in store.list_conversations(search="slack")] == [newer]  # content
     assert [r.id for r in store.list_conversations(search="BUDGET")] == [older]  # title
     assert store.list_conversations(search="nothing like this") == []
+    # Case folding beyond ASCII, in SQL on both databases (PostgreSQL: a UTF-8 locale).
+    team = store.create_conversation("mentor", "Réunion d'ÉQUIPE")
+    assert [r.id for r in store.list_conversations(search="équipe")] == [team]
+    assert [r.id for r in store.list_conversations(search="RÉUNION")] == [team]
     messages = store.get_messages(older)
     assert [(m.role, m.content) for m in messages] == [
         ("user", "How do I read a P&L?"),
@@ -208,7 +208,7 @@ def test_conversations_list_newest_first_with_counts_and_search(store: Store) ->
 
 
 def test_deleting_a_conversation_deletes_its_messages_but_keeps_artifacts(
-    store: Store, tmp_path: Path
+    store: Store, database: Database
 ) -> None:
     chat = store.create_conversation("mentee", "Chat")
     answer_id = store.save_artifact(make_answer(), conversation_id=chat)
@@ -217,13 +217,13 @@ def test_deleting_a_conversation_deletes_its_messages_but_keeps_artifacts(
 
     assert store.delete_conversation(chat) is True
     assert store.get_messages(chat) == [] and store.list_conversations() == []
-    assert raw_count(tmp_path, "messages") == 0
+    assert database.count("messages") == 0
     kept = store.get_artifact(answer_id)
     assert kept is not None and kept.conversation_id is None
     assert store.delete_conversation(chat) is False
 
 
-def test_deleting_an_artifact_deletes_its_rating(store: Store, tmp_path: Path) -> None:
+def test_deleting_an_artifact_deletes_its_rating(store: Store, database: Database) -> None:
     chat = store.create_conversation("mentee", "Chat")
     answer_id = store.save_artifact(make_answer())
     store.add_message(chat, "assistant", "Agree on goals first [1].", artifact_id=answer_id)
@@ -231,13 +231,13 @@ def test_deleting_an_artifact_deletes_its_rating(store: Store, tmp_path: Path) -
 
     assert store.delete_artifact(answer_id) is True
     assert store.get_artifact(answer_id) is None
-    assert store.ratings_summary() == [] and raw_count(tmp_path, "ratings") == 0
+    assert store.ratings_summary() == [] and database.count("ratings") == 0
     assert store.get_messages(chat)[0].artifact_id is None  # the chat keeps its text
     assert store.delete_artifact(answer_id) is False
 
 
 def test_rating_is_one_per_artifact_and_summarised_by_kind_and_model(
-    store: Store, tmp_path: Path
+    store: Store, database: Database
 ) -> None:
     big = [store.save_artifact(make_answer(model="qwen2.5-coder-1.5b")) for _ in range(3)]
     small = store.save_artifact(make_answer(model="qwen2.5-coder-0.5b"))
@@ -250,7 +250,7 @@ def test_rating_is_one_per_artifact_and_summarised_by_kind_and_model(
     store.rate(agenda, 1)
 
     assert store.get_artifact(big[0]).rating == -1
-    assert raw_count(tmp_path, "ratings") == 5
+    assert database.count("ratings") == 5
     assert store.ratings_summary() == [
         {"kind": "agenda", "model": "scripted", "up": 1, "down": 0, "total": 1},
         {"kind": "answer", "model": "qwen2.5-coder-0.5b", "up": 0, "down": 1, "total": 1},
@@ -336,8 +336,8 @@ def save_many(url: str, label: str, start: threading.Barrier, store: Store | Non
         store.add_message(1, "assistant", f"{label} answer {n}", artifact_id=artifact_id)
 
 
-def test_concurrent_processes_and_threads_lose_no_write(tmp_path: Path) -> None:
-    url = db_url(tmp_path)
+def test_concurrent_processes_and_threads_lose_no_write(database: Database) -> None:
+    url = database.url
     shared = Store(url)  # threads share one Store, as the app's sessions do
     assert shared.create_conversation("mentee", "Busy chat") == 1
     context = multiprocessing.get_context("spawn")
@@ -369,12 +369,13 @@ def test_concurrent_processes_and_threads_lose_no_write(tmp_path: Path) -> None:
     assert [p.exitcode for p in processes] == [0] * n_processes
     total = (n_processes + n_threads) * WRITES_EACH
     titles = [a.title for a in Store(url).list_artifacts(limit=10 * total)]
-    assert len(titles) == total == raw_count(tmp_path, "artifacts")
+    assert len(titles) == total == database.count("artifacts")
     assert len(set(titles)) == total
     assert len(shared.get_messages(1)) == total
 
 
-def test_sqlite_file_is_in_wal_mode_with_safe_pragmas(store: Store, tmp_path: Path) -> None:
+def test_sqlite_file_is_in_wal_mode_with_safe_pragmas(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'coach.db'}")
     assert (tmp_path / "data").is_dir()  # the parent folder was created
     with sqlite3.connect(tmp_path / "data" / "coach.db") as conn:  # WAL is stored in the file
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -384,16 +385,34 @@ def test_sqlite_file_is_in_wal_mode_with_safe_pragmas(store: Store, tmp_path: Pa
 
 
 def test_a_bad_url_names_itself_without_the_password_and_says_what_to_do() -> None:
+    # psycopg (3) is a dependency now; psycopg2 is not installed.
     with pytest.raises(CoachError) as caught:
-        Store("postgresql://coach:s3cret@127.0.0.1/coach")
+        Store("postgresql+psycopg2://coach:s3cret@127.0.0.1/coach")
     message = str(caught.value)
     assert "s3cret" not in message
-    assert "postgresql://coach:***@127.0.0.1/coach" in message and "install" in message.lower()
+    assert "postgresql+psycopg2://coach:***@127.0.0.1/coach" in message
+    assert "install" in message.lower()
 
     with pytest.raises(CoachError, match="not a database URL.*DATABASE_URL"):
         Store("just some words")
     with pytest.raises(CoachError, match="unknown database type"):
         Store("nosuchdb://user:pw@host/db")
+
+
+def test_an_unreachable_postgresql_server_gives_one_line_without_the_password(
+    postgres_server: PostgresServer,
+) -> None:
+    wrong_port = postgres_server.url().replace(
+        f"postgres@127.0.0.1:{postgres_server.port}", f"coach:s3cret@127.0.0.1:{free_port()}"
+    )
+    with pytest.raises(CoachError, match="Cannot use the database at") as caught:
+        Store(wrong_port)
+    message = str(caught.value)
+    assert "s3cret" not in message and "\n" not in message
+    assert "PostgreSQL server named in DATABASE_URL is running" in message
+    missing = postgres_server.url("no_such_database")
+    with pytest.raises(CoachError, match="no_such_database.*does not exist"):
+        Store(missing)
 
 
 def test_an_unusable_path_gives_a_one_line_error(tmp_path: Path) -> None:
@@ -410,10 +429,10 @@ def test_an_unusable_path_gives_a_one_line_error(tmp_path: Path) -> None:
         Store(f"sqlite:///{junk}")
 
 
-def test_an_eval_run_is_stored_case_by_case_and_finished_later(tmp_path) -> None:  # noqa: ANN001
+def test_an_eval_run_is_stored_case_by_case_and_finished_later(database: Database) -> None:
     from assistant.store import RUN_COMPLETE, RUN_INTERRUPTED, RUN_RUNNING
 
-    store = Store(f"sqlite:///{tmp_path / 'coach.db'}")
+    store = Store(database.url)
     run_id = store.start_eval_run(
         suites=["chat"],
         backend="local",
@@ -434,7 +453,7 @@ def test_an_eval_run_is_stored_case_by_case_and_finished_later(tmp_path) -> None
     }
     store.add_eval_cases(run_id, [case])
     # A second connection (another process, the dashboard) sees the case at once.
-    other = Store(f"sqlite:///{tmp_path / 'coach.db'}").get_eval_run(run_id)
+    other = Store(database.url).get_eval_run(run_id)
     assert [c["case_id"] for c in other.cases] == ["chat-001"] and other.metrics == {}
     assert store.count_eval_cases([run_id, 99]) == {run_id: 1, 99: 0}
     store.finish_eval_run(
@@ -483,7 +502,7 @@ def test_a_question_and_its_reply_are_recorded_together(store: Store) -> None:
 
 
 def test_an_exchange_that_fails_half_way_leaves_nothing_behind(
-    store: Store, tmp_path: Path
+    store: Store, database: Database
 ) -> None:
     kept = store.record_exchange(
         conversation_id=None, persona="mentee", question="How do I start?", answer=make_answer()
@@ -501,18 +520,18 @@ def test_an_exchange_that_fails_half_way_leaves_nothing_behind(
                 question="What next?",
                 answer=broken,
             )
-    assert raw_count(tmp_path, "conversations") == 1
-    assert raw_count(tmp_path, "messages") == 2
-    assert raw_count(tmp_path, "artifacts") == 1
+    assert database.count("conversations") == 1
+    assert database.count("messages") == 2
+    assert database.count("artifacts") == 1
     assert store.list_conversations() == [before]  # updated_at did not move either
     assert store.list_artifacts(search="what next") == []
 
 
 def test_an_exchange_for_a_deleted_conversation_is_refused_and_not_saved(
-    store: Store, tmp_path: Path
+    store: Store, database: Database
 ) -> None:
     with pytest.raises(InputError, match="conversation #5"):
         store.record_exchange(
             conversation_id=5, persona="mentee", question="Hello?", answer=make_answer()
         )
-    assert raw_count(tmp_path, "messages") == 0 and raw_count(tmp_path, "artifacts") == 0
+    assert database.count("messages") == 0 and database.count("artifacts") == 0
