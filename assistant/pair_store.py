@@ -672,7 +672,7 @@ class PairStore:
             .order_by(conversations.c.updated_at)
         )
         with self._begin(write=False) as conn:
-            self._require_pair(conn, pair_id)
+            self._member(conn, pair_id)  # the pair's members (and personal mode) only
             return [
                 PairArtifact(r.id, "conversation", r.title, r.updated_at, session=None)
                 for r in conn.execute(query)

@@ -254,9 +254,22 @@ def _conversation_download(conversation_id: int) -> None:
     )
 
 
+def _member_pairs() -> list[Any]:
+    """Open pairs the user belongs to (a lead also sees other pairs' records, not their
+    content, so a conversation cannot be filed there)."""
+    store, mine = services().pairs, []
+    for pair in store.list_pairs():
+        try:
+            if pair.status != "closed" and store.require_member(pair.id):
+                mine.append(pair)
+        except CoachError:
+            continue
+    return mine
+
+
 def _pair_choice(chat: dict[str, Any]) -> None:
     """Optionally file the conversation under a pair (chosen before its first question)."""
-    pairs = attempt(lambda: [p for p in services().pairs.list_pairs() if p.status != "closed"])
+    pairs = attempt(_member_pairs)
     if not pairs:
         return
     labels = {p.id: f"#{p.id} {p.label}" for p in pairs}
