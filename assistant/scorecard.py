@@ -17,6 +17,7 @@ from assistant.metric_text import AREAS, SUITE_NAMES, area_order, describe
 
 MODEL_SUITES = ("agenda", "starters", "feedback", "chat", "attacks")
 DEMO_BACKEND = "scripted"
+SEARCH_SUITES = ("retrieval", "retrieval_heldout")  # scored without a model
 AMBER_FROM = 0.7  # share of targets met below which an area is red
 UNKNOWN_CASES = "unknown case set (the run was made before runs recorded their datasets)"
 # Keys of a stored case's input that say what was expected rather than what was asked.
@@ -249,11 +250,13 @@ def _sources(runs: Sequence[Any], key: tuple[str, str]) -> dict[str, Any]:
     for run in sorted(mine, key=lambda r: r.id, reverse=True):
         for suite in run.suites:
             sources.setdefault(suite, run)
-    if "retrieval" not in sources:
+    for suite in SEARCH_SUITES:
+        if suite in sources:
+            continue
         # Knowledge search does not depend on the model: use the newest real search run.
-        search = [r for r in runs if "retrieval" in r.suites and not is_demo(r)]
+        search = [r for r in runs if suite in r.suites and not is_demo(r)]
         if search:
-            sources["retrieval"] = max(search, key=lambda r: r.id)
+            sources[suite] = max(search, key=lambda r: r.id)
     return sources
 
 

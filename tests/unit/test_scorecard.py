@@ -225,3 +225,17 @@ def test_coach_scorecard_prints_the_verdicts_and_writes_the_sponsor_report(
     assert [c["demo"] for c in cards] == [False, True]
     assert main(["scorecard", "--html", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_a_search_only_run_feeds_both_search_suites_into_the_models_card(store: Store) -> None:
+    save_run(store, *LOCAL, {"feedback.pii_leaks": 0.0}, suites=["feedback"])
+    save_run(
+        store,
+        "none",
+        "none",
+        {"retrieval.ndcg@10": 0.7, "retrieval_heldout.hit@1": 0.5},
+        suites=["retrieval", "retrieval_heldout"],
+    )
+    [card] = scorecards(store.list_eval_runs(), LOCAL)
+    grounded = next(a for a in card.areas if a.area == "grounded")
+    assert {"retrieval.ndcg@10", "retrieval_heldout.hit@1"} <= {r.id for r in grounded.rows}
