@@ -145,6 +145,22 @@ def _due_is_stated(due: str | None, notes: str) -> str | None:
     return due.strip() if words and all(w in low for w in words) else None
 
 
+ECHO_WORDS = 5  # this many words in a row, as in the instructions, is a copy of them
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"[a-z]+", text.lower())) + " "
+
+
+def _echoes(text: str, instructions: str) -> bool:
+    """Does `text` repeat ECHO_WORDS or more words in a row of the prompt's instructions?"""
+    words = _words(text).split()
+    return any(
+        f" {' '.join(words[i : i + ECHO_WORDS])} " in instructions
+        for i in range(len(words) - ECHO_WORDS + 1)
+    )
+
+
 def build_feedback(
     model: ChatModel,
     prompts: PromptLibrary,
@@ -162,10 +178,17 @@ def build_feedback(
     draft, completion = complete_structured(model, messages, FeedbackDraft, max_tokens=1100)
     assert isinstance(draft, FeedbackDraft)
 
+    prompt = prompts.get("feedback")
+    instructions = _words(f"{prompt.system} {prompt.user}")
+
     def clean(text: str) -> str:
-        # Anything personal the model reconstructed is hidden again before it is shown.
+        # Anything personal the model reconstructed is hidden again before it is shown, and
+        # a line that repeats the instructions (a small model copies field descriptions such
+        # as "what [MENTOR] showed or explained (usually tools, AI…)") is not a fact.
         text = strip_foreign_script(redact(text, names).text)
-        return "" if leaks_instructions(text) else _readable(text).strip()
+        if leaks_instructions(text) or _echoes(text, instructions):
+            return ""
+        return _readable(text).strip()
 
     def clean_list(values: list[str]) -> list[str]:
         return [c for c in (clean(v) for v in values) if c]

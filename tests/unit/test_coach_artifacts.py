@@ -300,3 +300,32 @@ def test_a_learning_given_to_both_sides_lands_once_on_the_side_the_notes_say(coa
         "How to pick which shops get a refit.",
         "The board reads page one first.",
     ]
+
+
+def test_a_learning_that_repeats_the_instructions_is_not_kept(coach: Coach) -> None:
+    """What the 1.5B model returned on real notes: the prompt's field description as a
+    learning, which the notes' wording happened to back."""
+    coach.model.enqueue(
+        {
+            "summary": "Filming rules and refit choices.",
+            "went_well": [],
+            "senior_learned": [
+                "Simple rules for filming short clips in the shops.",
+                "What the mentor showed or explained (usually tools, AI, social media, new "
+                "ways of working, how younger staff see things)",
+            ],
+            "junior_learned": ["How he picks which shops get a refit."],
+            "challenges": [],
+            "action_items": [],
+            "next_focus": "",
+        }
+    )
+    notes = REFIT_NOTES + (
+        "- I showed Bernard how younger staff see new ways of working with AI tools and "
+        "social media.\n"
+    )  # a line that backs the copied description: only the echo rule can drop it
+    summary = coach.feedback(
+        FeedbackRequest(notes=notes, names=["Tamsin Okafor", "Bernard Whitlock"])
+    )
+    assert summary.senior_learned == ["Simple rules for filming short clips in the shops."]
+    assert summary.junior_learned == ["How he picks which shops get a refit."]
