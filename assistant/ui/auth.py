@@ -146,10 +146,14 @@ def _sign_in(email: str, password: str) -> None:
     except CoachError as err:
         st.session_state[NOTICE] = str(err)
         return
-    sessions = _sessions()
-    token = sessions.issue(user)
+    start_session(user)
+
+
+def start_session(user: User) -> None:
+    """Sign this browser session in as `user` (after a password check, or single sign-on
+    matched by email): remembered now, and in a cookie for the next visit."""
     _remember(user, time.time())
-    st.session_state[PENDING_COOKIE] = token
+    st.session_state[PENDING_COOKIE] = _sessions().issue(user)
     st.session_state.pop(NOTICE, None)
 
 

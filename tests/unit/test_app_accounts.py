@@ -251,3 +251,17 @@ def test_summarising_planted_personal_data_leaves_none_in_the_app_log_or_audit_l
     assert Accounts(program.store).find(EMAILS["mentor"]).consented_at is not None
     at.run()
     assert "your notes go to" not in shown(at, "info")  # shown until the first summary only
+
+
+def test_an_expired_session_gets_the_sign_in_page_with_the_reason(program: Program) -> None:
+    from assistant.ui.auth import SIGNED_IN
+
+    at = open_as("history", "mentor")
+    assert at.title[0].value == "History"
+    signed = dict(at.session_state[SIGNED_IN])
+    signed["at"] -= 13 * 3600  # signed in 13 hours ago; sign-ins last 12
+    at.session_state[SIGNED_IN] = signed
+    at.run()
+    assert at.title[0].value == "Sign in"
+    assert "Your session expired (sign-ins last 12 hours)" in shown(at, "error")
+    assert "QUESTION-mentor" not in shown(at)
