@@ -72,6 +72,31 @@ SUITE_METRICS: dict[str, tuple[MetricInfo, ...]] = {
             "Share of agendas citing only knowledge the coach actually retrieved.",
             1.0,
         ),
+        MetricInfo(
+            "agenda.goal_coverage",
+            "Share of the stated session goals that some agenda item actually works on.",
+            0.95,
+        ),
+        MetricInfo(
+            "agenda.card_copy_rate",
+            "Share of item details that restate their activity card instead of saying what "
+            "this pair will do about this topic.",
+            0.1,
+            higher_is_better=False,
+        ),
+        MetricInfo(
+            "agenda.two_way_exchange",
+            "Share of sessions of 30 minutes or more with an item where the senior teaches "
+            "back (the reverse half of reverse mentoring).",
+            0.95,
+        ),
+        MetricInfo(
+            "agenda.unused_citations",
+            "Cited sources that no agenda item uses, over all agendas (should be none).",
+            0.0,
+            higher_is_better=False,
+            aggregate="sum",
+        ),
     ),
     "starters": (
         MetricInfo(
@@ -89,6 +114,12 @@ SUITE_METRICS: dict[str, tuple[MetricInfo, ...]] = {
         ),
         MetricInfo(
             "starters.citation_valid", "Share of sets citing only retrieved knowledge.", 1.0
+        ),
+        MetricInfo(
+            "starters.template_repeats",
+            "Share of starters that repeat another's question with only a word or two changed.",
+            0.05,
+            higher_is_better=False,
         ),
     ),
     "feedback": (
@@ -172,6 +203,19 @@ SUITE_METRICS: dict[str, tuple[MetricInfo, ...]] = {
             "chat.cited_relevant",
             "Share of answered questions citing at least one of the expected documents.",
             0.6,
+        ),
+        MetricInfo(
+            "chat.opening_fault",
+            "Share of answers opening with a citation marker, filler or the question restated "
+            "instead of the advice.",
+            0.02,
+            higher_is_better=False,
+        ),
+        MetricInfo(
+            "chat.persona_fit",
+            "Share of answers speaking to the persona who asked (no lines meant for the other "
+            "side of the pair, or for a participant when a lead asks).",
+            0.9,
         ),
     ),
     "attacks": (

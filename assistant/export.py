@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from icalendar import Calendar, Event, vCalAddress
 
-from assistant.errors import InputError
+from assistant.errors import CoachError, InputError
 from assistant.schemas import (
     PERSONA_LABELS,
     STAGE_LABELS,
@@ -19,7 +20,7 @@ from assistant.schemas import (
     Provenance,
     StarterSet,
 )
-from assistant.store import MessageRow
+from assistant.store import MessageRow, load_artifact
 
 Artifact = Answer | Agenda | StarterSet | FeedbackSummary
 PRODID = "-//Reverse Mentoring Coach//Session agenda//EN"
@@ -199,15 +200,52 @@ def to_markdown(artifact: Artifact) -> str:
     return "\n".join(lines + _provenance(artifact)).rstrip() + "\n"
 
 
-def conversation_to_markdown(title: str, messages: list[MessageRow]) -> str:
+def conversation_sources(store: Any, messages: Sequence[MessageRow]) -> dict[int, list[Citation]]:
+    """The citations of each saved answer in a conversation, by its history item id (items
+    the reader may no longer open, or that are not answers, are left out)."""
+    sources: dict[int, list[Citation]] = {}
+    for message in messages:
+        if message.artifact_id is None or message.artifact_id in sources:
+            continue
+        try:
+            stored = store.get_artifact(message.artifact_id)
+            artifact = load_artifact(stored) if stored is not None else None
+        except CoachError:
+            continue
+        if isinstance(artifact, Answer) and artifact.citations:
+            sources[message.artifact_id] = list(artifact.citations)
+    return sources
+
+
+def conversation_to_markdown(
+    title: str,
+    messages: Sequence[MessageRow],
+    sources: Mapping[int, Sequence[Citation]] | None = None,
+) -> str:
+    """The conversation as Markdown that stands alone: each reply's [n] markers are listed
+    at the end under that reply's number, with the source they point to."""
     lines = [f"# {title}", ""]
+    cited: list[tuple[int, Sequence[Citation]]] = []
+    replies = 0
     for message in messages:
         speaker = ROLE_LABELS.get(message.role, message.role.capitalize())
+        if message.role == "assistant":
+            replies += 1
+            speaker = f"{speaker} (reply {replies})"
         lines += [f"### {speaker}", "", message.content.strip(), ""]
         if message.artifact_id is not None:
             lines += [f"_Saved to history as item #{message.artifact_id}._", ""]
+            citations = (sources or {}).get(message.artifact_id)
+            if citations and message.role == "assistant":
+                cited.append((replies, citations))
     if not messages:
         lines += ["_No messages yet._", ""]
+    if cited:
+        lines += ["## Sources", ""]
+        for reply, citations in cited:
+            lines += [f"Reply {reply}:", ""]
+            lines += [f"- {_citation_line(c)}" for c in sorted(citations, key=lambda c: c.n)]
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 

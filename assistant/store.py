@@ -49,6 +49,7 @@ from assistant.db import (
 from assistant.errors import CoachError, InputError
 from assistant.migrations import ensure_schema
 from assistant.schemas import Agenda, Answer, FeedbackSummary, StarterSet
+from assistant.text import shorten_title
 
 Artifact = Answer | Agenda | StarterSet | FeedbackSummary
 ARTIFACT_TYPES: dict[str, type[Artifact]] = {
@@ -129,8 +130,7 @@ def _now() -> str:
 
 
 def _shorten(text: str, limit: int = TITLE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten_title(text, limit)
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -55,3 +55,27 @@ def is_open_question(text: str) -> bool:
     return (
         text.endswith("?") and not starts_closed(text) and len(text.split()) >= MIN_QUESTION_WORDS
     )
+
+
+def shorten_title(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters; a longer one is cut at the last word
+    boundary that fits and ends with an ellipsis, never in the middle of a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def slug(text: str, fallback: str = "coach", limit: int = 60) -> str:
+    """A file-name part from `text`: lower-case words joined by '-', cut between words."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    value = ""
+    for word in words:
+        candidate = f"{value}-{word}" if value else word
+        if len(candidate) > limit:
+            break
+        value = candidate
+    return value or (words[0][:limit] if words else fallback)

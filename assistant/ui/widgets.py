@@ -6,7 +6,6 @@ Model text and user text are shown with `st.markdown` (which escapes HTML), `st.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -14,6 +13,7 @@ import streamlit as st
 
 from assistant.errors import CoachError, InputError
 from assistant.schemas import Citation, Provenance
+from assistant.text import slug as text_slug
 from assistant.ui.safe_text import plain, safe_markdown, urls_in
 
 T = TypeVar("T")
@@ -78,8 +78,7 @@ def render_provenance(artifact: Provenance) -> None:
 
 
 def slug(text: str, fallback: str = "coach") -> str:
-    value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
-    return value or fallback
+    return text_slug(text, fallback)
 
 
 def download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:

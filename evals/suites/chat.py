@@ -8,6 +8,7 @@ from assistant.eval_report import SUITE_METRICS
 from assistant.schemas import AnswerRequest, Turn
 from evals.metrics import Score, citation_validity, groundedness
 from evals.suites.common import Outcome, SuiteContext
+from evals.wording import opening_fault, persona_fault
 
 NAME = "chat"
 DATASET = "chat"
@@ -61,6 +62,12 @@ def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     if answered:
         scores["groundedness"] = groundedness(
             answer.answer, [c.text for c in answer.citations], ctx.embed
+        )
+        fault = opening_fault(case["question"], answer.answer)
+        scores["opening_fault"] = Score(float(fault is not None), fault or "starts with the advice")
+        wrong = persona_fault(case.get("persona", "mentee"), answer.answer)
+        scores["persona_fit"] = Score(
+            float(wrong is None), f"speaks to another persona: {wrong!r}" if wrong else "fits"
         )
         relevant = set(case.get("relevant") or [])
         if relevant:

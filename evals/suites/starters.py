@@ -6,8 +6,9 @@ from typing import Any
 
 from assistant.eval_report import SUITE_METRICS
 from assistant.schemas import StartersRequest
-from evals.metrics import citation_validity, starter_scores
+from evals.metrics import Score, citation_validity, starter_scores
 from evals.suites.common import Outcome, SuiteContext
+from evals.wording import template_repeats
 
 NAME = "starters"
 DATASET = "starters"
@@ -28,6 +29,11 @@ def run_case(ctx: SuiteContext, case: dict[str, Any]) -> Outcome:
     )
     texts = [s.text for s in result.starters]
     scores = starter_scores(texts, int(case["count"]), ctx.embed)
+    repeats = template_repeats(texts)
+    scores["template_repeats"] = Score(
+        len(repeats) / len(texts) if texts else 0.0,
+        "; ".join(texts[j][:60] for j in repeats[:2]) or "no starter repeats another's frame",
+    )
     scores["citation_valid"] = citation_validity(
         [c.id for c in result.citations], ctx.index_ids, observed.seen
     )

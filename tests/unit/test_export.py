@@ -262,3 +262,39 @@ def test_every_kind_exports_to_markdown_with_a_heading(artifact) -> None:
     markdown = to_markdown(artifact)
     assert markdown.startswith("# ") and markdown.endswith("\n")
     assert "Generated" in markdown
+
+
+def test_conversation_markdown_ends_with_each_replys_numbered_sources() -> None:
+    from assistant.schemas import Citation
+
+    messages = [
+        MessageRow(1, 3, "user", "How do I start?", None, "2025-01-01T10:00:00+00:00"),
+        MessageRow(2, 3, "assistant", "Agree on goals [1].", 9, "2025-01-01T10:00:05+00:00"),
+    ]
+    citation = Citation(
+        n=1, id="c1", source="guides/first-session.md", title="First session", text="Agree goals."
+    )
+    markdown = conversation_to_markdown("First steps", messages, {9: [citation]})
+    sources = markdown[markdown.index("## Sources") :]
+    assert markdown.index("Agree on goals [1].") < markdown.index("## Sources")
+    assert "Reply 1:" in sources
+    assert "[1] First session — guides/first-session.md" in sources
+    assert "## Sources" not in conversation_to_markdown("First steps", messages)
+
+
+def test_long_titles_are_cut_at_a_word_boundary_with_an_ellipsis() -> None:
+    from assistant.store import default_title
+    from assistant.text import shorten_title, slug
+
+    question = "My team rolls their eyes when I say I'm being mentored by a graduate. How?"
+    short = shorten_title(question, 40)
+    assert short.endswith("…") and len(short) <= 40
+    assert question.startswith(short[:-1]) and question[len(short) - 1] == " "
+    assert shorten_title("Short title", 40) == "Short title"
+    answer = Answer(question=question * 2, persona="mentee", answer="Laugh it off.")
+    title = default_title(answer)
+    assert title.endswith("…") and (question * 2).startswith(title[:-1].rstrip())
+    name = slug(
+        "Using AI chatbots to prepare board papers for the audit committee meeting", limit=30
+    )
+    assert name == "using-ai-chatbots-to-prepare"

@@ -240,14 +240,16 @@ def _ask(request: AnswerRequest) -> None:
 
 
 def _conversation_download(conversation_id: int) -> None:
-    from assistant.export import conversation_to_markdown
+    from assistant.export import conversation_sources, conversation_to_markdown
+    from assistant.text import shorten_title
 
     store = services().store
     messages = store.get_messages(conversation_id)
-    title = next((m.content for m in messages if m.role == "user"), "Conversation")[:80]
+    title = shorten_title(next((m.content for m in messages if m.role == "user"), ""), 80)
+    title = title or "Conversation"
     download(
         "Download conversation",
-        conversation_to_markdown(title, messages),
+        conversation_to_markdown(title, messages, conversation_sources(store, messages)),
         f"conversation-{slug(title)}.md",
         "text/markdown",
         key="coach_download",

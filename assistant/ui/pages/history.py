@@ -204,7 +204,7 @@ def _artifacts() -> None:
 
 
 def _conversations() -> None:
-    from assistant.export import conversation_to_markdown
+    from assistant.export import conversation_sources, conversation_to_markdown
 
     search = st.text_input("Search conversations", key="history_conversation_search")
     store = services().store
@@ -236,7 +236,9 @@ def _conversations() -> None:
                     )
             download(
                 "Download conversation (Markdown)",
-                conversation_to_markdown(row.title, messages),
+                conversation_to_markdown(
+                    row.title, messages, conversation_sources(store, messages)
+                ),
                 f"conversation-{slug(row.title)}.md",
                 "text/markdown",
                 key=f"history_conversation_download_{row.id}",
