@@ -74,8 +74,9 @@ def render_buttons() -> None:
 
 
 def sign_in_from_identity(store: object, remember: Callable[[User, float], None]) -> User | None:
-    """The account of the identity Streamlit holds, signed in for this session; None when there
-    is no identity; the no-access page (and the run stops) when it matches no account."""
+    """Sign this session in as the account of the identity Streamlit holds, and run the page
+    again as it (the menu then fits its role). None when there is no identity; the no-access
+    page (and the run stops) when it matches no account."""
     if not providers():
         return None
     claims = _identity()
@@ -97,7 +98,8 @@ def sign_in_from_identity(store: object, remember: Callable[[User, float], None]
         st.stop()
     remember(user, time.time())
     st.session_state[SSO_SESSION] = True
-    return user
+    # Run again as the account: the menu was drawn before sign-in, with every page in it.
+    st.rerun()
 
 
 def render_no_access(why: str) -> None:
