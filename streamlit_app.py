@@ -20,10 +20,17 @@ from assistant.ui.pages import (
     program_health,
     starters,
 )
-from assistant.ui.shell import framed, nav_visibility, optional_page, remember_pages
+from assistant.ui.shell import (
+    framed,
+    nav_visibility,
+    optional_page,
+    remember_pages,
+    resolve_session,
+)
 
 dashboard = optional_page("assistant.ui.pages.dashboard")  # written separately; may be absent
 
+resolve_session()  # a returning browser's sign-in, before the menu is built
 coach_page = st.Page(framed(coach.render), title="Coach", icon=":material/forum:", url_path="coach")
 
 

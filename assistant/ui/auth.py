@@ -83,9 +83,10 @@ def flush_cookie() -> None:
 
 def _cookie() -> str | None:
     try:
-        return st.context.cookies.get(COOKIE) or None
+        value = st.context.cookies.get(COOKIE)
     except Exception:  # no request context (a test harness): no cookie  # noqa: BLE001
         return None
+    return value if isinstance(value, str) and value else None
 
 
 def signed_in_user() -> User | None:
@@ -127,7 +128,7 @@ def gate() -> User | None:
         return None
     user = signed_in_user()
     if user is None:  # single sign-on: the identity st.login holds, matched by email
-        user = sso.sign_in_from_identity(svc.base_store, _remember)
+        user = sso.sign_in_from_identity(svc.base_store, start_session)
     if user is None:
         render_sign_in()
         flush_cookie()
@@ -145,10 +146,14 @@ def _sign_in(email: str, password: str) -> None:
     except CoachError as err:
         st.session_state[NOTICE] = str(err)
         return
-    sessions = _sessions()
-    token = sessions.issue(user)
+    start_session(user)
+
+
+def start_session(user: User) -> None:
+    """Sign this browser session in as `user` (after a password check, or single sign-on
+    matched by email): remembered now, and in a cookie for the next visit."""
     _remember(user, time.time())
-    st.session_state[PENDING_COOKIE] = token
+    st.session_state[PENDING_COOKIE] = _sessions().issue(user)
     st.session_state.pop(NOTICE, None)
 
 

@@ -83,9 +83,27 @@ def framed(render: Callable[[], None], permission: Permission | None = None) -> 
     return page
 
 
+def resolve_session() -> None:
+    """Before the menu is built: who this browser session is (from its cookie on a new
+    session), so the menu shows what that role may open. Errors wait for the page."""
+    try:
+        if auth.SIGNED_IN not in st.session_state and auth._shared().accounts.accounts_on():
+            auth.signed_in_user()
+    except CoachError:
+        pass
+
+
 def nav_visibility(permission: Permission) -> str:
-    """Pages a role may not open are left out of its menu (their address shows a refusal)."""
-    return "visible" if auth.current_actor().can(permission) else "hidden"
+    """Pages a role may not open are left out of its menu (their address shows a refusal).
+    With accounts on and nobody signed in yet, they are left out too."""
+    actor = auth.current_actor()
+    if actor.is_personal:
+        try:
+            if auth._shared().accounts.accounts_on():
+                return "hidden"
+        except CoachError:
+            return "hidden"
+    return "visible" if actor.can(permission) else "hidden"
 
 
 NAV_PAGES = "_nav_pages"  # url_path -> StreamlitPage, set by the router on every run

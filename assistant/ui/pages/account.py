@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import streamlit as st
 
@@ -26,9 +25,7 @@ def _change_password(user_id: int) -> None:
     user = attempt(lambda: shared_services().accounts.change_password(user_id, old, new))
     if user is not None:
         # The change ends every other sign-in; this one carries on with a fresh cookie.
-        sessions = auth._sessions()
-        auth._remember(user, time.time())
-        st.session_state[auth.PENDING_COOKIE] = sessions.issue(user)
+        auth.start_session(user)
         st.success("Password changed. Other sign-ins of this account are ended.")
 
 

@@ -252,9 +252,36 @@ def _conversations() -> None:
     _show_more(MORE_CONVERSATIONS, more)
 
 
+def _linked_item(raw: str) -> None:
+    """A saved item opened by its link (/history?item=ID): shown only if the store lets this
+    user read it; otherwise one line and nothing of it."""
+    from assistant.export import to_markdown
+    from assistant.store import load_artifact
+
+    if not raw.isdigit():
+        st.error(f"“{plain(raw)}” is not an item number.", icon=":material/link_off:")
+        return
+    try:
+        stored = services().store.get_artifact(int(raw))
+        markdown = to_markdown(load_artifact(stored)) if stored is not None else None
+    except CoachError as err:  # AccessDenied among them: one line, nothing of the item
+        show_error(err)
+        return
+    if stored is None:
+        st.warning(f"There is no saved item #{raw}.", icon=":material/inbox:")
+    else:
+        st.subheader(plain(f"{KIND_LABELS.get(stored.kind, stored.kind)} · {stored.title}"))
+        with st.container(border=True):
+            st.markdown(safe_markdown(markdown))
+
+
 def render() -> None:
     st.title("History")
     st.caption("Everything the coach made for you, stored on this machine.")
+    linked = st.query_params.get("item")
+    if linked is not None:
+        _linked_item(str(linked))
+        st.divider()
     saved, chats = st.tabs(["Saved results", "Conversations"])
     with saved:
         _artifacts()

@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from assistant.access import Permission
 from assistant.errors import CoachError, KnowledgeError
 from assistant.knowledge import (
     AUDIENCES,
@@ -280,12 +281,19 @@ def render() -> None:
     browse, search, upload, reindex = st.tabs(["Browse", "Search", "Upload", "Re-index"])
     with search:
         _search()
+    may_upload = services().actor.can(Permission.KNOWLEDGE_UPLOAD)
     with upload:
+        if not may_upload:
+            # Documents shape every user's answers: leads and admins add them.
+            st.info(
+                "Only program leads and admins add documents. Ask your program lead to add one.",
+                icon=":material/lock:",
+            )
         st.caption(
             "Each file needs YAML front matter: title, audience, topics, kind, summary "
             "(see knowledge/README.md). Valid files are indexed right away."
         )
-        added, rejected = _upload()
+        added, rejected = _upload() if may_upload else ([], 0)
         for message in added:
             st.success(message, icon=":material/check:")
         summary = _reindex() if added else None
@@ -295,7 +303,9 @@ def render() -> None:
             st.success(summary, icon=":material/check_circle:")
     with reindex:
         st.caption("Re-indexing embeds only new or changed text; unchanged chunks are kept.")
-        if st.button("Re-index now", key="kb_reindex", type="primary", icon=":material/sync:"):
+        if may_upload and st.button(
+            "Re-index now", key="kb_reindex", type="primary", icon=":material/sync:"
+        ):
             summary = _reindex()
             if summary:
                 _flash_and_rerun([summary])
