@@ -128,7 +128,7 @@ def gate() -> User | None:
         return None
     user = signed_in_user()
     if user is None:  # single sign-on: the identity st.login holds, matched by email
-        user = sso.sign_in_from_identity(svc.base_store, _remember)
+        user = sso.sign_in_from_identity(svc.base_store, start_session)
     if user is None:
         render_sign_in()
         flush_cookie()

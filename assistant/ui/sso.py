@@ -13,7 +13,6 @@ also signs out of Streamlit's identity cookie, so the next visit asks again.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 
 import streamlit as st
@@ -73,9 +72,10 @@ def render_buttons() -> None:
         st.caption("Or sign in with the email and password your program lead gave you:")
 
 
-def sign_in_from_identity(store: object, remember: Callable[[User, float], None]) -> User | None:
-    """The account of the identity Streamlit holds, signed in for this session; None when there
-    is no identity; the no-access page (and the run stops) when it matches no account."""
+def sign_in_from_identity(store: object, start: Callable[[User], None]) -> User | None:
+    """Sign this session in as the account of the identity Streamlit holds, and run the page
+    again as it (the menu then fits its role). None when there is no identity; the no-access
+    page (and the run stops) when it matches no account."""
     if not providers():
         return None
     claims = _identity()
@@ -95,9 +95,10 @@ def sign_in_from_identity(store: object, remember: Callable[[User, float], None]
     except CoachError as err:  # the database is unreachable: one line, no app
         render_no_access(str(err))
         st.stop()
-    remember(user, time.time())
+    start(user)  # as after a password: this session, and the coach's cookie for the next visit
     st.session_state[SSO_SESSION] = True
-    return user
+    # Run again as the account: the menu was drawn before sign-in, with every page in it.
+    st.rerun()
 
 
 def render_no_access(why: str) -> None:

@@ -156,6 +156,8 @@ def test_a_lead_signs_in_through_the_provider_and_gets_the_leads_pages(
     body = page.inner_text("body")
     assert "lead@example.org" in body and "(lead)" in body
     assert "No access yet" not in body
+    # The menu is the lead's: the admins' page is not in it.
+    assert "Program health" in body and "Accounts and audit log" not in body
     # A lead's page (program health) opens; reloading keeps the sign-in (Streamlit's cookie).
     page.goto(f"{sso_app.url}/program-health")
     page.get_by_text("Signed in as", exact=False).first.wait_for()
