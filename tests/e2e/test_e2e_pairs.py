@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -83,7 +84,10 @@ def pairs_server(
 
 def _summarise(page, url: str, notes: str, session: int, screenshot: Shot) -> None:  # noqa: ANN001
     page.goto(f"{url}/pairs")
-    page.get_by_text(f"Next: session {session} of 6", exact=False).wait_for()
+    try:
+        page.get_by_text(f"Next: session {session} of 6", exact=False).wait_for()
+    finally:
+        screenshot(page, f"e2e-pairs-page-before-{session}")
     page.get_by_role("button", name="Summarise this session").click()
     page.get_by_role("heading", name="Feedback summary").wait_for()
     try:
@@ -93,7 +97,11 @@ def _summarise(page, url: str, notes: str, session: int, screenshot: Shot) -> No
     page.get_by_label("Session notes").fill(notes)
     page.get_by_label("Session notes").press("Control+Enter")
     page.get_by_role("button", name="Summarise", exact=True).click()
-    page.get_by_text(f"Recorded as session {session} of the pair", exact=False).wait_for()
+    # Case-sensitive: the banner above says "will be recorded as session N of the pair".
+    try:
+        page.get_by_text(re.compile(f"Recorded as session {session} of the pair")).wait_for()
+    finally:
+        screenshot(page, f"e2e-pairs-summary-{session}")
 
 
 def test_two_sessions_then_the_next_agenda_reviews_the_open_actions(
