@@ -221,25 +221,24 @@ class Store:
         with self._begin(write=False) as conn:
             return self._acting(conn)
 
-    def _visible_conversation(self, conn: Connection, actor: Actor, conversation_id: int) -> None:
-        self._require(conn, conversations, conversation_id, "conversation")
+    def _visible(
+        self, conn: Connection, actor: Actor, table: sa.Table, row_id: int, what: str, rule: Any
+    ) -> None:
+        """The row exists and the actor may read it (`rule`: the access SQL for the user)."""
+        self._require(conn, table, row_id, what)
         if actor.is_personal:
             return
-        query = sa.select(conversations.c.id).where(
-            conversations.c.id == conversation_id, conversation_visible(actor.user_id)
-        )
+        query = sa.select(table.c.id).where(table.c.id == row_id, rule(actor.user_id))
         if conn.execute(query).first() is None:
-            raise not_yours("conversation")
+            raise not_yours("saved item" if what == "artifact" else what)
+
+    def _visible_conversation(self, conn: Connection, actor: Actor, conversation_id: int) -> None:
+        self._visible(
+            conn, actor, conversations, conversation_id, "conversation", conversation_visible
+        )
 
     def _visible_artifact(self, conn: Connection, actor: Actor, artifact_id: int) -> None:
-        self._require(conn, artifacts, artifact_id, "artifact")
-        if actor.is_personal:
-            return
-        query = sa.select(artifacts.c.id).where(
-            artifacts.c.id == artifact_id, artifact_visible(actor.user_id)
-        )
-        if conn.execute(query).first() is None:
-            raise not_yours("saved item")
+        self._visible(conn, actor, artifacts, artifact_id, "artifact", artifact_visible)
 
     def _own_artifact(self, conn: Connection, actor: Actor, artifact_id: int) -> None:
         self._visible_artifact(conn, actor, artifact_id)
