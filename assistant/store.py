@@ -400,6 +400,34 @@ class Store:
         )
         return message_id
 
+    def record_question(self, *, conversation_id: int | None, persona: str, question: str) -> int:
+        """A question on its own, saved before it is answered (so leaving the page or a model
+        failure never loses it): the conversation (created when `conversation_id` is None,
+        titled by the question) and the user's message. Returns the conversation's id; the
+        reply follows with `record_reply`."""
+        with self._begin() as conn:
+            actor = self._acting(conn)
+            if conversation_id is None:
+                conversation_id = self._insert_conversation(
+                    conn, persona, question, _now(), actor.user_id
+                )
+            else:
+                self._visible_conversation(conn, actor, conversation_id)
+            self._insert_message(conn, conversation_id, "user", question, None)
+        return conversation_id
+
+    def record_reply(self, *, conversation_id: int, question: str, answer: Answer) -> int:
+        """The reply to a question already saved with `record_question`: the Answer artifact
+        and the assistant's message linked to it, together. Returns the artifact's id."""
+        with self._begin() as conn:
+            actor = self._acting(conn)
+            self._visible_conversation(conn, actor, conversation_id)
+            artifact_id = self._insert_artifact(
+                conn, answer, question, conversation_id, actor.user_id
+            )
+            self._insert_message(conn, conversation_id, "assistant", answer.answer, artifact_id)
+        return artifact_id
+
     def record_exchange(
         self, *, conversation_id: int | None, persona: str, question: str, answer: Answer
     ) -> Exchange:

@@ -6,6 +6,7 @@ Model text and user text are shown with `st.markdown` (which escapes HTML), `st.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -17,6 +18,7 @@ from assistant.text import slug as text_slug
 from assistant.ui.safe_text import plain, safe_markdown, urls_in
 
 T = TypeVar("T")
+LOG = logging.getLogger(__name__)
 
 
 def show_error(err: CoachError) -> None:
@@ -81,15 +83,39 @@ def slug(text: str, fallback: str = "coach") -> str:
     return text_slug(text, fallback)
 
 
-def download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:
-    # on_click="ignore": downloading must not rerun the page (and re-call nothing).
+def _audit_download(target: str, file_name: str) -> None:
+    """The audit log's "export" entry for a download from the app: who, what, when. A failure
+    to record it is logged and never blocks the file (the browser already has it)."""
+    from assistant import audit
+    from assistant.ui.resources import services
+
+    try:
+        services().store.audit(audit.EXPORT, target, file=file_name, via="app")
+    except CoachError as err:
+        LOG.warning("the download of %s was not recorded in the audit log: %s", file_name, err)
+
+
+def download(
+    label: str,
+    data: str | bytes,
+    file_name: str,
+    mime: str,
+    key: str,
+    *,
+    audit_as: str | None = "",
+) -> None:
+    """A download button. Every download is an export in the audit log, named by `audit_as`
+    (e.g. "pair #3 timeline"; by default the file name); `audit_as=None` only where the export
+    was already recorded when it was prepared. Recording reruns the page once, as any button
+    does; what the page shows is kept in session state, so nothing is made again."""
     st.download_button(
         label,
         data=data,
         file_name=file_name,
         mime=mime,
         key=key,
-        on_click="ignore",
+        on_click="ignore" if audit_as is None else _audit_download,
+        args=None if audit_as is None else (audit_as or file_name, file_name),
         icon=":material/download:",
     )
 

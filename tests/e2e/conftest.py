@@ -138,8 +138,36 @@ def app_server(
         stop_process(process)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+def _show_failed_page(page: object, name: str) -> None:
+    """After a failed test: a screenshot in test-artifacts/ and the page's visible text on
+    stdout, which pytest prints under the failure (so a CI log shows what the browser saw)."""
+    try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"failed-{name}.png"
+        page.screenshot(path=str(shot), full_page=True)  # type: ignore[attr-defined]
+        text = page.locator("body").inner_text(timeout=10_000)  # type: ignore[attr-defined]
+    except Exception as err:  # noqa: BLE001 (a diagnostic must not hide the failure)
+        print(f"(could not capture the failed page: {err})")
+        return
+    print(f"The page at {page.url} when the test failed (screenshot {shot}):")  # type: ignore[attr-defined]
+    print(text[-6000:])
+
+
 @pytest.fixture
-def page(browser: object, app_server: AppServer) -> Iterator[object]:
+def page(
+    browser: object, app_server: AppServer, request: pytest.FixtureRequest
+) -> Iterator[object]:
     context = browser.new_context(
         accept_downloads=True,  # type: ignore[attr-defined]
         viewport={"width": 1400, "height": 2000},
@@ -147,6 +175,8 @@ def page(browser: object, app_server: AppServer) -> Iterator[object]:
     page = context.new_page()
     page.set_default_timeout(90_000)
     yield page
+    if request.node.stash.get(_CALL_FAILED, False):
+        _show_failed_page(page, request.node.name)
     context.close()
 
 

@@ -108,3 +108,38 @@ def test_a_tampered_cookie_gets_the_sign_in_page_with_the_reason(
     page.get_by_text("could not be verified", exact=False).wait_for()
     body = page.inner_text("body")
     assert "Sign in" in body and "QUESTION-mentor" not in body and "Traceback" not in body
+
+
+def test_a_download_from_history_is_an_export_in_the_audit_log(
+    page,  # noqa: ANN001
+    accounts_server: tuple[AppServer, Program],
+    tmp_path: Path,
+) -> None:
+    from assistant import audit
+
+    server, program = accounts_server
+    sign_in(page, server.url, EMAILS["lead"])
+    item = page.locator("[data-testid='stExpander']:visible").first
+    item.locator("summary").click()
+    with page.expect_download() as saved:
+        item.get_by_test_id("stDownloadButton").first.click()
+    file = tmp_path / saved.value.suggested_filename
+    saved.value.save_as(file)
+    assert file.read_text(encoding="utf-8").strip()
+
+    def exports() -> list[audit.AuditEntry]:
+        with program.store._begin(write=False) as conn:  # noqa: SLF001 (the log itself)
+            return audit.entries(conn, action=audit.EXPORT)
+
+    page.wait_for_timeout(500)
+    for _ in range(40):  # the click's callback runs on the server just after the file
+        if exports():
+            break
+        page.wait_for_timeout(250)
+    [entry] = exports()
+    assert entry.actor == EMAILS["lead"]
+    assert entry.detail == {"file": saved.value.suggested_filename, "via": "app"}
+    kind, item_id = entry.target.split(" #")  # the newest item: the lead's saved answer
+    assert kind == "answer" and saved.value.suggested_filename.startswith("answer-question-lead")
+    stored = program.store.acting_as(program.actors["lead"]).get_artifact(int(item_id))
+    assert stored is not None and stored.title == "QUESTION-lead?"

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.fixtures import free_port
 
@@ -61,6 +62,9 @@ def test_planted_images_and_links_in_user_text_are_never_fetched(page, app_serve
     user = page.get_by_test_id("stChatMessage").first
     user.get_by_text("![pixel]", exact=False).wait_for()  # shown as the characters typed
     page.get_by_test_id("stChatMessage").nth(1).get_by_text("[1]", exact=False).first.wait_for()
+    # The exchange is saved when the answer has finished streaming; the download button comes
+    # with the rerun after the save. Leaving the page before that would leave History empty.
+    page.get_by_role("button", name="Download conversation").wait_for()
     assert page.locator("img[src*='127.0.0.1']").count() == 0
 
     topic = f"Using AI chatbots ![pixel]({base}/starters.png)"
@@ -78,13 +82,13 @@ def test_planted_images_and_links_in_user_text_are_never_fetched(page, app_serve
     for expander in page.locator("[data-testid='stExpander']:visible").all()[:4]:
         expander.locator("summary").click()
     page.wait_for_timeout(2000)
-    conversations = page.get_by_role("tab", name="Conversations", exact=False)
-    if conversations.count():
-        conversations.first.click()
-        page.locator("p:visible").filter(has_text="![pixel]").first.wait_for()
-        for expander in page.locator("[data-testid='stExpander']:visible").all()[:2]:
-            expander.locator("summary").click()
-        page.wait_for_timeout(2000)
+    conversations = page.get_by_role("tab", name="Conversations", exact=False).first
+    conversations.click()
+    expect(conversations).to_have_attribute("aria-selected", "true")
+    page.locator("p:visible").filter(has_text="![pixel]").first.wait_for()
+    for expander in page.locator("[data-testid='stExpander']:visible").all()[:2]:
+        expander.locator("summary").click()
+    page.wait_for_timeout(2000)
     assert page.locator("img[src*='127.0.0.1']").count() == 0
     fetched = [h for h in hits if h != "/favicon.ico"]
     assert fetched == [], f"the browser fetched {fetched}"

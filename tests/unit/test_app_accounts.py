@@ -20,6 +20,7 @@ from tests.unit.test_access_matrix import EXPECTED, OWN_PAIR, ROLES
 # page module -> the permission its route in streamlit_app.py requires
 GATES = {
     "history": None,
+    "starters": None,
     "pairs": None,
     "knowledge": None,
     "feedback": None,
@@ -265,3 +266,55 @@ def test_an_expired_session_gets_the_sign_in_page_with_the_reason(program: Progr
     assert at.title[0].value == "Sign in"
     assert "Your session expired (sign-ins last 12 hours)" in shown(at, "error")
     assert "QUESTION-mentor" not in shown(at)
+
+
+def test_the_generation_limit_gives_a_clear_message_and_keeps_the_last_result(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit as st
+
+    from assistant.config import get_settings
+
+    monkeypatch.setenv("COACH_GENERATIONS_PER_MINUTE", "1")
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    at = open_as("starters", "mentor")
+    at.text_input(key="starters_topic").input("Using AI chatbots")
+    next(b for b in at.button if b.label == "Suggest starters").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert "Starters: Using AI chatbots" in shown(at, "subheader")
+    at.text_input(key="starters_topic").input("Giving feedback upwards")
+    next(b for b in at.button if b.label == "Suggest starters").click()
+    at.run()
+    assert not at.exception
+    message = shown(at, "error")
+    assert "You have used your 1 generations for this minute" in message
+    assert "Try again in" in message and "seconds" in message
+    assert "Starters: Using AI chatbots" in shown(at, "subheader")  # the last result stays
+    # Another user has their own share.
+    other = open_as("starters", "mentee")
+    other.text_input(key="starters_topic").input("Giving feedback upwards")
+    next(b for b in other.button if b.label == "Suggest starters").click()
+    other.run()
+    assert not other.error and "Starters: Giving feedback upwards" in shown(other, "subheader")
+
+
+def test_deleting_my_account_asks_for_my_email_then_signs_me_out(program: Program) -> None:
+    at = open_as("account", "mentee")
+    at.text_input(key="delete_confirm").input("someone@else.org")
+    at.button(key="delete_account").click().run()
+    assert "The email does not match your account." in shown(at, "error")
+    assert Accounts(program.store).find(EMAILS["mentee"]) is not None  # nothing deleted
+
+    at.text_input(key="delete_confirm").input(EMAILS["mentee"].upper())
+    at.button(key="delete_account").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Sign in" and "Your account was deleted." in shown(at, "error")
+    assert Accounts(program.store).find(EMAILS["mentee"]) is None
+    assert "QUESTION-mentee" not in shown(at)
+    # The pair's shared agenda stays with the mentor; the mentee can no longer sign in.
+    mentor = shown(open_as("history", "mentor"))
+    assert "QUESTION-mentor" in mentor
+    gone = sign_in(page("history"), EMAILS["mentee"])
+    assert gone.title[0].value == "Sign in" and gone.error

@@ -100,7 +100,10 @@ def test_a_model_that_is_down_shows_the_fix_and_keeps_the_question() -> None:
     at = ask(QUESTION)
     assert not at.exception
     assert "No model available. Run `make run`" in shown(at, "error")
-    assert app_services().store.list_conversations() == []
+    store = app_services().store
+    # Saved before the model was asked: History has the question, unanswered.
+    [conversation] = store.list_conversations()
+    assert conversation.title == QUESTION and conversation.messages == 1
 
     at.run()  # the next rerun still has the question, with a way to ask it again
     assert QUESTION in shown(at, "info")
@@ -108,6 +111,11 @@ def test_a_model_that_is_down_shows_the_fix_and_keeps_the_question() -> None:
     assert not at.exception
     assert [m.name for m in at.chat_message] == ["user", "assistant"]
     assert "[1]" in at.chat_message[1].markdown[0].value
+    # Asked again, it is answered in the same conversation and not saved twice.
+    [conversation] = store.list_conversations()
+    rows = store.get_messages(conversation.id)
+    assert [(m.role, m.content) for m in rows][0] == ("user", QUESTION)
+    assert [m.role for m in rows] == ["user", "assistant"] and rows[1].artifact_id is not None
 
 
 def test_a_stream_that_breaks_keeps_the_question() -> None:

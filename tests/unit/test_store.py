@@ -501,6 +501,32 @@ def test_a_question_and_its_reply_are_recorded_together(store: Store) -> None:
     assert conversation_after.updated_at == store.get_messages(first.conversation_id)[-1].created_at
 
 
+def test_a_question_is_saved_before_its_reply(store: Store, database: Database) -> None:
+    conversation_id = store.record_question(
+        conversation_id=None, persona="mentee", question="How do I start?"
+    )
+    [asked] = store.list_conversations()
+    assert (asked.id, asked.title, asked.messages) == (conversation_id, "How do I start?", 1)
+    assert database.count("artifacts") == 0  # nothing of a reply yet
+    artifact_id = store.record_reply(
+        conversation_id=conversation_id, question="How do I start?", answer=make_answer()
+    )
+    user, assistant = store.get_messages(conversation_id)
+    assert (user.role, user.content) == ("user", "How do I start?")
+    assert (assistant.role, assistant.artifact_id) == ("assistant", artifact_id)
+    saved = store.get_artifact(artifact_id)
+    assert saved is not None and saved.conversation_id == conversation_id
+    assert (
+        store.record_question(
+            conversation_id=conversation_id, persona="mentee", question="And then?"
+        )
+        == conversation_id
+    )
+    assert [c.messages for c in store.list_conversations()] == [3]
+    with pytest.raises(CoachError, match="no saved conversation #999"):
+        store.record_reply(conversation_id=999, question="?", answer=make_answer())
+
+
 def test_an_exchange_that_fails_half_way_leaves_nothing_behind(
     store: Store, database: Database
 ) -> None:

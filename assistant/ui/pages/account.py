@@ -45,6 +45,7 @@ def _export() -> None:
             "my-coach-data.json",
             "application/json",
             key="download_export",
+            audit_as=None,  # recorded when it was prepared
         )
 
 

@@ -55,7 +55,8 @@ INPUT = "coach_input"  # the chat box
 
 def _chat() -> dict[str, Any]:
     """conversation_id, messages, failed (a question the model did not answer), pending (the
-    AnswerRequest to answer on this run), refused (why the last one sent was not accepted)."""
+    AnswerRequest to answer on this run), refused (why the last one sent was not accepted),
+    unanswered (the question saved to History whose reply is not saved yet)."""
     return st.session_state.setdefault(
         "chat", {"conversation_id": None, "messages": [], "failed": None, "pending": None}
     )
@@ -193,25 +194,39 @@ def _clear_on_first(chunks: Iterable[str], notice: DeltaGenerator) -> Iterator[s
     notice.empty()
 
 
-def _save(request: AnswerRequest, answer: Answer) -> int:
+def _save_question(request: AnswerRequest) -> int:
+    """Save the question before it is answered: leaving the page mid-answer (which stops this
+    run) or a model failure must not lose it from History."""
     chat = _chat()
-    exchange = services().store.record_exchange(
-        conversation_id=chat["conversation_id"],
-        persona=request.persona,
-        question=request.question,
-        answer=answer,
+    new = chat["conversation_id"] is None
+    conversation_id = services().store.record_question(
+        conversation_id=chat["conversation_id"], persona=request.persona, question=request.question
     )
-    if chat["conversation_id"] is None and chat.get("pair_id"):
+    if new and chat.get("pair_id"):
         # A new conversation started for a pair shows on that pair's timeline.
-        services().pairs.link_conversation(int(chat["pair_id"]), exchange.conversation_id)
-    chat["conversation_id"] = exchange.conversation_id
-    return exchange.artifact_id
+        services().pairs.link_conversation(int(chat["pair_id"]), conversation_id)
+    chat["conversation_id"] = conversation_id
+    chat["unanswered"] = request.question
+    return conversation_id
+
+
+def _save_reply(request: AnswerRequest, answer: Answer) -> int:
+    chat = _chat()
+    if chat.get("unanswered") != request.question:  # the question could not be saved first
+        _save_question(request)
+    artifact_id = services().store.record_reply(
+        conversation_id=chat["conversation_id"], question=request.question, answer=answer
+    )
+    chat["unanswered"] = None
+    return artifact_id
 
 
 def _ask(request: AnswerRequest) -> None:
     chat = _chat()
     with st.chat_message("user"):
         st.markdown(plain(request.question))
+    if chat.get("unanswered") != request.question:  # "Ask it again" does not save it twice
+        save_quietly(lambda: _save_question(request))
     with st.chat_message("assistant"):
         notice = st.empty()
         notice.caption(_waiting_text())
@@ -224,7 +239,7 @@ def _ask(request: AnswerRequest) -> None:
             show_error(err)
             chat["failed"] = request.question
             return
-    artifact_id = save_quietly(lambda: _save(request, answer))
+    artifact_id = save_quietly(lambda: _save_reply(request, answer))
     chat["messages"] += [
         {"role": "user", "content": request.question},
         {
@@ -253,6 +268,7 @@ def _conversation_download(conversation_id: int) -> None:
         f"conversation-{slug(title)}.md",
         "text/markdown",
         key="coach_download",
+        audit_as=f"conversation #{conversation_id}",
     )
 
 

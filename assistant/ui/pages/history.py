@@ -191,6 +191,7 @@ def _artifacts() -> None:
                     f"{item.kind}-{slug(item.title)}.md",
                     "text/markdown",
                     key=f"history_download_{item.id}",
+                    audit_as=f"{item.kind} #{item.id}",
                 )
                 if item.kind == "agenda" and st.button(
                     "Open in the Agenda builder",
@@ -242,6 +243,7 @@ def _conversations() -> None:
                 f"conversation-{slug(row.title)}.md",
                 "text/markdown",
                 key=f"history_conversation_download_{row.id}",
+                audit_as=f"conversation #{row.id}",
             )
             if st.button(
                 "Continue this conversation",

@@ -355,6 +355,7 @@ def _downloads(pair: Pair, sessions: list, number: int, when: date, minutes: int
             f"{slug(pair.label)}-timeline.md",
             "text/markdown",
             key="pairs_download_md",
+            audit_as=f"pair #{pair.id} timeline",
         )
     with right:
         try:
@@ -369,6 +370,7 @@ def _downloads(pair: Pair, sessions: list, number: int, when: date, minutes: int
             f"{slug(pair.label)}-session-{number}.ics",
             "text/calendar",
             key="pairs_download_ics",
+            audit_as=f"pair #{pair.id} invite",
         )
 
 
