@@ -401,10 +401,10 @@ class Store:
         return message_id
 
     def record_question(self, *, conversation_id: int | None, persona: str, question: str) -> int:
-        """A question on its own, saved before it is answered (so leaving the page or a model
-        failure never loses it): the conversation (created when `conversation_id` is None,
-        titled by the question) and the user's message. Returns the conversation's id; the
-        reply follows with `record_reply`."""
+        """A question whose reply did not come (the model failed, or the user left the page
+        mid-answer), kept so History does not lose it: the conversation (created when
+        `conversation_id` is None, titled by the question) and the user's message. Returns the
+        conversation's id; a reply asked for again is added with `record_reply`."""
         with self._begin() as conn:
             actor = self._acting(conn)
             if conversation_id is None:
@@ -417,7 +417,7 @@ class Store:
         return conversation_id
 
     def record_reply(self, *, conversation_id: int, question: str, answer: Answer) -> int:
-        """The reply to a question already saved with `record_question`: the Answer artifact
+        """The reply to a question kept earlier with `record_question`: the Answer artifact
         and the assistant's message linked to it, together. Returns the artifact's id."""
         with self._begin() as conn:
             actor = self._acting(conn)

@@ -101,7 +101,7 @@ def test_a_model_that_is_down_shows_the_fix_and_keeps_the_question() -> None:
     assert not at.exception
     assert "No model available. Run `make run`" in shown(at, "error")
     store = app_services().store
-    # Saved before the model was asked: History has the question, unanswered.
+    # Kept although the model failed: History has the question, unanswered.
     [conversation] = store.list_conversations()
     assert conversation.title == QUESTION and conversation.messages == 1
 
@@ -125,6 +125,20 @@ def test_a_stream_that_breaks_keeps_the_question() -> None:
     assert "stopped mid-way" in shown(at, "error")
     at.run()
     assert QUESTION in shown(at, "info")
+
+
+def test_leaving_the_page_mid_answer_keeps_the_question_in_history() -> None:
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    # What Streamlit raises in this run when the browser leaves or reruns the page while the
+    # answer streams (the raise comes from the scripted stream, where the next chunk would be).
+    app_services().model.enqueue([StopException()])
+    at = ask(QUESTION)
+    assert not at.exception
+    store = app_services().store
+    [conversation] = store.list_conversations()
+    assert conversation.title == QUESTION and conversation.messages == 1
+    assert store.list_artifacts(kind="answer") == []  # no half reply saved as an answer
 
 
 def test_html_in_a_question_or_answer_is_never_rendered_as_html() -> None:

@@ -9,6 +9,7 @@ that fails on the model's side is kept, with a button to ask it again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -31,6 +32,7 @@ from assistant.ui.widgets import (
     slug,
 )
 
+LOG = logging.getLogger(__name__)
 SUGGESTIONS: dict[str, list[str]] = {
     "mentor": [
         "How do I prepare for my first session with a senior leader?",
@@ -194,29 +196,51 @@ def _clear_on_first(chunks: Iterable[str], notice: DeltaGenerator) -> Iterator[s
     notice.empty()
 
 
-def _save_question(request: AnswerRequest) -> int:
-    """Save the question before it is answered: leaving the page mid-answer (which stops this
-    run) or a model failure must not lose it from History."""
+def _link_new(conversation_id: int) -> None:
     chat = _chat()
-    new = chat["conversation_id"] is None
-    conversation_id = services().store.record_question(
-        conversation_id=chat["conversation_id"], persona=request.persona, question=request.question
-    )
-    if new and chat.get("pair_id"):
+    if chat["conversation_id"] is None and chat.get("pair_id"):
         # A new conversation started for a pair shows on that pair's timeline.
         services().pairs.link_conversation(int(chat["pair_id"]), conversation_id)
     chat["conversation_id"] = conversation_id
-    chat["unanswered"] = request.question
-    return conversation_id
 
 
-def _save_reply(request: AnswerRequest, answer: Answer) -> int:
+def _keep_question(request: AnswerRequest) -> None:
+    """The question on its own, when its reply did not come (the model failed, or the user
+    left or reran the page mid-answer, which stops this run): History keeps it, unanswered.
+    Quiet on failure: it runs while the page may be going away."""
     chat = _chat()
-    if chat.get("unanswered") != request.question:  # the question could not be saved first
-        _save_question(request)
-    artifact_id = services().store.record_reply(
-        conversation_id=chat["conversation_id"], question=request.question, answer=answer
-    )
+    if chat.get("unanswered") == request.question:  # "Ask it again": already kept
+        return
+    try:
+        conversation_id = services().store.record_question(
+            conversation_id=chat["conversation_id"],
+            persona=request.persona,
+            question=request.question,
+        )
+        _link_new(conversation_id)
+        chat["unanswered"] = request.question
+    except CoachError as err:
+        LOG.warning("an unanswered question was not kept in History: %s", err)
+
+
+def _save(request: AnswerRequest, answer: Answer) -> int:
+    """The question with its reply, in one transaction; or, when the question was kept
+    before (a failed first try), the reply added to it."""
+    chat = _chat()
+    store = services().store
+    if chat.get("unanswered") == request.question and chat["conversation_id"] is not None:
+        artifact_id = store.record_reply(
+            conversation_id=chat["conversation_id"], question=request.question, answer=answer
+        )
+    else:
+        exchange = store.record_exchange(
+            conversation_id=chat["conversation_id"],
+            persona=request.persona,
+            question=request.question,
+            answer=answer,
+        )
+        _link_new(exchange.conversation_id)
+        artifact_id = exchange.artifact_id
     chat["unanswered"] = None
     return artifact_id
 
@@ -225,8 +249,6 @@ def _ask(request: AnswerRequest) -> None:
     chat = _chat()
     with st.chat_message("user"):
         st.markdown(plain(request.question))
-    if chat.get("unanswered") != request.question:  # "Ask it again" does not save it twice
-        save_quietly(lambda: _save_question(request))
     with st.chat_message("assistant"):
         notice = st.empty()
         notice.caption(_waiting_text())
@@ -235,11 +257,15 @@ def _ask(request: AnswerRequest) -> None:
             st.write_stream(_clear_on_first(stream, notice))
             answer: Answer = stream.result
         except CoachError as err:  # incl. StreamInterrupted: the partial text stays above
+            _keep_question(request)
             notice.empty()
             show_error(err)
             chat["failed"] = request.question
             return
-    artifact_id = save_quietly(lambda: _save_reply(request, answer))
+        except BaseException:  # Streamlit stopping this run: the user left or reran the page
+            _keep_question(request)
+            raise
+    artifact_id = save_quietly(lambda: _save(request, answer))
     chat["messages"] += [
         {"role": "user", "content": request.question},
         {
