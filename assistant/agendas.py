@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass, field
 
 from assistant.drafts import AgendaDraft
 from assistant.errors import CoachError
@@ -19,7 +20,7 @@ from assistant.guard import (
     strip_foreign_script,
 )
 from assistant.knowledge import ActivityCard
-from assistant.llm.base import ChatModel
+from assistant.llm.base import ChatModel, Completion, Message
 from assistant.llm.structured import complete_structured
 from assistant.planning import REVIEW, PlannedItem, plan_session
 from assistant.prompts import PromptLibrary
@@ -36,6 +37,10 @@ from assistant.schemas import (
 from assistant.text import is_open_question
 
 GUIDANCE_PASSAGES = 3
+# The preview's wording: none yet, so each item shows its card's own text.
+_NO_WORDING = AgendaDraft.model_construct(
+    title="", details=[], objectives=[], starters=[], prepare=[], follow_up=[]
+)
 
 
 class NoActivityCards(CoachError):
@@ -64,9 +69,23 @@ def _ok(text: str) -> bool:
     return bool(text.strip()) and not is_patronising(text) and not leaks_instructions(text)
 
 
-def build_agenda(
-    retriever: Retriever, model: ChatModel, prompts: PromptLibrary, request: AgendaRequest
-) -> Agenda:
+@dataclass
+class AgendaJob:
+    """An agenda planned in code, before the model writes its wording: the plan (activities,
+    minutes, sources) is final here, and `preview` shows it at once with each item's text
+    from its activity card; `write_agenda` adds the model's wording."""
+
+    request: AgendaRequest
+    plan: list[PlannedItem]
+    citations: list[Citation]
+    numbers: dict[str, int]
+    messages: list[Message]
+    started: float
+    preview: Agenda = field(init=False)
+
+
+def plan_agenda(retriever: Retriever, prompts: PromptLibrary, request: AgendaRequest) -> AgendaJob:
+    """Everything that needs no model: milliseconds, so a page can show the plan at once."""
     started = time.perf_counter()
     catalog = retriever.activity_cards()
     if not catalog:
@@ -120,11 +139,36 @@ def build_agenda(
         plan=plan_lines,
         guidance=guidance_lines or "(none)",
     )
+    job = AgendaJob(request, plan, citations, numbers, messages, started)
+    planned = Completion(text="", backend="plan", model="", seconds=0.0)
+    job.preview = _assemble(
+        request, plan, _NO_WORDING, citations, numbers, prompts, planned, started, preview=True
+    )
+    return job
+
+
+def write_agenda(job: AgendaJob, model: ChatModel, prompts: PromptLibrary) -> Agenda:
+    """The model's wording on the planned agenda (the slow part)."""
     draft, completion = complete_structured(
-        model, messages, AgendaDraft, max_tokens=reply_budget(len(plan))
+        model, job.messages, AgendaDraft, max_tokens=reply_budget(len(job.plan))
     )
     assert isinstance(draft, AgendaDraft)
-    return _assemble(request, plan, draft, citations, numbers, prompts, completion, started)
+    return _assemble(
+        job.request,
+        job.plan,
+        draft,
+        job.citations,
+        job.numbers,
+        prompts,
+        completion,
+        job.started,
+    )
+
+
+def build_agenda(
+    retriever: Retriever, model: ChatModel, prompts: PromptLibrary, request: AgendaRequest
+) -> Agenda:
+    return write_agenda(plan_agenda(retriever, prompts, request), model, prompts)
 
 
 # The reply holds one detail per planned item plus up to 16 short list entries: a fixed 900
@@ -156,8 +200,10 @@ def _assemble(
     citations: list[Citation],
     numbers: dict[str, int],
     prompts: PromptLibrary,
-    completion,
-    started: float,  # noqa: ANN001
+    completion: Completion,
+    started: float,
+    *,
+    preview: bool = False,
 ) -> Agenda:
     notes = list(completion.notes)
     draft = AgendaDraft(
@@ -184,7 +230,7 @@ def _assemble(
             )
         )
         notes += [f"{card.title}: {n}." for n in item.notes]
-    if len(draft.details) != len(plan):
+    if len(draft.details) != len(plan) and not preview:
         notes.append(
             f"The model wrote {len(draft.details)} item descriptions for {len(plan)} items; "
             "the missing ones come from the activity cards."

@@ -40,6 +40,13 @@ class Coach:
     def agenda(self, request: AgendaRequest) -> Agenda:
         return agendas.build_agenda(self.retriever, self.model, self.prompts, request)
 
+    def plan_agenda(self, request: AgendaRequest) -> agendas.AgendaJob:
+        """The agenda's plan, at once (no model); `write_agenda` then words it."""
+        return agendas.plan_agenda(self.retriever, self.prompts, request)
+
+    def write_agenda(self, job: agendas.AgendaJob) -> Agenda:
+        return agendas.write_agenda(job, self.model, self.prompts)
+
     def starters(self, request: StartersRequest) -> StarterSet:
         return starters.build_starters(self.retriever, self.model, self.prompts, request)
 

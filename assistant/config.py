@@ -86,6 +86,9 @@ class Settings:
     # COACH_MODEL=scripted only: a JSON file of replies the scripted model gives first, in
     # order (a demo or an end-to-end test run in its own process can script its model).
     scripted_replies: Path | None = None
+    # COACH_MODEL=scripted only: seconds each scripted reply takes, like a real model (demos of
+    # progress, and e2e tests that act while a generation is running).
+    scripted_seconds: float = 0.0
     models_dir_override: Path | None = None
     # Accounts (issue 12). acting_user: the CLI's --as EMAIL or COACH_USER (never the app's).
     acting_user: str | None = None
@@ -178,6 +181,7 @@ class Settings:
             scripted_replies=Path(merged["COACH_SCRIPTED_REPLIES"])
             if merged.get("COACH_SCRIPTED_REPLIES")
             else None,
+            scripted_seconds=max(0.0, min(600.0, _float(merged, "COACH_SCRIPTED_SECONDS", 0.0))),
             models_dir_override=Path(merged["COACH_MODELS_DIR"])
             if merged.get("COACH_MODELS_DIR")
             else None,

@@ -16,7 +16,7 @@ from typing import Any
 from assistant.errors import InputError
 
 WINDOW_SECONDS = 60.0
-GENERATING = ("answer", "stream_answer", "agenda", "starters", "feedback")
+GENERATING = ("answer", "stream_answer", "agenda", "write_agenda", "starters", "feedback")
 
 
 class RateLimited(InputError):

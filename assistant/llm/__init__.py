@@ -75,7 +75,11 @@ def get_model(settings: Settings) -> ChatModel:
     if settings.backend == "scripted":
         from assistant.llm.scripted import ScriptedModel
 
-        return ScriptedModel(_scripted_replies(settings), context_window=settings.n_ctx)
+        return ScriptedModel(
+            _scripted_replies(settings),
+            context_window=settings.n_ctx,
+            seconds=settings.scripted_seconds,
+        )
     if settings.backend == "openai":
         from assistant.llm.openai_compat import OpenAIModel, build_openai_client
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -61,8 +62,10 @@ class ScriptedModel:
         strict: bool = False,
         model: str = "scripted",
         context_window: int = 4096,
+        seconds: float = 0.0,
     ) -> None:
         self.model = model
+        self.seconds = seconds  # each reply takes this long (a stream: spread over its chunks)
         self.context_window = context_window
         self.strict = strict
         self.queue: deque[Reply] = deque(replies)
@@ -104,6 +107,8 @@ class ScriptedModel:
     ) -> Completion:
         call = ScriptedCall("complete", copy.deepcopy(messages), schema, max_tokens, temperature)
         reply = self._next(call)
+        if self.seconds:
+            time.sleep(self.seconds)
         if isinstance(reply, BaseException):
             raise reply
         if isinstance(reply, list) and any(isinstance(item, BaseException) for item in reply):
@@ -130,6 +135,8 @@ class ScriptedModel:
             items = reply if _is_chunk_list(reply) else _split_words(_as_text(reply))
             shown = ""
             for item in items:
+                if self.seconds:
+                    time.sleep(self.seconds / max(1, len(items)))
                 if isinstance(item, BaseException):
                     if isinstance(item, StreamInterrupted):
                         item.partial_text = item.partial_text or shown

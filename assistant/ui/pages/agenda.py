@@ -177,26 +177,69 @@ def _build(
         request = _with_open_actions(request, int(pair["id"]))
         if request is None:
             return
-    agenda = attempt(
-        lambda: services().coach.agenda(request),
-        spinner="Building the agenda from the knowledge base…",
-    )
-    if agenda is None:
+    job = attempt(lambda: services().coach.plan_agenda(request))
+    if job is None:
         return
-    if pair:
-        artifact_id = save_quietly(
-            lambda: services().pairs.save_artifact(
-                int(pair["id"]), agenda, session=request.session_number
-            )
-        )
-    else:
-        artifact_id = save_quietly(lambda: services().store.save_artifact(agenda))
+    slot = st.empty()
+    with slot.container():
+        _preview(job.preview)
+    # The wording and the save are one step before any other page call: if the user leaves
+    # while the model writes, Streamlit stops this run at its next page call, and by then the
+    # agenda is in History (the generation finishes and is saved, never half-kept).
+    written = attempt(
+        lambda: _write_and_save(job, pair),
+        spinner="Writing each item's wording…",
+    )
+    slot.empty()
+    if written is None:
+        return
+    agenda, artifact_id = written
     version = st.session_state.get(RESULT, {}).get("version", 0) + 1
     st.session_state[RESULT] = {
         "agenda": agenda.model_dump(mode="json"),
         "artifact_id": artifact_id,
         "version": version,
     }
+
+
+def _write_and_save(job: Any, pair: dict[str, Any] | None) -> tuple[Agenda, int | None]:
+    # Everything from the session is read before the model call: once the user has left,
+    # Streamlit stops this run at its next touch of the session (session_state included).
+    svc = services()
+    agenda = svc.coach.write_agenda(job)
+    try:
+        if pair:
+            artifact_id = svc.pairs.save_artifact(
+                int(pair["id"]), agenda, session=job.request.session_number
+            )
+        else:
+            artifact_id = svc.store.save_artifact(agenda)
+    except CoachError as err:  # the agenda stays on screen; History misses it
+        st.warning(f"The result is shown but was not saved to history: {err}")
+        artifact_id = None
+    return agenda, artifact_id
+
+
+def _preview(agenda: Agenda) -> None:
+    """The plan as soon as it is computed (activities, minutes, sources), each item's text
+    from its activity card until the model's wording replaces the whole preview."""
+    st.divider()
+    st.subheader("Plan ready · wording in progress")
+    st.caption(
+        f"{len(agenda.items)} items adding up to {sum(i.minutes for i in agenda.items)} "
+        "minutes, planned from the activity cards. The coach is now writing each item's "
+        "wording for your topic; the text below is the card's own until then."
+    )
+    st.dataframe(
+        _table(agenda),
+        hide_index=True,
+        column_config={
+            "minutes": st.column_config.NumberColumn("Min", width="small"),
+            "activity": st.column_config.TextColumn("Activity", width="medium"),
+            "details": st.column_config.TextColumn("From the activity card", width="large"),
+            "sources": st.column_config.TextColumn("Sources", width="medium"),
+        },
+    )
 
 
 def _with_open_actions(request: AgendaRequest, pair_id: int) -> AgendaRequest | None:

@@ -196,76 +196,73 @@ def _clear_on_first(chunks: Iterable[str], notice: DeltaGenerator) -> Iterator[s
     notice.empty()
 
 
-def _link_new(conversation_id: int) -> None:
-    chat = _chat()
+def _link_new(svc: Any, chat: dict[str, Any], conversation_id: int) -> None:
     if chat["conversation_id"] is None and chat.get("pair_id"):
         # A new conversation started for a pair shows on that pair's timeline.
-        services().pairs.link_conversation(int(chat["pair_id"]), conversation_id)
+        svc.pairs.link_conversation(int(chat["pair_id"]), conversation_id)
     chat["conversation_id"] = conversation_id
 
 
-def _keep_question(request: AnswerRequest) -> None:
+def _keep_question(svc: Any, chat: dict[str, Any], request: AnswerRequest) -> None:
     """The question on its own, when its reply did not come (the model failed, or the user
     left or reran the page mid-answer, which stops this run): History keeps it, unanswered.
-    Quiet on failure: it runs while the page may be going away."""
-    chat = _chat()
+    It touches no page state (`svc` and `chat` were taken before the answer started): in a
+    stopped run, any read of the session raises again. Quiet on failure."""
     if chat.get("unanswered") == request.question:  # "Ask it again": already kept
         return
     try:
-        conversation_id = services().store.record_question(
+        conversation_id = svc.store.record_question(
             conversation_id=chat["conversation_id"],
             persona=request.persona,
             question=request.question,
         )
-        _link_new(conversation_id)
+        _link_new(svc, chat, conversation_id)
         chat["unanswered"] = request.question
     except CoachError as err:
         LOG.warning("an unanswered question was not kept in History: %s", err)
 
 
-def _save(request: AnswerRequest, answer: Answer) -> int:
+def _save(svc: Any, chat: dict[str, Any], request: AnswerRequest, answer: Answer) -> int:
     """The question with its reply, in one transaction; or, when the question was kept
     before (a failed first try), the reply added to it."""
-    chat = _chat()
-    store = services().store
     if chat.get("unanswered") == request.question and chat["conversation_id"] is not None:
-        artifact_id = store.record_reply(
+        artifact_id = svc.store.record_reply(
             conversation_id=chat["conversation_id"], question=request.question, answer=answer
         )
     else:
-        exchange = store.record_exchange(
+        exchange = svc.store.record_exchange(
             conversation_id=chat["conversation_id"],
             persona=request.persona,
             question=request.question,
             answer=answer,
         )
-        _link_new(exchange.conversation_id)
+        _link_new(svc, chat, exchange.conversation_id)
         artifact_id = exchange.artifact_id
     chat["unanswered"] = None
     return artifact_id
 
 
 def _ask(request: AnswerRequest) -> None:
-    chat = _chat()
+    chat, svc = _chat(), services()
     with st.chat_message("user"):
         st.markdown(plain(request.question))
     with st.chat_message("assistant"):
         notice = st.empty()
         notice.caption(_waiting_text())
         try:
-            stream = services().coach.stream_answer(request)
+            stream = svc.coach.stream_answer(request)
             st.write_stream(_clear_on_first(stream, notice))
             answer: Answer = stream.result
         except CoachError as err:  # incl. StreamInterrupted: the partial text stays above
-            _keep_question(request)
+            _keep_question(svc, chat, request)
             notice.empty()
             show_error(err)
             chat["failed"] = request.question
             return
         except BaseException:  # Streamlit stopping this run: the user left or reran the page
-            _keep_question(request)
+            _keep_question(svc, chat, request)
             raise
-    artifact_id = save_quietly(lambda: _save(request, answer))
+    artifact_id = save_quietly(lambda: _save(svc, chat, request, answer))
     chat["messages"] += [
         {"role": "user", "content": request.question},
         {
