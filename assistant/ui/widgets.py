@@ -48,6 +48,31 @@ def save_quietly(action: Callable[[], T]) -> T | None:
         return None
 
 
+def generate_and_save(
+    generate: Callable[[], T], save: Callable[[T], int | None], *, spinner: str
+) -> tuple[T, int | None] | None:
+    """Make a result with the model and save it to History as one step, before any other page
+    call: a user who leaves while the model writes stops this run at its next page call (any
+    read of the session raises then), and by that time the result is saved. So `generate` and
+    `save` must use only objects taken from the session beforehand (e.g. `svc = services()`).
+    Returns (result, saved id or None), or None after showing a model error."""
+
+    def both() -> tuple[T, int | None, CoachError | None]:
+        result = generate()
+        try:
+            return result, save(result), None
+        except CoachError as err:  # the result stays on screen; History misses it
+            return result, None, err
+
+    done = attempt(both, spinner=spinner)
+    if done is None:
+        return None
+    result, saved, error = done
+    if error is not None:
+        st.warning(f"The result is shown but was not saved to history: {error}")
+    return result, saved
+
+
 def citation_label(citation: Citation) -> str:
     heading = f" — {plain(citation.heading)}" if citation.heading else ""
     return f"[{citation.n}] {plain(citation.title)}{heading}"

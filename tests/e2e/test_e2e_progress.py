@@ -129,3 +129,31 @@ def test_a_question_whose_page_was_closed_mid_answer_is_kept_in_history(
     [conversation] = kept
     [message] = store.get_messages(conversation.id)  # the question, with no half answer
     assert (message.role, message.content) == ("user", question)
+
+
+def test_starters_whose_page_was_closed_mid_generation_are_saved_to_history(
+    browser,  # noqa: ANN001
+    slow_server: AppServer,
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{slow_server.url}/starters")
+    page.get_by_role("heading", name="Conversation starters").wait_for()
+    page.get_by_label("Topic").fill("Leaving the starters page early")
+    page.get_by_role("button", name="Suggest starters").click()
+    page.get_by_text("Finding good questions", exact=False).wait_for()  # the model is on it
+    context.close()
+
+    store = Store(f"sqlite:///{slow_server.data_dir / 'coach.db'}")
+    deadline = time.monotonic() + SLOW + 60
+    saved = []
+    while time.monotonic() < deadline and not saved:
+        saved = [
+            a
+            for a in store.list_artifacts(kind="starters")
+            if a.payload["topic"] == "Leaving the starters page early"
+        ]
+        time.sleep(1)
+    assert saved, "the starters were not saved after their page was closed"
+    assert len(saved[0].payload["starters"]) >= 3

@@ -27,6 +27,7 @@ from assistant.ui.safe_text import safe_markdown
 from assistant.ui.widgets import (
     attempt,
     download,
+    generate_and_save,
     lines,
     render_citations,
     render_provenance,
@@ -183,11 +184,19 @@ def _build(
     slot = st.empty()
     with slot.container():
         _preview(job.preview)
-    # The wording and the save are one step before any other page call: if the user leaves
-    # while the model writes, Streamlit stops this run at its next page call, and by then the
-    # agenda is in History (the generation finishes and is saved, never half-kept).
-    written = attempt(
-        lambda: _write_and_save(job, pair),
+    svc = services()
+    pairs = svc.pairs
+    written = generate_and_save(
+        lambda: svc.coach.write_agenda(job),
+        (
+            (
+                lambda agenda: pairs.save_artifact(
+                    int(pair["id"]), agenda, session=job.request.session_number
+                )
+            )
+            if pair
+            else svc.store.save_artifact
+        ),
         spinner="Writing each item's wording…",
     )
     slot.empty()
@@ -200,24 +209,6 @@ def _build(
         "artifact_id": artifact_id,
         "version": version,
     }
-
-
-def _write_and_save(job: Any, pair: dict[str, Any] | None) -> tuple[Agenda, int | None]:
-    # Everything from the session is read before the model call: once the user has left,
-    # Streamlit stops this run at its next touch of the session (session_state included).
-    svc = services()
-    agenda = svc.coach.write_agenda(job)
-    try:
-        if pair:
-            artifact_id = svc.pairs.save_artifact(
-                int(pair["id"]), agenda, session=job.request.session_number
-            )
-        else:
-            artifact_id = svc.store.save_artifact(agenda)
-    except CoachError as err:  # the agenda stays on screen; History misses it
-        st.warning(f"The result is shown but was not saved to history: {err}")
-        artifact_id = None
-    return agenda, artifact_id
 
 
 def _preview(agenda: Agenda) -> None:

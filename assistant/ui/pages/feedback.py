@@ -16,7 +16,7 @@ from assistant.schemas import NOTES_LIMIT, FeedbackRequest, FeedbackSummary
 from assistant.ui import auth
 from assistant.ui.resources import services, settings, shared_services
 from assistant.ui.safe_text import safe_markdown
-from assistant.ui.widgets import attempt, download, render_provenance, save_quietly
+from assistant.ui.widgets import attempt, download, generate_and_save, render_provenance
 
 RESULT = "feedback_result"
 PAIR = "feedback_pair"  # {"id", "label", "session"}: the summary is this pair's next session
@@ -61,12 +61,15 @@ def _summarise(request: FeedbackRequest) -> None:
     if pair:
         _summarise_for_pair(request, int(pair["id"]))
         return
-    summary = attempt(
-        lambda: services().coach.feedback(request), spinner="Summarising the session…"
+    svc = services()
+    done = generate_and_save(
+        lambda: svc.coach.feedback(request),
+        svc.store.save_artifact,
+        spinner="Summarising the session…",
     )
-    if summary is None:
+    if done is None:
         return
-    artifact_id = save_quietly(lambda: services().store.save_artifact(summary))
+    summary, artifact_id = done
     st.session_state[RESULT] = {
         "summary": summary.model_dump(mode="json"),
         "artifact_id": artifact_id,
@@ -79,10 +82,9 @@ def _summarise_for_pair(request: FeedbackRequest, pair_id: int) -> None:
     from assistant.pairs import summarise_session
 
     visibility = "private" if st.session_state.get(VISIBILITY) == "Only me" else "pair"
+    svc = services()  # taken first: the summary is recorded even if the user leaves meanwhile
     done = attempt(
-        lambda: summarise_session(
-            services().coach, services().pairs, pair_id, request, visibility=visibility
-        ),
+        lambda: summarise_session(svc.coach, svc.pairs, pair_id, request, visibility=visibility),
         spinner="Summarising the session…",
     )
     if done is None:

@@ -16,9 +16,9 @@ from assistant.ui.safe_text import plain, safe_markdown
 from assistant.ui.widgets import (
     attempt,
     download,
+    generate_and_save,
     render_citations,
     render_provenance,
-    save_quietly,
     slug,
 )
 
@@ -30,12 +30,15 @@ def _generate(topic: str, stage: str, count: int) -> bool:
     request = attempt(lambda: StartersRequest.from_input(topic=topic, stage=stage, count=count))
     if request is None:
         return False
-    starter_set = attempt(
-        lambda: services().coach.starters(request), spinner="Finding good questions…"
+    svc = services()
+    done = generate_and_save(
+        lambda: svc.coach.starters(request),
+        svc.store.save_artifact,
+        spinner="Finding good questions…",
     )
-    if starter_set is None:
+    if done is None:
         return False
-    artifact_id = save_quietly(lambda: services().store.save_artifact(starter_set))
+    starter_set, artifact_id = done
     st.session_state[RESULT] = {
         "set": starter_set.model_dump(mode="json"),
         "artifact_id": artifact_id,
