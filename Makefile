@@ -33,6 +33,7 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/retrieval.py
 	$(BIN)/python benchmarks/models.py
+	$(BIN)/python benchmarks/artifacts.py
 
 eval: index
 	$(BIN)/coach eval --suite all

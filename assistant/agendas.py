@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.drafts import AgendaDraft
 from assistant.errors import CoachError
@@ -21,7 +23,7 @@ from assistant.guard import (
 )
 from assistant.knowledge import ActivityCard
 from assistant.llm.base import ChatModel, Completion, Message
-from assistant.llm.structured import complete_structured
+from assistant.llm.structured import complete_structured, stream_structured
 from assistant.planning import REVIEW, PlannedItem, plan_session
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Filters, Retriever
@@ -147,11 +149,26 @@ def plan_agenda(retriever: Retriever, prompts: PromptLibrary, request: AgendaReq
     return job
 
 
-def write_agenda(job: AgendaJob, model: ChatModel, prompts: PromptLibrary) -> Agenda:
-    """The model's wording on the planned agenda (the slow part)."""
-    draft, completion = complete_structured(
-        model, job.messages, AgendaDraft, max_tokens=reply_budget(len(job.plan))
-    )
+def write_agenda(
+    job: AgendaJob,
+    model: ChatModel,
+    prompts: PromptLibrary,
+    on_progress: Callable[[Agenda, int], None] | None = None,
+) -> Agenda:
+    """The model's wording on the planned agenda (the slow part). With `on_progress`, the
+    reply is streamed, and `on_progress(preview, n)` gets the plan with the first `n` items'
+    wording in place each time one more item is written."""
+    budget = reply_budget(len(job.plan))
+    if on_progress is None:
+        draft, completion = complete_structured(model, job.messages, AgendaDraft, max_tokens=budget)
+    else:
+        draft, completion = stream_structured(
+            model,
+            job.messages,
+            AgendaDraft,
+            on_partial=_progress(job, on_progress),
+            max_tokens=budget,
+        )
     assert isinstance(draft, AgendaDraft)
     return _assemble(
         job.request,
@@ -163,6 +180,29 @@ def write_agenda(job: AgendaJob, model: ChatModel, prompts: PromptLibrary) -> Ag
         completion,
         job.started,
     )
+
+
+def _progress(
+    job: AgendaJob, on_progress: Callable[[Agenda, int], None]
+) -> Callable[[dict[str, Any]], None]:
+    """From the partial reply to the preview with each finished item's wording."""
+    reported = [0]
+
+    def report(partial: dict[str, Any]) -> None:
+        details = [d for d in partial.get("details") or [] if isinstance(d, str)]
+        written = min(len(details), len(job.plan))
+        if written == reported[0]:
+            return
+        reported[0] = written
+        items = list(job.preview.items)
+        for i in range(written):
+            card = job.plan[i].card
+            detail = _strip_echo(strip_foreign_script(details[i]), card.title)
+            if REVIEW not in card.provides and _ok(detail):
+                items[i] = items[i].model_copy(update={"details": detail})
+        on_progress(job.preview.model_copy(update={"items": items}), written)
+
+    return report
 
 
 def build_agenda(

@@ -6,6 +6,8 @@ answers, agendas, starters, feedback. Plain Python, no UI.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from assistant import agendas, answers, feedback, starters
 from assistant.answers import AnswerStream
 from assistant.llm.base import ChatModel
@@ -18,6 +20,7 @@ from assistant.schemas import (
     AnswerRequest,
     FeedbackRequest,
     FeedbackSummary,
+    Starter,
     StarterSet,
     StartersRequest,
 )
@@ -44,11 +47,21 @@ class Coach:
         """The agenda's plan, at once (no model); `write_agenda` then words it."""
         return agendas.plan_agenda(self.retriever, self.prompts, request)
 
-    def write_agenda(self, job: agendas.AgendaJob) -> Agenda:
-        return agendas.write_agenda(job, self.model, self.prompts)
+    def write_agenda(
+        self,
+        job: agendas.AgendaJob,
+        on_progress: Callable[[Agenda, int], None] | None = None,
+    ) -> Agenda:
+        return agendas.write_agenda(job, self.model, self.prompts, on_progress)
 
-    def starters(self, request: StartersRequest) -> StarterSet:
-        return starters.build_starters(self.retriever, self.model, self.prompts, request)
+    def starters(
+        self,
+        request: StartersRequest,
+        on_progress: Callable[[list[Starter]], None] | None = None,
+    ) -> StarterSet:
+        return starters.build_starters(
+            self.retriever, self.model, self.prompts, request, on_progress
+        )
 
     def feedback(self, request: FeedbackRequest) -> FeedbackSummary:
         return feedback.build_feedback(

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from typing import Any, get_args
 
 import numpy as np
 
 from assistant.drafts import StarterDraft
 from assistant.guard import is_patronising, leaks_instructions, strip_foreign_script
 from assistant.llm.base import ChatModel
-from assistant.llm.structured import complete_structured
+from assistant.llm.structured import complete_structured, stream_structured
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Filters, Retriever
 from assistant.schemas import (
@@ -19,11 +21,13 @@ from assistant.schemas import (
     STAGE_LABELS,
     Citation,
     Starter,
+    StarterCategory,
     StarterSet,
     StartersRequest,
 )
 from assistant.text import is_open_question
 
+CATEGORIES = frozenset(get_args(StarterCategory))
 DUPLICATE_SIMILARITY = 0.88  # MiniLM cosine above which two questions say the same thing
 _BULLET = re.compile(r'^-\s*"(?P<q>[^"]+\?)"\s*[—-]+\s*Why:\s*(?P<why>.+)$', re.MULTILINE)
 _CATEGORY_BY_HEADING = [
@@ -66,9 +70,45 @@ def starter_bank(retriever: Retriever, query: str) -> list[tuple[Starter, Citati
     return bank
 
 
+def _usable(text: str) -> bool:
+    return is_open_question(text) and not is_patronising(text) and not leaks_instructions(text)
+
+
+def _progress(on_progress: Callable[[list[Starter]], None]) -> Callable[[dict[str, Any]], None]:
+    """From the partial reply to the finished, usable starters, reported when one more is."""
+    reported = [0]
+
+    def report(partial: dict[str, Any]) -> None:
+        done = [
+            item
+            for item in partial.get("starters") or []
+            if isinstance(item, dict) and {"text", "category", "why"} <= item.keys()
+        ]
+        if len(done) == reported[0]:
+            return
+        reported[0] = len(done)
+        shown = []
+        for item in done:
+            text = strip_foreign_script(str(item["text"]))
+            if _usable(text):
+                category = item["category"] if item["category"] in CATEGORIES else "perspective"
+                why = strip_foreign_script(str(item["why"]))
+                shown.append(Starter(text=text, category=category, why=why, sources=[]))
+        on_progress(shown)
+
+    return report
+
+
 def build_starters(
-    retriever: Retriever, model: ChatModel, prompts: PromptLibrary, request: StartersRequest
+    retriever: Retriever,
+    model: ChatModel,
+    prompts: PromptLibrary,
+    request: StartersRequest,
+    on_progress: Callable[[list[Starter]], None] | None = None,
 ) -> StarterSet:
+    """The starter set. With `on_progress`, the model's reply is streamed and `on_progress`
+    gets the usable starters written so far, each time one more is finished (the final set
+    then drops near-duplicates and may add some from the knowledge base's starter bank)."""
     started = time.perf_counter()
     topic, stage, count = request.topic, request.stage, request.count
     bank = starter_bank(retriever, topic)
@@ -83,7 +123,12 @@ def build_starters(
         examples=examples,
         count=min(count + 2, 12),
     )
-    draft, completion = complete_structured(model, messages, StarterDraft, max_tokens=700)
+    if on_progress is None:
+        draft, completion = complete_structured(model, messages, StarterDraft, max_tokens=700)
+    else:
+        draft, completion = stream_structured(
+            model, messages, StarterDraft, on_partial=_progress(on_progress), max_tokens=700
+        )
     assert isinstance(draft, StarterDraft)
 
     topic_source = topical.passages[0] if topical.passages else None

@@ -104,11 +104,18 @@ class ChatModel(Protocol):
     ) -> Completion: ...
 
     def stream(
-        self, messages: list[Message], *, max_tokens: int = 512, temperature: float = 0.2
+        self,
+        messages: list[Message],
+        *,
+        schema: dict | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
     ) -> TextStream:
-        """Text chunks as they arrive. Raises StreamInterrupted(partial_text=...) if it breaks
-        after text was yielded. The stream's `notes` (e.g. "the prompt was cut to fit") are
-        complete once the first chunk has arrived, and final when it is exhausted."""
+        """Text chunks as they arrive (with `schema`: JSON text, constrained as in `complete`,
+        for a caller that shows a structured result part by part). Raises
+        StreamInterrupted(partial_text=...) if it breaks after text was yielded. The stream's
+        `notes` (e.g. "the prompt was cut to fit") are complete once the first chunk has
+        arrived, and final when it is exhausted."""
         ...
 
     def status(self) -> ModelStatus: ...

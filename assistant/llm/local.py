@@ -274,7 +274,12 @@ class LocalModel:
         )
 
     def stream(
-        self, messages: list[Message], *, max_tokens: int = 512, temperature: float = 0.2
+        self,
+        messages: list[Message],
+        *,
+        schema: dict | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
     ) -> TextStream:
         check_allow_model_requests("local")
 
@@ -282,7 +287,12 @@ class LocalModel:
             shown = ""
             with self._session() as llm:
                 chunks, limit, fit_notes = self._create(
-                    llm, messages, stream=True, max_tokens=max_tokens, temperature=temperature
+                    llm,
+                    messages,
+                    stream=True,
+                    schema=schema,
+                    max_tokens=max_tokens,
+                    temperature=temperature,
                 )
                 notes.extend(fit_notes)
                 try:

@@ -315,15 +315,27 @@ class OpenAIModel:
     # -- stream --------------------------------------------------------------------------
 
     def stream(
-        self, messages: list[Message], *, max_tokens: int = 512, temperature: float = 0.2
+        self,
+        messages: list[Message],
+        *,
+        schema: dict | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
     ) -> TextStream:
         _check_allowed("openai")
         fitted, max_tokens, fit_notes = self._fit(messages, max_tokens)
+        # With a schema: the structured mode this server was found to take (`complete` steps
+        # down the modes on a refusal; a stream uses where it stands).
+        fitted, extra = (
+            self._structured_request(fitted, schema, self.structured_mode)
+            if schema is not None
+            else (fitted, {})
+        )
 
         def produce(notes: list[str]) -> Iterator[str]:
             notes.extend(fit_notes)
             response, chunks, shown, finish = self._send(
-                fitted, {}, max_tokens, temperature, stream=True
+                fitted, extra, max_tokens, temperature, stream=True
             )
             try:
                 if shown:

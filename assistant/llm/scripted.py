@@ -124,9 +124,14 @@ class ScriptedModel:
         )
 
     def stream(
-        self, messages: list[Message], *, max_tokens: int = 512, temperature: float = 0.2
+        self,
+        messages: list[Message],
+        *,
+        schema: dict | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
     ) -> TextStream:
-        call = ScriptedCall("stream", copy.deepcopy(messages), None, max_tokens, temperature)
+        call = ScriptedCall("stream", copy.deepcopy(messages), schema, max_tokens, temperature)
         reply = self._next(call)  # recorded now, as a real backend would send it now
 
         def produce(_notes: list[str]) -> Iterator[str]:

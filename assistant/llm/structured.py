@@ -7,9 +7,12 @@ second failure raises BadModelOutput with the raw text kept for debugging.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pydantic
+import pydantic_core
 from pydantic import BaseModel
 
 from assistant.llm.base import ChatModel, Completion, Message
@@ -78,6 +81,64 @@ def complete_structured(
 ) -> tuple[T, Completion]:
     schema = output_type.model_json_schema()
     first = model.complete(messages, schema=schema, max_tokens=max_tokens, temperature=temperature)
+    return _validated(model, messages, output_type, schema, first, max_tokens, temperature)
+
+
+def parse_partial(text: str) -> dict[str, Any] | None:
+    """The JSON object written so far, with only finished strings (an unfinished string and
+    its key are left out), or None before the object has begun."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    try:
+        value = pydantic_core.from_json(text[start:], allow_partial=True)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def stream_structured(
+    model: ChatModel,
+    messages: list[Message],
+    output_type: type[T],
+    *,
+    on_partial: Callable[[dict[str, Any]], None],
+    max_tokens: int = 700,
+    temperature: float = 0.2,
+) -> tuple[T, Completion]:
+    """`complete_structured`, streamed: `on_partial` gets the object parsed so far each time it
+    grows, so a page can show the finished parts while the model writes the rest. The whole
+    text is then validated like `complete_structured`'s (one repair, not streamed)."""
+    schema = output_type.model_json_schema()
+    started = time.perf_counter()
+    stream = model.stream(messages, schema=schema, max_tokens=max_tokens, temperature=temperature)
+    shown: dict[str, Any] | None = None
+    for _chunk in stream:
+        partial = parse_partial(stream.text)
+        if partial is not None and partial != shown:
+            shown = partial
+            on_partial(partial)
+    first = Completion(
+        text=stream.text,
+        backend=model.backend,
+        model=model.model,
+        seconds=time.perf_counter() - started,
+        completion_tokens=stream.chunks,  # one chunk per token in llama.cpp's stream
+        notes=list(stream.notes),
+    )
+    return _validated(model, messages, output_type, schema, first, max_tokens, temperature)
+
+
+def _validated(
+    model: ChatModel,
+    messages: list[Message],
+    output_type: type[T],
+    schema: dict,
+    first: Completion,
+    max_tokens: int,
+    temperature: float,
+) -> tuple[T, Completion]:
+    """The first answer parsed; if it is invalid, one repair round with the errors."""
     try:
         return parse_output(first.text, output_type), first
     except (pydantic.ValidationError, ValueError) as error:
@@ -114,4 +175,11 @@ def _add(a: int | None, b: int | None) -> int | None:
     return None if a is None and b is None else (a or 0) + (b or 0)
 
 
-__all__ = ["complete_structured", "describe_errors", "extract_json", "parse_output"]
+__all__ = [
+    "complete_structured",
+    "describe_errors",
+    "extract_json",
+    "parse_output",
+    "parse_partial",
+    "stream_structured",
+]

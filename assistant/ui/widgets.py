@@ -48,8 +48,35 @@ def save_quietly(action: Callable[[], T]) -> T | None:
         return None
 
 
+class LiveView:
+    """A place on the page that shows a result while the model is still writing it. If the
+    user leaves or reruns the page meanwhile, Streamlit raises in the drawing call; the view
+    then stops drawing and keeps that exception, and `generate_and_save` re-raises it once the
+    result is saved, so the generation is never cut half-way by a redraw."""
+
+    def __init__(self) -> None:
+        self.slot = st.empty()
+        self.stopped: BaseException | None = None
+
+    def show(self, draw: Callable[[], None]) -> None:
+        if self.stopped is not None:
+            return
+        try:
+            with self.slot.container():
+                draw()
+        except BaseException as exc:  # noqa: BLE001 (Streamlit's stop/rerun; re-raised later)
+            self.stopped = exc
+
+    def clear(self) -> None:
+        self.slot.empty()
+
+
 def generate_and_save(
-    generate: Callable[[], T], save: Callable[[T], int | None], *, spinner: str
+    generate: Callable[[], T],
+    save: Callable[[T], int | None],
+    *,
+    spinner: str,
+    live: LiveView | None = None,
 ) -> tuple[T, int | None] | None:
     """Make a result with the model and save it to History as one step, before any other page
     call: a user who leaves while the model writes stops this run at its next page call (any
@@ -65,6 +92,8 @@ def generate_and_save(
             return result, None, err
 
     done = attempt(both, spinner=spinner)
+    if live is not None and live.stopped is not None:
+        raise live.stopped  # the user left or reran the page: the result is saved, stop here
     if done is None:
         return None
     result, saved, error = done

@@ -166,6 +166,74 @@ def test_starters_are_distinct_open_respectful_and_topped_up(coach: Coach) -> No
     assert all(set(s.sources) <= cited for s in result.starters)
 
 
+def test_the_agenda_plan_comes_first_then_each_items_wording_as_it_is_written(
+    coach: Coach,
+) -> None:
+    request = AgendaRequest(topic="Using AI chatbots", minutes=45, stage="middle")
+    job = coach.plan_agenda(request)
+    assert not coach.model.history  # the plan needs no model
+    assert sum(i.minutes for i in job.preview.items) == 45
+    assert all(i.details and i.sources for i in job.preview.items)  # the cards' own text
+    n = len(job.plan)
+    draft = {
+        "title": "Chatbots at work",
+        "details": [f"Worded item {i} for chatbots at work." for i in range(1, n + 1)],
+        "objectives": ["Try one real task."],
+        "starters": [],
+        "prepare": [],
+        "follow_up": [],
+    }
+    seen: list[tuple[int, list[str]]] = []
+    coach.model.enqueue(draft)
+    streamed = coach.write_agenda(
+        job, on_progress=lambda preview, k: seen.append((k, [i.details for i in preview.items]))
+    )
+    assert [k for k, _ in seen] == list(range(1, n + 1))
+    for k, details in seen:  # the first k items worded, the rest still the cards' text
+        assert details[:k] == draft["details"][:k]
+        assert details[k:] == [i.details for i in job.preview.items][k:]
+    coach.model.enqueue(draft)
+    whole = coach.agenda(request)
+    assert streamed.items == whole.items and streamed.title == whole.title == "Chatbots at work"
+
+
+def test_streamed_starters_are_reported_one_by_one_and_the_set_is_the_same(coach: Coach) -> None:
+    reply = {
+        "starters": [
+            {
+                "text": "What is one task you would hand to a chatbot tomorrow?",
+                "category": "skill",
+                "why": "It makes the demo concrete.",
+            },
+            {"text": "Do you use ChatGPT?", "category": "skill", "why": "closed question"},
+            {
+                "text": "Which answer from a chatbot surprised you most so far?",
+                "category": "reflection",
+                "why": "It starts from their experience.",
+            },
+        ]
+    }
+    request = StartersRequest(topic="AI chatbots", stage="middle", count=6)
+    coach.model.enqueue(reply)
+    whole = coach.starters(request)
+    coach.model.enqueue(reply)
+    seen: list[list[str]] = []
+    streamed = coach.starters(
+        request, on_progress=lambda so_far: seen.append([s.text for s in so_far])
+    )
+    assert coach.model.last_call.kind == "stream" and coach.model.last_call.schema
+    # One report per finished starter; the closed question is never shown.
+    assert seen == [
+        ["What is one task you would hand to a chatbot tomorrow?"],
+        ["What is one task you would hand to a chatbot tomorrow?"],
+        [
+            "What is one task you would hand to a chatbot tomorrow?",
+            "Which answer from a chatbot surprised you most so far?",
+        ],
+    ]
+    assert [s.text for s in streamed.starters] == [s.text for s in whole.starters]
+
+
 @pytest.mark.parametrize(("topic", "count"), [("", 6), ("  ", 6), ("AI", 0), ("AI", 13)])
 def test_bad_starter_requests_are_refused_before_the_model(
     coach: Coach, topic: str, count: int

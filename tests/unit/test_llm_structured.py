@@ -7,7 +7,7 @@ import pytest
 
 from assistant.llm import BadModelOutput, complete_structured
 from assistant.llm.scripted import ScriptedModel
-from assistant.llm.structured import extract_json
+from assistant.llm.structured import extract_json, parse_partial, stream_structured
 
 
 class Starter(pydantic.BaseModel):
@@ -69,3 +69,42 @@ def test_two_invalid_answers_raise_bad_model_output(scripted_model: ScriptedMode
 def test_extract_json_leaves_plain_json_alone() -> None:
     assert extract_json(' {"a": [1, 2]} ') == '{"a": [1, 2]}'
     assert extract_json("[1, 2]") == "[1, 2]"
+
+
+def test_a_streamed_answer_reports_each_finished_part_then_validates(
+    scripted_model: ScriptedModel,
+) -> None:
+    scripted_model.enqueue(['{"question": "Which emoji', ' confuse you?", ', '"minutes": 5}'])
+    seen: list[dict] = []
+    starter, completion = stream_structured(
+        scripted_model, MESSAGES, Starter, on_partial=seen.append
+    )
+    assert starter == Starter(question="Which emoji confuse you?", minutes=5)
+    assert scripted_model.last_call.kind == "stream"
+    assert scripted_model.last_call.schema == Starter.model_json_schema()
+    # Unfinished strings are never shown; each report is a step further.
+    assert seen == [
+        {},
+        {"question": "Which emoji confuse you?"},
+        {
+            "question": "Which emoji confuse you?",
+            "minutes": 5,
+        },
+    ]
+    assert completion.completion_tokens == 3
+
+
+def test_an_invalid_streamed_answer_is_repaired_once(scripted_model: ScriptedModel) -> None:
+    scripted_model.enqueue(['{"question": "Hi?", ', '"minutes": 99}'])
+    scripted_model.enqueue('{"question": "Hi?", "minutes": 9}')
+    starter, completion = stream_structured(
+        scripted_model, MESSAGES, Starter, on_partial=lambda _: None
+    )
+    assert starter.minutes == 9
+    assert "repaired" in completion.notes[-1]
+    assert "minutes" in scripted_model.last_call.messages[-1]["content"]
+
+
+def test_parse_partial_keeps_only_finished_values() -> None:
+    assert parse_partial("") is None and parse_partial("Sure") is None
+    assert parse_partial('{"a": [{"b": "x"}, {"b": "unfini') == {"a": [{"b": "x"}, {}]}

@@ -25,6 +25,7 @@ from assistant.schemas import (
 from assistant.ui.resources import services
 from assistant.ui.safe_text import safe_markdown
 from assistant.ui.widgets import (
+    LiveView,
     attempt,
     download,
     generate_and_save,
@@ -181,13 +182,14 @@ def _build(
     job = attempt(lambda: services().coach.plan_agenda(request))
     if job is None:
         return
-    slot = st.empty()
-    with slot.container():
-        _preview(job.preview)
+    live = LiveView()
+    live.show(lambda: _preview(job.preview, 0))
     svc = services()
     pairs = svc.pairs
     written = generate_and_save(
-        lambda: svc.coach.write_agenda(job),
+        lambda: svc.coach.write_agenda(
+            job, on_progress=lambda agenda, n: live.show(lambda: _preview(agenda, n))
+        ),
         (
             (
                 lambda agenda: pairs.save_artifact(
@@ -198,8 +200,9 @@ def _build(
             else svc.store.save_artifact
         ),
         spinner="Writing each item's wording…",
+        live=live,
     )
-    slot.empty()
+    live.clear()
     if written is None:
         return
     agenda, artifact_id = written
@@ -211,15 +214,15 @@ def _build(
     }
 
 
-def _preview(agenda: Agenda) -> None:
-    """The plan as soon as it is computed (activities, minutes, sources), each item's text
-    from its activity card until the model's wording replaces the whole preview."""
+def _preview(agenda: Agenda, written: int) -> None:
+    """The plan as soon as it is computed (activities, minutes, sources); each item's text is
+    its activity card's until the model has written that item's wording."""
     st.divider()
     st.subheader("Plan ready · wording in progress")
     st.caption(
         f"{len(agenda.items)} items adding up to {sum(i.minutes for i in agenda.items)} "
-        "minutes, planned from the activity cards. The coach is now writing each item's "
-        "wording for your topic; the text below is the card's own until then."
+        f"minutes, planned from the activity cards. Worded for your topic so far: {written} of "
+        f"{len(agenda.items)} items; the others show their card's own text until then."
     )
     st.dataframe(
         _table(agenda),
@@ -227,7 +230,7 @@ def _preview(agenda: Agenda) -> None:
         column_config={
             "minutes": st.column_config.NumberColumn("Min", width="small"),
             "activity": st.column_config.TextColumn("Activity", width="medium"),
-            "details": st.column_config.TextColumn("From the activity card", width="large"),
+            "details": st.column_config.TextColumn("Details", width="large"),
             "sources": st.column_config.TextColumn("Sources", width="medium"),
         },
     )

@@ -10,10 +10,11 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.schemas import STAGE_LABELS, StarterSet, StartersRequest
+from assistant.schemas import STAGE_LABELS, Starter, StarterSet, StartersRequest
 from assistant.ui.resources import services
 from assistant.ui.safe_text import plain, safe_markdown
 from assistant.ui.widgets import (
+    LiveView,
     attempt,
     download,
     generate_and_save,
@@ -31,11 +32,16 @@ def _generate(topic: str, stage: str, count: int) -> bool:
     if request is None:
         return False
     svc = services()
+    live = LiveView()
     done = generate_and_save(
-        lambda: svc.coach.starters(request),
+        lambda: svc.coach.starters(
+            request, on_progress=lambda so_far: live.show(lambda: _so_far(so_far, request.count))
+        ),
         svc.store.save_artifact,
         spinner="Finding good questions…",
+        live=live,
     )
+    live.clear()
     if done is None:
         return False
     starter_set, artifact_id = done
@@ -45,6 +51,19 @@ def _generate(topic: str, stage: str, count: int) -> bool:
         "inputs": {"topic": request.topic, "stage": request.stage, "count": request.count},
     }
     return True
+
+
+def _so_far(starters: list[Starter], count: int) -> None:
+    """The starters the model has finished so far, while it writes the rest."""
+    from assistant.export import CATEGORY_LABELS
+
+    st.caption(
+        f"{len(starters)} question(s) written so far, of about {count}; next, near-duplicates "
+        "are dropped and the set is topped up from the knowledge base if needed."
+    )
+    for starter in starters:
+        category = CATEGORY_LABELS.get(starter.category, starter.category)
+        st.markdown(f"**{category}** · {plain(starter.text)}")
 
 
 def _show(result: dict[str, Any]) -> None:
