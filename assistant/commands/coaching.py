@@ -172,6 +172,33 @@ def _read_goals(values: list[str] | None) -> list[str]:
     return [g.strip() for g in values or [] if g.strip()]
 
 
+def progress(line: str) -> None:
+    """Progress for the person waiting, on stderr (stdout stays the result, e.g. --json)."""
+    print(f"coach: {line}", file=sys.stderr, flush=True)
+
+
+def write_agenda_with_progress(coach: Any, request: AgendaRequest) -> Any:
+    """The agenda, saying on stderr when its plan is ready and as each item is worded."""
+    job = coach.plan_agenda(request)
+    items = len(job.plan)
+    progress(
+        f"plan ready: {items} items, {sum(i.minutes for i in job.preview.items)} minutes; "
+        "the model is writing each item's wording…"
+    )
+    return coach.write_agenda(
+        job, on_progress=lambda _agenda, n: progress(f"worded item {n} of {items}")
+    )
+
+
+def _starters_progress() -> Any:
+    def report(so_far: list[Any]) -> None:
+        if so_far:
+            progress(f"{len(so_far)} starter(s) written so far")
+
+    progress("the model is writing starters…")
+    return report
+
+
 def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(args, "pair", None) is not None:
         return run_pair_agenda(args, settings)
@@ -201,7 +228,7 @@ def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
         if start.tzinfo is None:
             start = start.astimezone()
     services = _services(settings)
-    agenda = services.coach.agenda(request)
+    agenda = write_agenda_with_progress(services.coach, request)
     _save(services, lambda store: store.save_artifact(agenda))
     from assistant.export import to_markdown
 
@@ -217,7 +244,7 @@ def run_starters(args: argparse.Namespace, settings: Settings) -> int:
     request = StartersRequest.from_input(topic=args.topic, stage=args.stage, count=args.count)
     target = _export_target(args, ("md",))
     services = _services(settings)
-    result = services.coach.starters(request)
+    result = services.coach.starters(request, on_progress=_starters_progress())
     _save(services, lambda store: store.save_artifact(result))
     lines = [f"{n}. {s.text}\n   ({s.category}) {s.why}" for n, s in enumerate(result.starters, 1)]
     _emit(args, starters_json(result), "\n".join(lines))
@@ -327,7 +354,7 @@ def run_pair_starters(args: argparse.Namespace, settings: Settings) -> int:
         stage=stage_for(number, pair.sessions_planned),
         count=args.count,
     )
-    result = services.coach.starters(request)
+    result = services.coach.starters(request, on_progress=_starters_progress())
     services.pairs.save_artifact(pair.id, result, session=number)
     lines = [f"{n}. {s.text}\n   ({s.category}) {s.why}" for n, s in enumerate(result.starters, 1)]
     _emit(args, starters_json(result) | {"pair_id": pair.id, "session": number}, "\n".join(lines))

@@ -102,3 +102,34 @@ def test_the_notes_limit_is_the_setting(
     assert main(["feedback", "--notes-file", str(notes), "--names", "Alex Kim, Jordan Lee"]) == 0
     [saved] = database.list_artifacts(kind="feedback")
     assert saved.payload["redactions"] >= 2  # both names, given as one string, were hidden
+
+
+def test_coach_agenda_reports_progress_on_stderr_and_keeps_stdout_json(
+    database: Store,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    draft = {
+        "title": "Chatbots at work",
+        "details": [f"Worded item {n}." for n in range(1, 13)],  # more than any plan has
+        "objectives": [],
+        "starters": [],
+        "prepare": [],
+        "follow_up": [],
+    }
+    replies = tmp_path / "replies.json"
+    replies.write_text(json.dumps([draft]), encoding="utf-8")
+    monkeypatch.setenv("COACH_SCRIPTED_REPLIES", str(replies))
+    assert main(["agenda", "--topic", "AI chatbots", "--minutes", "45", "--json"]) == 0
+    out, err = capsys.readouterr()
+    agenda = json.loads(out)  # stdout is the JSON alone
+    items = len(agenda["items"])
+    lines = err.splitlines()
+    assert lines[0] == (
+        f"coach: plan ready: {items} items, 45 minutes; the model is writing each item's wording…"
+    )
+    assert [line for line in lines if "worded item" in line] == [
+        f"coach: worded item {n} of {items}" for n in range(1, items + 1)
+    ]
+    assert agenda["items"][0]["details"] == "Worded item 1."
