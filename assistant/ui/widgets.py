@@ -71,6 +71,23 @@ class LiveView:
         self.slot.empty()
 
 
+def waiting_text(doing: str) -> str:
+    """`doing`, preceded by the model's queue when other requests are ahead of this one, so
+    a second user sees their place instead of a frozen page."""
+    from assistant.ui.resources import services
+
+    try:
+        status = services().model.status()
+    except CoachError:
+        return doing
+    if status.state in ("loading", "not_loaded"):
+        return f"Loading the model (first use can take a while), then: {doing}"
+    if status.state == "busy" or status.queue:
+        ahead = max(status.queue, 1)
+        return f"Waiting in queue: {ahead} request(s) ahead of yours, then: {doing}"
+    return doing
+
+
 def generate_and_save(
     generate: Callable[[], T],
     save: Callable[[T], int | None],
@@ -91,7 +108,7 @@ def generate_and_save(
         except CoachError as err:  # the result stays on screen; History misses it
             return result, None, err
 
-    done = attempt(both, spinner=spinner)
+    done = attempt(both, spinner=waiting_text(spinner))
     if live is not None and live.stopped is not None:
         raise live.stopped  # the user left or reran the page: the result is saved, stop here
     if done is None:

@@ -93,3 +93,21 @@ def test_a_bad_setting_is_one_line_not_a_traceback(
     at = page_app("coach").run()
     assert not at.exception
     assert "COACH_MODEL='gpt-17' is not a backend" in shown(at, "error")
+
+
+def test_a_request_behind_others_is_told_its_place_in_the_queue(app_env) -> None:  # noqa: ANN001
+    from assistant.ui.widgets import waiting_text
+
+    model = app_services().model
+    states = {
+        "ready": ModelStatus("ready", "loaded", 0),
+        "busy": ModelStatus("busy", "generating", 2),
+        "loading": ModelStatus("loading", "loading", 0),
+    }
+    for state, expected in (
+        ("ready", "Writing…"),
+        ("busy", "Waiting in queue: 2 request(s) ahead of yours, then: Writing…"),
+        ("loading", "Loading the model (first use can take a while), then: Writing…"),
+    ):
+        model.status = lambda state=state: states[state]
+        assert waiting_text("Writing…") == expected

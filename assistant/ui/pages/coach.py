@@ -30,6 +30,7 @@ from assistant.ui.widgets import (
     save_quietly,
     show_error,
     slug,
+    waiting_text,
 )
 
 LOG = logging.getLogger(__name__)
@@ -175,15 +176,7 @@ def _render_transcript(messages: list[dict[str, Any]]) -> None:
 
 
 def _waiting_text() -> str:
-    try:
-        status = services().model.status()
-    except CoachError:
-        return "Waiting for the model…"
-    if status.state == "loading" or status.state == "not_loaded":
-        return "Loading the model (first use in this session can take a while)…"
-    if status.state == "busy" or status.queue:
-        return f"Waiting in queue: {max(status.queue, 1)} request(s) ahead of yours…"
-    return "Thinking…"
+    return waiting_text("Thinking…")
 
 
 def _clear_on_first(chunks: Iterable[str], notice: DeltaGenerator) -> Iterator[str]:
