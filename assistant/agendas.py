@@ -154,10 +154,12 @@ def write_agenda(
     model: ChatModel,
     prompts: PromptLibrary,
     on_progress: Callable[[Agenda, int], None] | None = None,
+    on_text: Callable[[str], None] | None = None,
 ) -> Agenda:
     """The model's wording on the planned agenda (the slow part). With `on_progress`, the
     reply is streamed, and `on_progress(preview, n)` gets the plan with the first `n` items'
-    wording in place each time one more item is written."""
+    wording in place each time one more item is written (`on_text`: the raw reply so far,
+    after every chunk)."""
     budget = reply_budget(len(job.plan))
     if on_progress is None:
         draft, completion = complete_structured(model, job.messages, AgendaDraft, max_tokens=budget)
@@ -167,6 +169,7 @@ def write_agenda(
             job.messages,
             AgendaDraft,
             on_partial=_progress(job, on_progress),
+            on_text=on_text,
             max_tokens=budget,
         )
     assert isinstance(draft, AgendaDraft)

@@ -51,16 +51,18 @@ class Coach:
         self,
         job: agendas.AgendaJob,
         on_progress: Callable[[Agenda, int], None] | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> Agenda:
-        return agendas.write_agenda(job, self.model, self.prompts, on_progress)
+        return agendas.write_agenda(job, self.model, self.prompts, on_progress, on_text)
 
     def starters(
         self,
         request: StartersRequest,
         on_progress: Callable[[list[Starter]], None] | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> StarterSet:
         return starters.build_starters(
-            self.retriever, self.model, self.prompts, request, on_progress
+            self.retriever, self.model, self.prompts, request, on_progress, on_text
         )
 
     def feedback(self, request: FeedbackRequest) -> FeedbackSummary:

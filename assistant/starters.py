@@ -105,6 +105,7 @@ def build_starters(
     prompts: PromptLibrary,
     request: StartersRequest,
     on_progress: Callable[[list[Starter]], None] | None = None,
+    on_text: Callable[[str], None] | None = None,
 ) -> StarterSet:
     """The starter set. With `on_progress`, the model's reply is streamed and `on_progress`
     gets the usable starters written so far, each time one more is finished (the final set
@@ -127,7 +128,12 @@ def build_starters(
         draft, completion = complete_structured(model, messages, StarterDraft, max_tokens=700)
     else:
         draft, completion = stream_structured(
-            model, messages, StarterDraft, on_partial=_progress(on_progress), max_tokens=700
+            model,
+            messages,
+            StarterDraft,
+            on_partial=_progress(on_progress),
+            on_text=on_text,
+            max_tokens=700,
         )
     assert isinstance(draft, StarterDraft)
 

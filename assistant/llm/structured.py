@@ -103,21 +103,28 @@ def stream_structured(
     output_type: type[T],
     *,
     on_partial: Callable[[dict[str, Any]], None],
+    on_text: Callable[[str], None] | None = None,
     max_tokens: int = 700,
     temperature: float = 0.2,
 ) -> tuple[T, Completion]:
     """`complete_structured`, streamed: `on_partial` gets the object parsed so far each time it
-    grows, so a page can show the finished parts while the model writes the rest. The whole
-    text is then validated like `complete_structured`'s (one repair, not streamed)."""
+    grows, so a page can show the finished parts while the model writes the rest; `on_text`
+    gets the raw text after every chunk (e.g. for a "words written" counter). The whole text
+    is then validated like `complete_structured`'s (one repair, not streamed)."""
     schema = output_type.model_json_schema()
     started = time.perf_counter()
     stream = model.stream(messages, schema=schema, max_tokens=max_tokens, temperature=temperature)
     shown: dict[str, Any] | None = None
-    for _chunk in stream:
-        partial = parse_partial(stream.text)
-        if partial is not None and partial != shown:
-            shown = partial
-            on_partial(partial)
+    try:
+        for _chunk in stream:
+            if on_text is not None:
+                on_text(stream.text)
+            partial = parse_partial(stream.text)
+            if partial is not None and partial != shown:
+                shown = partial
+                on_partial(partial)
+    finally:
+        stream.close()  # when `on_partial` raises (e.g. the user stopped it): free the model now
     first = Completion(
         text=stream.text,
         backend=model.backend,

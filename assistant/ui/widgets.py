@@ -7,8 +7,10 @@ Model text and user text are shown with `st.markdown` (which escapes HTML), `st.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -19,6 +21,7 @@ from assistant.ui.safe_text import plain, safe_markdown, urls_in
 
 T = TypeVar("T")
 LOG = logging.getLogger(__name__)
+TICK_SECONDS = 0.5
 
 
 def show_error(err: CoachError) -> None:
@@ -48,26 +51,88 @@ def save_quietly(action: Callable[[], T]) -> T | None:
         return None
 
 
-class LiveView:
-    """A place on the page that shows a result while the model is still writing it. If the
-    user leaves or reruns the page meanwhile, Streamlit raises in the drawing call; the view
-    then stops drawing and keeps that exception, and `generate_and_save` re-raises it once the
-    result is saved, so the generation is never cut half-way by a redraw."""
+class Stopped(CoachError):
+    """The user pressed Stop while the model was writing."""
 
     def __init__(self) -> None:
+        super().__init__("Stopped: the model stopped writing and nothing was saved.", None)
+
+
+def _request_stop(key: str) -> None:
+    """The Stop button's callback. It runs at the start of the page's next run, which
+    Streamlit starts at once while the stopped run's thread is still generating; the event
+    tells that thread to end the generation, and the notice is shown by the new run."""
+    event = st.session_state.get(f"_{key}_event")
+    if isinstance(event, threading.Event):
+        event.set()
+        st.session_state[f"_{key}_notice"] = True
+
+
+def show_stop_notice(key: str) -> None:
+    """After Stop: say so once, on the page's next run."""
+    if st.session_state.pop(f"_{key}_notice", False):
+        st.info(str(Stopped()), icon=":material/stop_circle:")
+
+
+class LiveView:
+    """A place on the page that shows a result while the model is still writing it, with a
+    Stop button above it and a words-written counter.
+
+    Stop ends the generation within a chunk of the model's output, and nothing is saved (the
+    page's next run says so: call `show_stop_notice`). If the user leaves or reruns the page
+    in any other way, Streamlit raises in the drawing call; the view then stops drawing and
+    keeps that exception, and `generate_and_save` re-raises it once the result is saved, so
+    the generation is never cut half-way by a redraw."""
+
+    def __init__(self, stop_key: str) -> None:
+        self.stop_key = stop_key
+        self.event = threading.Event()
+        st.session_state[f"_{stop_key}_event"] = self.event
+        self.stop_slot = st.empty()
+        self.stop_slot.button(
+            "Stop writing",
+            key=stop_key,
+            on_click=_request_stop,
+            args=(stop_key,),
+            icon=":material/stop_circle:",
+            help="Nothing is saved.",
+        )
+        self.counter = st.empty()
         self.slot = st.empty()
         self.stopped: BaseException | None = None
+        self._ticked = 0.0
+
+    def _check(self) -> None:
+        if self.event.is_set():
+            raise Stopped()  # out of the generation, which then ends
 
     def show(self, draw: Callable[[], None]) -> None:
+        self._check()
+        self._draw(self.slot, draw)
+
+    def tick(self, text: str) -> None:
+        """After each chunk: end the generation if Stop was pressed; update the words-written
+        counter at most twice a second."""
+        self._check()
+        now = time.monotonic()
+        if now - self._ticked < TICK_SECONDS:
+            return
+        self._ticked = now
+        words = len(text.split())
+        self._draw(self.counter, lambda: st.caption(f"The model has written {words} words…"))
+
+    def _draw(self, slot: Any, draw: Callable[[], None]) -> None:
         if self.stopped is not None:
             return
         try:
-            with self.slot.container():
+            with slot.container():
                 draw()
         except BaseException as exc:  # noqa: BLE001 (Streamlit's stop/rerun; re-raised later)
             self.stopped = exc
 
     def clear(self) -> None:
+        self.stop_slot.empty()
+        self.counter.empty()
         self.slot.empty()
 
 
@@ -111,7 +176,7 @@ def generate_and_save(
     done = attempt(both, spinner=waiting_text(spinner))
     if live is not None and live.stopped is not None:
         raise live.stopped  # the user left or reran the page: the result is saved, stop here
-    if done is None:
+    if done is None:  # the error (or "Stopped") was shown
         return None
     result, saved, error = done
     if error is not None:

@@ -173,3 +173,45 @@ def test_the_starters_page_is_live_while_the_model_writes(
     assert page.get_by_role("heading", name="Starters: Using AI chatbots").count() == 0
     page.get_by_role("heading", name="Starters: Using AI chatbots").wait_for()
     assert page.get_by_text("written so far", exact=False).count() == 0
+
+
+def test_stop_ends_an_agenda_mid_generation_and_saves_nothing(
+    page,  # noqa: ANN001
+    slow_server: AppServer,
+) -> None:
+    topic = "Stopping an agenda half-way"
+    build(page, slow_server.url, topic)
+    page.get_by_text("The model has written", exact=False).wait_for()
+    stopped_at = time.monotonic()
+    page.get_by_role("button", name="Stop writing").click()
+    page.get_by_text("Stopped: the model stopped writing and nothing was saved.").wait_for()
+    assert time.monotonic() - stopped_at < SLOW  # it did not wait for the model to finish
+    assert page.get_by_text("The plan adds up to", exact=False).count() == 0
+    page.wait_for_timeout(int(SLOW * 1000))  # longer than the rest of the reply would take
+    store = Store(f"sqlite:///{slow_server.data_dir / 'coach.db'}")
+    assert not [a for a in store.list_artifacts(kind="agenda") if a.payload["topic"] == topic]
+
+
+def test_stop_ends_a_chat_answer_and_keeps_the_question(
+    page,  # noqa: ANN001
+    slow_server: AppServer,
+) -> None:
+    question = "What should I bring to a session about social media?"
+    page.goto(slow_server.url)
+    page.get_by_role("heading", name="Coach").first.wait_for()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+    page.get_by_test_id("stChatMessage").nth(1).wait_for()
+    page.get_by_role("button", name="Stop the answer").click()
+    page.get_by_text("Your question was kept", exact=False).wait_for()
+    page.get_by_role("button", name="Ask it again").wait_for()
+    store = Store(f"sqlite:///{slow_server.data_dir / 'coach.db'}")
+    kept = []
+    for _ in range(40):  # the stopped run's thread keeps it as it ends, next to the new run
+        kept = [c for c in store.list_conversations() if c.title == question]
+        if kept:
+            break
+        time.sleep(0.25)
+    [conversation] = kept
+    assert [m.role for m in store.get_messages(conversation.id)] == ["user"]

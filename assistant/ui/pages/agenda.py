@@ -34,6 +34,7 @@ from assistant.ui.widgets import (
     render_provenance,
     save_quietly,
     show_error,
+    show_stop_notice,
     slug,
 )
 
@@ -182,13 +183,15 @@ def _build(
     job = attempt(lambda: services().coach.plan_agenda(request))
     if job is None:
         return
-    live = LiveView()
+    live = LiveView("agenda_stop")
     live.show(lambda: _preview(job.preview, 0))
     svc = services()
     pairs = svc.pairs
     written = generate_and_save(
         lambda: svc.coach.write_agenda(
-            job, on_progress=lambda agenda, n: live.show(lambda: _preview(agenda, n))
+            job,
+            on_progress=lambda agenda, n: live.show(lambda: _preview(agenda, n)),
+            on_text=live.tick,
         ),
         (
             (
@@ -440,6 +443,7 @@ def render() -> None:
     )
     _pair_banner()
     _form()
+    show_stop_notice("agenda_stop")
     result = st.session_state.get(RESULT)
     if result:
         _result(result)

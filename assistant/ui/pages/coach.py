@@ -92,6 +92,11 @@ def _submit(question: str) -> None:
         st.session_state[INPUT] = question
 
 
+def _stop_answer() -> None:
+    chat = _chat()
+    chat["failed"] = chat.get("asking")
+
+
 def _typed() -> None:
     _submit(str(st.session_state.get(INPUT) or ""))
 
@@ -239,6 +244,13 @@ def _ask(request: AnswerRequest) -> None:
     chat, svc = _chat(), services()
     with st.chat_message("user"):
         st.markdown(plain(request.question))
+    # Any click starts the page's next run and stops this one (its stream ends at once); the
+    # callback, run first in the next run, offers the question again there.
+    chat["asking"] = request.question
+    stop = st.empty()
+    stop.button(
+        "Stop the answer", key="coach_stop", on_click=_stop_answer, icon=":material/stop_circle:"
+    )
     with st.chat_message("assistant"):
         notice = st.empty()
         notice.caption(_waiting_text())
@@ -248,13 +260,16 @@ def _ask(request: AnswerRequest) -> None:
             answer: Answer = stream.result
         except CoachError as err:  # incl. StreamInterrupted: the partial text stays above
             _keep_question(svc, chat, request)
+            stop.empty()
             notice.empty()
             show_error(err)
             chat["failed"] = request.question
             return
-        except BaseException:  # Streamlit stopping this run: the user left or reran the page
+        except BaseException:  # Streamlit stopping this run: Stop, or the user left or reran
             _keep_question(svc, chat, request)
+            chat["failed"] = request.question  # offered again ("Ask it again") on the next run
             raise
+    stop.empty()
     artifact_id = save_quietly(lambda: _save(svc, chat, request, answer))
     chat["messages"] += [
         {"role": "user", "content": request.question},

@@ -20,6 +20,7 @@ from assistant.ui.widgets import (
     generate_and_save,
     render_citations,
     render_provenance,
+    show_stop_notice,
     slug,
 )
 
@@ -32,10 +33,12 @@ def _generate(topic: str, stage: str, count: int) -> bool:
     if request is None:
         return False
     svc = services()
-    live = LiveView()
+    live = LiveView("starters_stop")
     done = generate_and_save(
         lambda: svc.coach.starters(
-            request, on_progress=lambda so_far: live.show(lambda: _so_far(so_far, request.count))
+            request,
+            on_progress=lambda so_far: live.show(lambda: _so_far(so_far, request.count)),
+            on_text=live.tick,
         ),
         svc.store.save_artifact,
         spinner="Finding good questions…",
@@ -131,6 +134,7 @@ def render() -> None:
         )
     if submitted:
         _generate(topic or "", stage or "middle", int(count))
+    show_stop_notice("starters_stop")
     result = st.session_state.get(RESULT)
     if result:
         _show(result)
