@@ -65,7 +65,17 @@ class Coach:
             self.retriever, self.model, self.prompts, request, on_progress, on_text
         )
 
-    def feedback(self, request: FeedbackRequest) -> FeedbackSummary:
+    def feedback(
+        self,
+        request: FeedbackRequest,
+        on_progress: Callable[[str, dict[str, int]], None] | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> FeedbackSummary:
         return feedback.build_feedback(
-            self.model, self.prompts, request, embed=self.retriever.index.embedder.embed
+            self.model,
+            self.prompts,
+            request,
+            embed=self.retriever.index.embedder.embed,
+            on_progress=on_progress,
+            on_text=on_text,
         )

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from assistant.drafts import FeedbackDraft
 from assistant.grounding import SUPPORTED_SIMILARITY
 from assistant.guard import leaks_instructions, sanitize_untrusted, strip_foreign_script
 from assistant.ledger import Embed, Side, best_support, place_learnings
 from assistant.llm.base import ChatModel
-from assistant.llm.structured import complete_structured
+from assistant.llm.structured import complete_structured, stream_structured
 from assistant.notes_check import require_session_notes
 from assistant.privacy import redact
 from assistant.prompts import PromptLibrary
@@ -161,23 +162,47 @@ def _echoes(text: str, instructions: str) -> bool:
     )
 
 
+def _progress(
+    clean: Callable[[str], str], on_progress: Callable[[str, dict[str, int]], None]
+) -> Callable[[dict[str, Any]], None]:
+    """From the partial reply to (the summary paragraph once written, how many items of each
+    list are written so far), reported when either changes. The items are counted, not shown:
+    the ones the notes do not back are dropped at the end."""
+    reported: list[Any] = [None]
+
+    def report(partial: dict[str, Any]) -> None:
+        summary = partial.get("summary")
+        counts = {
+            field: sum(1 for item in partial.get(field) or [] if item)
+            for field in ("action_items", "learnings", "went_well", "challenges")
+        }
+        state = (summary, counts)
+        if state == reported[0]:
+            return
+        reported[0] = state
+        on_progress(clean(summary) if isinstance(summary, str) else "", counts)
+
+    return report
+
+
 def build_feedback(
     model: ChatModel,
     prompts: PromptLibrary,
     request: FeedbackRequest,
     embed: Embed | None = None,
+    on_progress: Callable[[str, dict[str, int]], None] | None = None,
+    on_text: Callable[[str], None] | None = None,
 ) -> FeedbackSummary:
     """The summary of one session's notes. With `embed` (MiniLM), every learning and action
-    item must be backed by a line of the notes, and the ledger's sides are checked in code."""
+    item must be backed by a line of the notes, and the ledger's sides are checked in code.
+    With `on_progress`, the reply is streamed: `on_progress(summary, counts)` gets the summary
+    paragraph as soon as it is written and the number of items written so far per list."""
     started = time.perf_counter()
     notes, names = request.notes, request.names
     require_session_notes(notes)
     redaction = redact(notes, names)
     sanitized = sanitize_untrusted(redaction.text)
     messages = prompts.get("feedback").render(notes=sanitized.text)
-    draft, completion = complete_structured(model, messages, FeedbackDraft, max_tokens=1100)
-    assert isinstance(draft, FeedbackDraft)
-
     prompt = prompts.get("feedback")
     instructions = _words(f"{prompt.system} {prompt.user}")
 
@@ -189,6 +214,19 @@ def build_feedback(
         if leaks_instructions(text) or _echoes(text, instructions):
             return ""
         return _readable(text).strip()
+
+    if on_progress is None:
+        draft, completion = complete_structured(model, messages, FeedbackDraft, max_tokens=1100)
+    else:
+        draft, completion = stream_structured(
+            model,
+            messages,
+            FeedbackDraft,
+            on_partial=_progress(clean, on_progress),
+            on_text=on_text,
+            max_tokens=1100,
+        )
+    assert isinstance(draft, FeedbackDraft)
 
     def clean_list(values: list[str]) -> list[str]:
         return [c for c in (clean(v) for v in values) if c]

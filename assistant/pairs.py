@@ -276,14 +276,16 @@ def summarise_session(
     held_on: date | None = None,
     rating: int | None = None,
     visibility: str = "pair",
+    **progress: Any,
 ) -> tuple[FeedbackSummary, SessionRecord]:
     """Summarise a validated request's notes for a pair (the pair's names are added to the
     names redacted before the model sees the notes) and record the result as the pair's next
-    session. Only a member of the pair may: that is checked before the model is called."""
+    session. Only a member of the pair may: that is checked before the model is called.
+    `progress` (on_progress, on_text) goes to the coach's `feedback`."""
     store.require_member(pair_id)
     pair = store.get_pair(pair_id)
     request = request.model_copy(update={"names": [*pair.names, *request.names]})
-    summary = coach.feedback(request)
+    summary = coach.feedback(request, **progress)
     return summary, record_summary(store, pair_id, summary, held_on, rating, visibility)
 
 

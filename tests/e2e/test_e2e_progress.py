@@ -215,3 +215,27 @@ def test_stop_ends_a_chat_answer_and_keeps_the_question(
         time.sleep(0.25)
     [conversation] = kept
     assert [m.role for m in store.get_messages(conversation.id)] == ["user"]
+
+
+def test_the_summary_paragraph_shows_while_the_rest_is_written(
+    page,  # noqa: ANN001
+    slow_server: AppServer,
+    screenshot: Shot,
+) -> None:
+    from tests.e2e.test_e2e_app import NOTES
+
+    page.goto(f"{slow_server.url}/feedback")
+    page.get_by_role("heading", name="Feedback summary").wait_for()
+    page.get_by_label("Session notes").fill(NOTES)
+    names = page.get_by_label("Names to hide", exact=False)
+    names.fill("Alex Kim, Jordan Lee")
+    names.press("Enter")
+    page.get_by_text(
+        "What will be hidden before the model sees your notes (", exact=False
+    ).wait_for()
+    page.get_by_role("button", name="Summarise").click()
+    page.get_by_text("Summary so far", exact=True).wait_for()
+    assert page.get_by_role("heading", name="Session summary").count() == 0
+    screenshot(page, "e2e-feedback-summary-so-far")
+    page.get_by_role("heading", name="Session summary").wait_for()
+    assert page.get_by_text("Summary so far", exact=True).count() == 0

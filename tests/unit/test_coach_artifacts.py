@@ -294,6 +294,34 @@ def test_bad_notes_are_refused_before_the_model(coach: Coach, notes: str) -> Non
     assert coach.model.history == []
 
 
+def test_a_streamed_summary_shows_its_paragraph_first_and_ends_the_same(coach: Coach) -> None:
+    reply = {
+        "summary": "[MENTEE] wrote a first prompt; Gordon Hale is improving.",
+        "action_items": [
+            {"owner": "[MENTEE]", "action": "Try one prompt a day", "due": "Friday 28 Nov"},
+            {"owner": "mentor", "action": "Send the prompt checklist", "due": "next Monday"},
+        ],
+        "went_well": ["First prompt written"],
+        "learnings": [],
+        "challenges": [],
+        "next_focus": "Prompt review",
+    }
+    request = FeedbackRequest(notes=NOTES, names=["Priya Raman", "Gordon Hale"])
+    coach.model.enqueue(reply)
+    whole = coach.feedback(request)
+    coach.model.enqueue(reply)
+    seen: list[tuple[str, dict[str, int]]] = []
+    streamed = coach.feedback(request, on_progress=lambda text, counts: seen.append((text, counts)))
+    assert coach.model.last_call.kind == "stream"
+    paragraphs = [text for text, _ in seen if text]
+    assert paragraphs and all("Gordon" not in t and "Hale" not in t for t in paragraphs)
+    first = next(i for i, (text, _) in enumerate(seen) if text)
+    assert all(c["action_items"] == 0 for _, c in seen[: first + 1])  # the paragraph came first
+    assert seen[-1][1]["action_items"] == 2 and seen[-1][1]["went_well"] == 1
+    same = {"seconds", "created_at"}
+    assert streamed.model_dump(exclude=same) == whole.model_dump(exclude=same)
+
+
 def test_feedback_repairs_a_muddled_ledger_and_moves_due_dates_out_of_actions(coach: Coach):
     """What the 1.5B model really returned once: both ledgers identical, a Chinese word at
     the end, and due dates left inside the action text. Each learning is kept once, on the

@@ -16,7 +16,14 @@ from assistant.schemas import NOTES_LIMIT, FeedbackRequest, FeedbackSummary
 from assistant.ui import auth
 from assistant.ui.resources import services, settings, shared_services
 from assistant.ui.safe_text import safe_markdown
-from assistant.ui.widgets import attempt, download, generate_and_save, render_provenance
+from assistant.ui.widgets import (
+    LiveView,
+    attempt,
+    download,
+    generate_and_save,
+    render_provenance,
+    show_stop_notice,
+)
 
 RESULT = "feedback_result"
 PAIR = "feedback_pair"  # {"id", "label", "session"}: the summary is this pair's next session
@@ -56,17 +63,46 @@ def _preview(request: FeedbackRequest) -> None:
         st.code(redaction.text, language=None, wrap_lines=True)
 
 
+_LIST_LABELS = {
+    "action_items": "action item(s)",
+    "learnings": "learning(s)",
+    "went_well": "thing(s) that went well",
+    "challenges": "challenge(s)",
+}
+
+
+def _live_progress(live: LiveView) -> dict[str, Any]:
+    def so_far(summary: str, counts: dict[str, int]) -> None:
+        def draw() -> None:
+            st.markdown("**Summary so far**")
+            if summary:
+                st.markdown(safe_markdown(summary))
+            written = [f"{n} {_LIST_LABELS[k]}" for k, n in counts.items() if n]
+            st.caption(
+                ("Written so far: " + ", ".join(written) + ". " if written else "")
+                + "Next, every item is checked against your notes; ones they do not back "
+                "are left out."
+            )
+
+        live.show(draw)
+
+    return {"on_progress": so_far, "on_text": live.tick}
+
+
 def _summarise(request: FeedbackRequest) -> None:
     pair = st.session_state.get(PAIR)
     if pair:
         _summarise_for_pair(request, int(pair["id"]))
         return
     svc = services()
+    live = LiveView("feedback_stop")
     done = generate_and_save(
-        lambda: svc.coach.feedback(request),
+        lambda: svc.coach.feedback(request, **_live_progress(live)),
         svc.store.save_artifact,
         spinner="Summarising the session…",
+        live=live,
     )
+    live.clear()
     if done is None:
         return
     summary, artifact_id = done
@@ -83,13 +119,19 @@ def _summarise_for_pair(request: FeedbackRequest, pair_id: int) -> None:
 
     visibility = "private" if st.session_state.get(VISIBILITY) == "Only me" else "pair"
     svc = services()  # taken first: the summary is recorded even if the user leaves meanwhile
-    done = attempt(
-        lambda: summarise_session(svc.coach, svc.pairs, pair_id, request, visibility=visibility),
+    live = LiveView("feedback_stop")
+    done = generate_and_save(
+        lambda: summarise_session(
+            svc.coach, svc.pairs, pair_id, request, visibility=visibility, **_live_progress(live)
+        ),
+        lambda made: made[1].session.summary_id,  # recorded with the summary, one transaction
         spinner="Summarising the session…",
+        live=live,
     )
+    live.clear()
     if done is None:
         return
-    summary, record = done
+    (summary, record), _ = done
     st.session_state[RESULT] = {
         "summary": summary.model_dump(mode="json"),
         "artifact_id": record.session.summary_id,
@@ -251,6 +293,7 @@ def render() -> None:
     if clicked and request is not None:
         _record_consent()
         _summarise(request)
+    show_stop_notice("feedback_stop")
     result = st.session_state.get(RESULT)
     if result:
         _show(result)
