@@ -8,7 +8,7 @@ each on the default local model with the project's real index and prompts:
   every page showed only a spinner until the end, so "before" is the complete time measured in
   the same run. Now the page first shows what code makes (the agenda's plan, the feedback's
   redaction preview), then the model's text as it is written (each agenda item's wording, each
-  starter, the chat answer's tokens); both times are given.
+  starter, the summary's paragraph, the chat answer's tokens); both times are given.
 - prompt and output tokens (llama.cpp's own counts for whole replies; for streamed ones, one
   token per chunk as llama.cpp streams them, and the prompt estimated), generation tokens/s
   over the model's time, and the raw decode speed of the same model measured in the same run:
@@ -196,9 +196,14 @@ def measure(services: Services, counting: CountingModel) -> list[Row]:
     def make_feedback(clock: Clock) -> Any:
         redact(feedback.notes, feedback.names)
         clock.mark("code")
-        return coach.feedback(feedback)
 
-    run("feedback summary", "the redaction preview", "- (not streamed)", make_feedback)
+        def progress(summary: str, _counts: dict[str, int]) -> None:
+            if summary:
+                clock.mark("model")
+
+        return coach.feedback(feedback, on_progress=progress)
+
+    run("feedback summary", "the redaction preview", "the summary paragraph", make_feedback)
 
     answer = AnswerRequest.from_input(question=QUESTION, persona="mentee")
 
