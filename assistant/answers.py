@@ -71,11 +71,19 @@ class Prepared:
 
 class AnswerStream:
     """Iterate for the answer's text as it is generated (citation numbers already checked);
-    after the loop, `.result` holds the final Answer."""
+    after the loop, `.result` holds the final Answer. `sources` are the passages the model is
+    reading, numbered as it may cite them: known before the first token, so a page can show
+    them at once."""
 
-    def __init__(self, chunks: Iterator[str], finish: Callable[[str], Answer]) -> None:
+    def __init__(
+        self,
+        chunks: Iterator[str],
+        finish: Callable[[str], Answer],
+        sources: list[tuple[int, str]] | None = None,
+    ) -> None:
         self._chunks = chunks
         self._finish = finish
+        self.sources = sources or []
         self.result: Answer | None = None
         self.text = ""
 
@@ -279,4 +287,5 @@ def stream_answer(
         notes = list(stream.notes)  # complete once the first chunk has arrived
         return finish(retriever, model, prompts, request, result, text, seconds, notes)
 
-    return AnswerStream(filtered, done)
+    sources = [(n, p.title) for n, p in enumerate(result.passages, 1)]
+    return AnswerStream(filtered, done, sources)

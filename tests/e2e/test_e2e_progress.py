@@ -202,7 +202,7 @@ def test_stop_ends_a_chat_answer_and_keeps_the_question(
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(question)
     box.press("Enter")
-    page.get_by_test_id("stChatMessage").nth(1).wait_for()
+    page.get_by_test_id("stChatMessage").nth(1).get_by_text("Reading: [1]", exact=False).wait_for()
     page.get_by_role("button", name="Stop the answer").click()
     page.get_by_text("Your question was kept", exact=False).wait_for()
     page.get_by_role("button", name="Ask it again").wait_for()

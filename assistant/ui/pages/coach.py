@@ -252,11 +252,16 @@ def _ask(request: AnswerRequest) -> None:
         "Stop the answer", key="coach_stop", on_click=_stop_answer, icon=":material/stop_circle:"
     )
     with st.chat_message("assistant"):
+        reading = st.empty()
         notice = st.empty()
         notice.caption(_waiting_text())
         try:
             stream = svc.coach.stream_answer(request)
+            if stream.sources:  # known before the first token: shown while the answer comes
+                titles = " · ".join(f"[{n}] {plain(title)}" for n, title in stream.sources)
+                reading.caption(f"Reading: {titles}")
             st.write_stream(_clear_on_first(stream, notice))
+            reading.empty()
             answer: Answer = stream.result
         except CoachError as err:  # incl. StreamInterrupted: the partial text stays above
             _keep_question(svc, chat, request)
