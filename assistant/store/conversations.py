@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from assistant import audit
-from assistant.access import conversation_visible, not_yours
+from assistant.access import Actor, conversation_visible, not_yours
 from assistant.db import artifacts, conversations, messages
 from assistant.schemas import Answer
 from assistant.store.artifacts import ArtifactStore
@@ -74,14 +74,7 @@ class ConversationStore(ArtifactStore):
         conversation's id; a reply asked for again is added with `record_reply`."""
         with self._begin() as conn:
             actor = self._acting(conn)
-            if conversation_id is None:
-                conversation_id = self._insert_conversation(
-                    conn, persona, question, _now(), actor.user_id
-                )
-            else:
-                self._visible_conversation(conn, actor, conversation_id)
-            self._insert_message(conn, conversation_id, "user", question, None)
-        return conversation_id
+            return self._add_question(conn, actor, conversation_id, persona, question)
 
     def record_reply(self, *, conversation_id: int, question: str, answer: Answer) -> int:
         """The reply to a question kept earlier with `record_question`: the Answer artifact
@@ -89,11 +82,7 @@ class ConversationStore(ArtifactStore):
         with self._begin() as conn:
             actor = self._acting(conn)
             self._visible_conversation(conn, actor, conversation_id)
-            artifact_id = self._insert_artifact(
-                conn, answer, question, conversation_id, actor.user_id
-            )
-            self._insert_message(conn, conversation_id, "assistant", answer.answer, artifact_id)
-        return artifact_id
+            return self._add_reply(conn, actor, conversation_id, question, answer)
 
     def record_exchange(
         self, *, conversation_id: int | None, persona: str, question: str, answer: Answer
@@ -103,18 +92,33 @@ class ConversationStore(ArtifactStore):
         artifact and the assistant's message linked to it, in one transaction."""
         with self._begin() as conn:
             actor = self._acting(conn)
-            if conversation_id is None:
-                conversation_id = self._insert_conversation(
-                    conn, persona, question, _now(), actor.user_id
-                )
-            else:
-                self._visible_conversation(conn, actor, conversation_id)
-            self._insert_message(conn, conversation_id, "user", question, None)
-            artifact_id = self._insert_artifact(
-                conn, answer, question, conversation_id, actor.user_id
-            )
-            self._insert_message(conn, conversation_id, "assistant", answer.answer, artifact_id)
+            conversation_id = self._add_question(conn, actor, conversation_id, persona, question)
+            artifact_id = self._add_reply(conn, actor, conversation_id, question, answer)
         return Exchange(conversation_id=conversation_id, artifact_id=artifact_id)
+
+    def _add_question(
+        self,
+        conn: Connection,
+        actor: Actor,
+        conversation_id: int | None,
+        persona: str,
+        question: str,
+    ) -> int:
+        if conversation_id is None:
+            conversation_id = self._insert_conversation(
+                conn, persona, question, _now(), actor.user_id
+            )
+        else:
+            self._visible_conversation(conn, actor, conversation_id)
+        self._insert_message(conn, conversation_id, "user", question, None)
+        return conversation_id
+
+    def _add_reply(
+        self, conn: Connection, actor: Actor, conversation_id: int, question: str, answer: Answer
+    ) -> int:
+        artifact_id = self._insert_artifact(conn, answer, question, conversation_id, actor.user_id)
+        self._insert_message(conn, conversation_id, "assistant", answer.answer, artifact_id)
+        return artifact_id
 
     def list_conversations(
         self, search: str | None = None, limit: int = 100

@@ -13,6 +13,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,6 +45,25 @@ def slow_server(
         yield AppServer(url=url, data_dir=root / "data")
     finally:
         stop_process(process)
+
+
+def history(server: AppServer) -> Store:
+    return Store(f"sqlite:///{server.data_dir / 'coach.db'}")
+
+
+def eventually(find: Callable[[], list[Any]], seconds: float) -> list[Any]:
+    """What `find` returns once it is non-empty, polled for up to `seconds` (the server saves
+    in the run that is ending, beside the test); empty if it never is."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = find()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.25)
+
+
+def saved_items(server: AppServer, kind: str, topic: str) -> list[Any]:
+    return [a for a in history(server).list_artifacts(kind=kind) if a.payload["topic"] == topic]
 
 
 def build(page, url: str, topic: str) -> float:  # noqa: ANN001
@@ -88,16 +108,9 @@ def test_an_agenda_whose_page_was_closed_mid_generation_is_saved_to_history(
     page.get_by_text("Writing each item's wording", exact=False).wait_for()  # the model is on it
     context.close()  # the user closes the browser while the model writes
 
-    store = Store(f"sqlite:///{slow_server.data_dir / 'coach.db'}")
-    deadline = time.monotonic() + SLOW + 60
-    saved = []
-    while time.monotonic() < deadline and not saved:
-        saved = [
-            a
-            for a in store.list_artifacts(kind="agenda")
-            if a.payload["topic"] == "Closing the browser early"
-        ]
-        time.sleep(1)
+    saved = eventually(
+        lambda: saved_items(slow_server, "agenda", "Closing the browser early"), SLOW + 60
+    )
     assert saved, "the agenda was not saved after its page was closed"
     [agenda] = saved
     assert sum(item["minutes"] for item in agenda.payload["items"]) == 45
@@ -119,12 +132,8 @@ def test_a_question_whose_page_was_closed_mid_answer_is_kept_in_history(
     page.get_by_test_id("stChatMessage").nth(1).wait_for()  # the answer has started
     context.close()  # the user leaves before it has finished
 
-    store = Store(f"sqlite:///{slow_server.data_dir / 'coach.db'}")
-    deadline = time.monotonic() + 60
-    kept = []
-    while time.monotonic() < deadline and not kept:
-        kept = [c for c in store.list_conversations() if c.title == question]
-        time.sleep(1)
+    store = history(slow_server)
+    kept = eventually(lambda: [c for c in store.list_conversations() if c.title == question], 60)
     assert kept, "the question was lost when its page was closed mid-answer"
     [conversation] = kept
     [message] = store.get_messages(conversation.id)  # the question, with no half answer
@@ -145,16 +154,9 @@ def test_starters_whose_page_was_closed_mid_generation_are_saved_to_history(
     page.get_by_text("Finding good questions", exact=False).wait_for()  # the model is on it
     context.close()
 
-    store = Store(f"sqlite:///{slow_server.data_dir / 'coach.db'}")
-    deadline = time.monotonic() + SLOW + 60
-    saved = []
-    while time.monotonic() < deadline and not saved:
-        saved = [
-            a
-            for a in store.list_artifacts(kind="starters")
-            if a.payload["topic"] == "Leaving the starters page early"
-        ]
-        time.sleep(1)
+    saved = eventually(
+        lambda: saved_items(slow_server, "starters", "Leaving the starters page early"), SLOW + 60
+    )
     assert saved, "the starters were not saved after their page was closed"
     assert len(saved[0].payload["starters"]) >= 3
 
@@ -188,7 +190,7 @@ def test_stop_ends_an_agenda_mid_generation_and_saves_nothing(
     assert time.monotonic() - stopped_at < SLOW  # it did not wait for the model to finish
     assert page.get_by_text("The plan adds up to", exact=False).count() == 0
     page.wait_for_timeout(int(SLOW * 1000))  # longer than the rest of the reply would take
-    store = Store(f"sqlite:///{slow_server.data_dir / 'coach.db'}")
+    store = history(slow_server)
     assert not [a for a in store.list_artifacts(kind="agenda") if a.payload["topic"] == topic]
 
 
@@ -206,13 +208,8 @@ def test_stop_ends_a_chat_answer_and_keeps_the_question(
     page.get_by_role("button", name="Stop the answer").click()
     page.get_by_text("Your question was kept", exact=False).wait_for()
     page.get_by_role("button", name="Ask it again").wait_for()
-    store = Store(f"sqlite:///{slow_server.data_dir / 'coach.db'}")
-    kept = []
-    for _ in range(40):  # the stopped run's thread keeps it as it ends, next to the new run
-        kept = [c for c in store.list_conversations() if c.title == question]
-        if kept:
-            break
-        time.sleep(0.25)
+    store = history(slow_server)
+    kept = eventually(lambda: [c for c in store.list_conversations() if c.title == question], 10)
     [conversation] = kept
     assert [m.role for m in store.get_messages(conversation.id)] == ["user"]
 
