@@ -47,7 +47,7 @@ def _int(env: Mapping[str, str], key: str, default: int, lo: int, hi: int) -> in
     return value
 
 
-def _float(env: Mapping[str, str], key: str, default: float) -> float:
+def _float(env: Mapping[str, str], key: str, default: float, *, allow_zero: bool = False) -> float:
     raw = env.get(key)
     if raw is None or raw == "":
         return default
@@ -55,7 +55,7 @@ def _float(env: Mapping[str, str], key: str, default: float) -> float:
         value = float(raw)
     except ValueError as exc:
         raise ConfigError(f"{key}={raw!r} is not a number of seconds.") from exc
-    if value <= 0:
+    if value < 0 or (value == 0 and not allow_zero):
         raise ConfigError(f"{key} must be positive, got {value}.")
     return value
 
@@ -181,7 +181,9 @@ class Settings:
             scripted_replies=Path(merged["COACH_SCRIPTED_REPLIES"])
             if merged.get("COACH_SCRIPTED_REPLIES")
             else None,
-            scripted_seconds=max(0.0, min(600.0, _float(merged, "COACH_SCRIPTED_SECONDS", 0.0))),
+            scripted_seconds=min(
+                600.0, _float(merged, "COACH_SCRIPTED_SECONDS", 0.0, allow_zero=True)
+            ),
             models_dir_override=Path(merged["COACH_MODELS_DIR"])
             if merged.get("COACH_MODELS_DIR")
             else None,

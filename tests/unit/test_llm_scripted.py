@@ -140,3 +140,25 @@ def test_the_guard_stops_a_real_local_model_before_it_loads(tmp_path: Path) -> N
         local.stream(ask("Hi"))
     assert local.status().state != "loading"
     assert not local.loaded
+
+
+def test_scripted_seconds_takes_zero_and_refuses_nonsense(tmp_path: Path) -> None:
+    from assistant.config import ConfigError
+
+    def seconds(value: str) -> float:
+        env = {"COACH_MODEL": "scripted", "COACH_SCRIPTED_SECONDS": value}
+        return Settings.from_env(env=env, secrets_file=tmp_path / "x").scripted_seconds
+
+    assert seconds("0") == 0.0 and seconds("") == 0.0 and seconds("1.5") == 1.5
+    assert seconds("9999") == 600.0  # capped
+    with pytest.raises(ConfigError, match="is not a number of seconds"):
+        seconds("soon")
+    with pytest.raises(ConfigError, match="must be positive"):
+        seconds("-1")
+    model = get_model(
+        Settings.from_env(
+            env={"COACH_MODEL": "scripted", "COACH_SCRIPTED_SECONDS": "0.2"},
+            secrets_file=tmp_path / "x",
+        )
+    )
+    assert model.seconds == 0.2
