@@ -119,7 +119,8 @@ class LiveView:
             return
         self._ticked = now
         words = len(text.split())
-        self._draw(self.counter, lambda: st.caption(f"The model has written {words} words…"))
+        said = f"{words} word" + ("" if words == 1 else "s")
+        self._draw(self.counter, lambda: st.caption(f"The model has written {said}…"))
 
     def _draw(self, slot: Any, draw: Callable[[], None]) -> None:
         if self.stopped is not None:
