@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -60,6 +61,11 @@ def sign_in(page, url: str, email: str) -> None:  # noqa: ANN001
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="History").wait_for()
+    # The cookie is written by a script in the page, which may run just after the heading shows.
+    deadline = time.monotonic() + 15
+    while not [c for c in page.context.cookies() if c["name"] == "coach_session"]:
+        assert time.monotonic() < deadline, "the sign-in cookie was never written"
+        page.wait_for_timeout(100)
 
 
 def test_a_lead_opening_another_pairs_summary_by_its_link_is_refused(
