@@ -146,7 +146,7 @@ class LocalModel:
 
     def _load(self, verify: bool) -> Any:
         try:
-            import llama_cpp
+            from assistant.llm.grammar_sampling import fast_llama_class
         except ImportError as exc:
             raise ModelUnavailable(
                 "llama-cpp-python (the embedded model runtime) is not installed.",
@@ -157,7 +157,7 @@ class LocalModel:
             return self._llm
         started = time.perf_counter()
         try:
-            llm = llama_cpp.Llama(
+            llm = fast_llama_class()(
                 model_path=str(path),
                 n_ctx=self.context_window,
                 n_threads=self.n_threads,

@@ -56,3 +56,43 @@ def test_an_oversized_prompt_is_cut_and_still_answered(model: LocalModel) -> Non
     assert isinstance(stream, TextStream)
     assert text.strip()
     assert any(f"{N_CTX}-token context window" in note for note in stream.notes)
+
+
+def _starter_json(model: LocalModel, candidate_first: bool) -> tuple[str, object]:
+    model.load()
+    llm = model._llm
+    llm.candidate_first = candidate_first
+    llm.reset()
+    try:
+        reply = llm.create_chat_completion(
+            messages=[{"role": "user", "content": "One conversation starter about video calls."}],
+            response_format={"type": "json_object", "schema": Starter.model_json_schema()},
+            max_tokens=60,
+            temperature=0.0,
+        )
+    finally:
+        llm.candidate_first = True
+    return reply["choices"][0]["message"]["content"], llm.last_grammar_step
+
+
+def test_candidate_first_grammar_writes_exactly_what_the_full_grammar_check_writes(
+    model: LocalModel,
+) -> None:
+    stock, _ = _starter_json(model, candidate_first=False)
+    fast, step = _starter_json(model, candidate_first=True)
+    assert fast == stock
+    Starter.model_validate_json(fast)
+    assert step is not None and step.quick > 0
+
+
+def test_a_grammar_the_model_would_never_guess_is_still_obeyed(model: LocalModel) -> None:
+    """No top candidate is allowed here, so every step falls back to the full vocabulary."""
+    from llama_cpp import LlamaGrammar
+
+    model.load()
+    llm = model._llm
+    llm.reset()
+    grammar = LlamaGrammar.from_string('root ::= "zqx" "|" "vvk"', verbose=False)
+    reply = llm.create_completion("Say hello.", grammar=grammar, max_tokens=12, temperature=0.0)
+    assert reply["choices"][0]["text"] == "zqx|vvk"
+    assert llm.last_grammar_step.full > 0
