@@ -39,6 +39,7 @@ from assistant.schemas import (
 from assistant.text import is_open_question
 
 GUIDANCE_PASSAGES = 3
+GUIDANCE_CHARS = 260  # of each guide's passage, in the prompt
 # The preview's wording: none yet, so each item shows its card's own text.
 _NO_WORDING = AgendaDraft.model_construct(
     title="", details=[], objectives=[], starters=[], prepare=[], follow_up=[]
@@ -129,7 +130,12 @@ def plan_agenda(retriever: Retriever, prompts: PromptLibrary, request: AgendaReq
         f"{i}. {item.card.title} ({item.minutes} min): {item.card.summary}"
         for i, item in enumerate(plan, 1)
     )
-    guidance_lines = "\n".join(f"- {p.title}: {' '.join(p.text.split())[:300]}" for p in guidance)
+    # One line per guide (a second passage of the same guide cost ~65 prompt tokens, about
+    # 1.5 s on 2 cores, for little new), cut at a word.
+    lines: dict[str, str] = {}
+    for p in guidance:
+        lines.setdefault(p.source, f"- {p.title}: {_first_sentences(p.text, GUIDANCE_CHARS)}")
+    guidance_lines = "\n".join(lines.values())
     messages = prompts.get("agenda").render(
         topic=request.topic,
         stage=STAGE_LABELS[request.stage],

@@ -80,7 +80,11 @@ class CountingModel:
     def stream(self, messages: list[Message], **kwargs: Any) -> TextStream:
         inner = self._model.stream(messages, **kwargs)
         calls = self.calls
-        tokenize = approx_tokens
+        model = self._model
+
+        def tokenize(text: str) -> int:  # the model's own tokenizer when it has one
+            counter = getattr(model, "count_tokens", None)
+            return counter(text) if counter else approx_tokens(text)
 
         def produce(notes: list[str]):  # noqa: ANN202
             started = time.perf_counter()
@@ -89,7 +93,8 @@ class CountingModel:
                 yield chunk
             notes.extend(inner.notes)
             calls.seconds += time.perf_counter() - started
-            calls.prompt_tokens += sum(tokenize(m["content"]) for m in messages)
+            # content tokens plus the chat template's few tokens per message
+            calls.prompt_tokens += sum(tokenize(m["content"]) + 5 for m in messages)
             calls.calls += 1
 
         return TextStream(produce)
@@ -209,11 +214,13 @@ def measure(services: Services, counting: CountingModel) -> list[Row]:
 
     def make_answer(clock: Clock) -> Any:
         stream = coach.stream_answer(answer)
+        if stream.sources:  # the page lists them ("Reading: [1] ...") before the answer
+            clock.mark("code")
         for _ in stream:
             clock.mark("model")
         return stream.result
 
-    run("chat answer", "- (sources come with the end)", "the first token", make_answer)
+    run("chat answer", "its sources", "the first token", make_answer)
     return rows
 
 
@@ -221,53 +228,123 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def table(rows: list[Row], free_tps: float, json_tps: float) -> str:
+@dataclass
+class Decode:
+    """Raw decode speeds of the model, same run: free text, and under a JSON grammar with
+    llama.cpp's stock grammar sampling and with the coach's candidate-first sampling."""
+
+    free: float
+    json_stock: float
+    json_fast: float
+
+
+def table(rows: list[Row], decode: Decode, before: dict[str, Any] | None = None) -> str:
     lines = [
-        f"raw decode, same model, same run: {free_tps:.1f} tokens/s free text, "
-        f"{json_tps:.1f} tokens/s under a JSON grammar",
+        f"raw decode, same model, same run: {decode.free:.1f} tokens/s free text; under a JSON "
+        f"grammar {decode.json_stock:.1f} tokens/s with llama.cpp's stock grammar sampling, "
+        f"{decode.json_fast:.1f} with the coach's candidate-first sampling",
         "",
-        "| artifact | first visible before (s) | first visible now (s): what | first model text "
-        "(s): what | complete (s) | complete (decode tokens) | prompt tok | output tok | "
-        "gen tok/s | vs raw JSON decode |",
-        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    old = {r["artifact"]: r for r in (before or {}).get("rows", [])}
+    if before:
+        lines += [
+            f"before: {before.get('label', 'an earlier run')} (raw free decode "
+            f"{before['free_tps']:.1f} tokens/s, load {before.get('load', '?')}); each time "
+            "is also given in decode tokens (seconds x that run's raw free decode tokens/s)",
+            "",
+            "| artifact | first visible: before → now (s) | first model text: before → now (s) "
+            "| complete: before → now (s) | complete: before → now (decode tokens) "
+            "| prompt tok: before → now | output tok: before → now | gen tok/s now "
+            "| vs raw JSON decode (stock) |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+    else:
+        lines += [
+            "| artifact | first visible (s): what | first model text (s): what | complete (s) "
+            "| complete (decode tokens) | prompt tok | output tok | gen tok/s "
+            "| vs raw JSON decode (stock) |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
     for r in rows:
-        ratio = r.generation_tps / json_tps if json_tps else 0.0
+        ratio = r.generation_tps / decode.json_stock if decode.json_stock else 0.0
         first = r.first_visible if r.first_visible is not None else r.first_model_text
-        lines.append(
-            f"| {r.artifact} | {r.total:.1f} | {_seconds(first)}: "
-            f"{r.first_visible_what if r.first_visible is not None else r.first_model_what} | "
-            f"{_seconds(r.first_model_text)}: {r.first_model_what} | {r.total:.1f} | "
-            f"{r.total * free_tps:.0f} | {r.prompt_tokens} | {r.output_tokens} | "
-            f"{r.generation_tps:.1f} | {ratio:.0%} |"
-        )
+        what = r.first_visible_what if r.first_visible is not None else r.first_model_what
+        if before and r.artifact in old:
+            b = old[r.artifact]
+            b_first = b["total"]  # before, every page showed a spinner until the end
+            lines.append(
+                f"| {r.artifact} | {b_first:.1f} → {_seconds(first)} ({what}) | "
+                f"{_seconds(b.get('first_model_text'))} → {_seconds(r.first_model_text)} "
+                f"({r.first_model_what}) | {b['total']:.1f} → {r.total:.1f} | "
+                f"{b['total'] * before['free_tps']:.0f} → {r.total * decode.free:.0f} | "
+                f"{b['prompt_tokens']} → {r.prompt_tokens} | {b['output_tokens']} → "
+                f"{r.output_tokens} | {r.generation_tps:.1f} | {ratio:.0%} |"
+            )
+        else:
+            lines.append(
+                f"| {r.artifact} | {_seconds(first)}: {what} | "
+                f"{_seconds(r.first_model_text)}: {r.first_model_what} | {r.total:.1f} | "
+                f"{r.total * decode.free:.0f} | {r.prompt_tokens} | {r.output_tokens} | "
+                f"{r.generation_tps:.1f} | {ratio:.0%} |"
+            )
     lines += [
         "",
-        "Before: every page showed only a spinner until the end, so the first visible content "
-        "came with the complete result. gen tok/s = output tokens / the model's time, prompt "
-        "processing included (so it is below the raw decode speed by the prompt's share).",
+        "gen tok/s = output tokens / the model's time, prompt processing included (so it is "
+        "below the raw decode speed by the prompt's share). Prompt tokens of streamed replies "
+        "are the model's token count of each message plus 5 for the chat template.",
     ]
     return "\n".join(lines)
+
+
+def raw_decodes(llm_model: Any) -> Decode:
+    """The three raw decode speeds (the stock one with candidate-first sampling switched off)."""
+    from assistant.drafts import AgendaDraft
+
+    schema = AgendaDraft.model_json_schema()
+    free = raw_decode(llm_model, schema=None)
+    llm_model.load()
+    llm = llm_model._llm
+    llm.candidate_first = False
+    try:
+        stock = raw_decode(llm_model, schema=schema)
+    finally:
+        llm.candidate_first = True
+    fast = raw_decode(llm_model, schema=schema)
+    return Decode(free, stock, fast)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a --json file from an earlier run (e.g. the previous release) for a "
+        "before → now table",
+    )
+    parser.add_argument("--label", default="", help="what this run is (kept in --json)")
     args = parser.parse_args()
     os.environ.setdefault("COACH_MODEL", "local")
     settings = get_settings()
     services = Services(settings)
     counting = CountingModel(services.model)
     services.__dict__["model"] = counting  # the coach is built on the counting model
-    from assistant.drafts import AgendaDraft
 
-    free_tps = raw_decode(counting._model, schema=None)
-    json_tps = raw_decode(counting._model, schema=AgendaDraft.model_json_schema())
+    decode = raw_decodes(counting._model)
     rows = measure(services, counting)
-    print(f"model: {settings.local_model} · load: {os.getloadavg()[0]:.2f} (1-min average)")
-    print(table(rows, free_tps, json_tps))
+    load = f"{os.getloadavg()[0]:.2f}"
+    print(f"model: {settings.local_model} · load: {load} (1-min average)")
+    before = json.loads(args.before.read_text(encoding="utf-8")) if args.before else None
+    print(table(rows, decode, before))
     if args.json:
-        data = {"free_tps": free_tps, "json_tps": json_tps, "rows": [asdict(r) for r in rows]}
+        data = {
+            "label": args.label,
+            "load": load,
+            "free_tps": decode.free,
+            "json_tps": decode.json_stock,
+            "json_fast_tps": decode.json_fast,
+            "rows": [asdict(r) for r in rows],
+        }
         args.json.write_text(json.dumps(data, indent=2), encoding="utf-8")
     return 0
 
