@@ -64,8 +64,10 @@ StarterCategory = Literal["icebreaker", "skill", "perspective", "reflection", "b
 
 
 class StarterDraftItem(BaseModel):
+    """One starter as the model writes it; its category is chosen in code beforehand
+    (`starters.category_plan`), so the model spends no tokens on it."""
+
     text: Text(220)
-    category: StarterCategory = "perspective"
     why: Text(180) = ""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any, get_args
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +27,6 @@ from assistant.schemas import (
 )
 from assistant.text import is_open_question
 
-CATEGORIES = frozenset(get_args(StarterCategory))
 DUPLICATE_SIMILARITY = 0.88  # MiniLM cosine above which two questions say the same thing
 _BULLET = re.compile(r'^-\s*"(?P<q>[^"]+\?)"\s*[—-]+\s*Why:\s*(?P<why>.+)$', re.MULTILINE)
 _CATEGORY_BY_HEADING = [
@@ -70,11 +69,36 @@ def starter_bank(retriever: Retriever, query: str) -> list[tuple[Starter, Citati
     return bank
 
 
+# The kinds of question a set mixes, by stage, in the order they are asked for; code picks
+# them so the model writes only the questions (a category cost ~7 output tokens each).
+_KIND_ORDER = {
+    "first": ("icebreaker", "goal", "skill", "perspective", "business", "skill", "reflection"),
+    "middle": ("skill", "perspective", "business", "skill", "goal", "reflection", "perspective"),
+    "closing": ("reflection", "goal", "business", "perspective", "skill", "reflection", "goal"),
+}
+_KIND_HINTS = {
+    "icebreaker": "an easy opener",
+    "goal": "what they want from it",
+    "skill": "hands-on use",
+    "perspective": "how each generation sees it",
+    "business": "the senior's work and decisions",
+    "reflection": "what has changed so far",
+}
+
+
+def category_plan(stage: str, count: int) -> list[StarterCategory]:
+    """The category of each starter the model is asked for, in order."""
+    order = _KIND_ORDER.get(stage, _KIND_ORDER["middle"])
+    return [order[i % len(order)] for i in range(count)]  # type: ignore[misc]
+
+
 def _usable(text: str) -> bool:
     return is_open_question(text) and not is_patronising(text) and not leaks_instructions(text)
 
 
-def _progress(on_progress: Callable[[list[Starter]], None]) -> Callable[[dict[str, Any]], None]:
+def _progress(
+    on_progress: Callable[[list[Starter]], None], kinds: list[StarterCategory]
+) -> Callable[[dict[str, Any]], None]:
     """From the partial reply to the finished, usable starters, reported when one more is."""
     reported = [0]
 
@@ -82,21 +106,24 @@ def _progress(on_progress: Callable[[list[Starter]], None]) -> Callable[[dict[st
         done = [
             item
             for item in partial.get("starters") or []
-            if isinstance(item, dict) and {"text", "category", "why"} <= item.keys()
+            if isinstance(item, dict) and {"text", "why"} <= item.keys()
         ]
         if len(done) == reported[0]:
             return
         reported[0] = len(done)
         shown = []
-        for item in done:
+        for i, item in enumerate(done):
             text = strip_foreign_script(str(item["text"]))
             if _usable(text):
-                category = item["category"] if item["category"] in CATEGORIES else "perspective"
                 why = strip_foreign_script(str(item["why"]))
-                shown.append(Starter(text=text, category=category, why=why, sources=[]))
+                shown.append(Starter(text=text, category=_kind(kinds, i), why=why, sources=[]))
         on_progress(shown)
 
     return report
+
+
+def _kind(kinds: list[StarterCategory], i: int) -> StarterCategory:
+    return kinds[i] if i < len(kinds) else "perspective"
 
 
 def build_starters(
@@ -118,13 +145,16 @@ def build_starters(
         bank.sort(key=lambda pair: pair[0].category == "reflection")
     topical = retriever.search(topic, k=2, filters=Filters(kinds=["playbook", "guide"]))
     examples = "\n".join(f'- "{s.text}" ({s.category})' for s, _ in bank[:4]) or "(none)"
+    # One spare for a starter the checks drop (the starter bank fills any other gap): each
+    # extra one cost ~55 output tokens, about 4 s on 2 cores.
+    asked = min(count + 1, 12)
+    kinds = category_plan(stage, asked)
     messages = prompts.get("starters").render(
         topic=topic,
         stage=STAGE_LABELS[stage],
         examples=examples,
-        # One spare for a starter the checks drop (the starter bank fills any other gap):
-        # each extra one cost ~55 output tokens, about 4 s on 2 cores.
-        count=min(count + 1, 12),
+        count=asked,
+        kinds="\n".join(f"{i}. {kind}: {_KIND_HINTS[kind]}" for i, kind in enumerate(kinds, 1)),
     )
     if on_progress is None:
         draft, completion = complete_structured(model, messages, StarterDraft, max_tokens=700)
@@ -133,7 +163,7 @@ def build_starters(
             model,
             messages,
             StarterDraft,
-            on_partial=_progress(on_progress),
+            on_partial=_progress(on_progress, kinds),
             on_text=on_text,
             max_tokens=700,
         )
@@ -141,7 +171,7 @@ def build_starters(
 
     topic_source = topical.passages[0] if topical.passages else None
     candidates: list[tuple[Starter, Citation | None]] = []
-    for item in draft.starters:
+    for i, item in enumerate(draft.starters):
         text = strip_foreign_script(item.text)
         item.why = strip_foreign_script(item.why)
         if not is_open_question(text) or is_patronising(text) or leaks_instructions(text):
@@ -158,7 +188,7 @@ def build_starters(
             (
                 Starter(
                     text=text,
-                    category=item.category,
+                    category=_kind(kinds, i),
                     why=why,
                     sources=[cite.source] if cite else [],
                 ),

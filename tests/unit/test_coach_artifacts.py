@@ -234,6 +234,34 @@ def test_streamed_starters_are_reported_one_by_one_and_the_set_is_the_same(coach
     assert [s.text for s in streamed.starters] == [s.text for s in whole.starters]
 
 
+def test_starter_categories_are_chosen_in_code_and_the_model_writes_only_questions(
+    coach: Coach,
+) -> None:
+    from assistant.starters import category_plan
+
+    coach.model.enqueue(
+        {
+            "starters": [
+                {"text": "What would make these sessions worth your time?", "why": "A goal."},
+                {"text": "Which weekly task would you try a chatbot on first?", "why": "Hands on."},
+                {"text": "How do your graduates use chatbots differently?", "why": "Two views."},
+            ]
+        }
+    )
+    result = coach.starters(StartersRequest(topic="AI chatbots", stage="first", count=3))
+    call = coach.model.last_call
+    item_schema = call.schema["$defs"]["StarterDraftItem"]["properties"]
+    assert set(item_schema) == {"text", "why"}  # no tokens spent on a category
+    kinds = category_plan("first", 4)  # the count asked for, plus one spare
+    prompt = call.messages[-1]["content"]
+    assert all(f"{i}. {kind}" in prompt for i, kind in enumerate(kinds, 1))
+    by_text = {s.text: s.category for s in result.starters}
+    assert by_text["What would make these sessions worth your time?"] == kinds[0]
+    assert by_text["Which weekly task would you try a chatbot on first?"] == kinds[1]
+    assert by_text["How do your graduates use chatbots differently?"] == kinds[2]
+    assert len(set(category_plan("middle", 6))) >= 4  # a set mixes kinds of question
+
+
 @pytest.mark.parametrize(("topic", "count"), [("", 6), ("  ", 6), ("AI", 0), ("AI", 13)])
 def test_bad_starter_requests_are_refused_before_the_model(
     coach: Coach, topic: str, count: int
