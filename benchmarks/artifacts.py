@@ -1,19 +1,19 @@
 """Where people wait: each artifact on the local model, first visible content and total time.
 
-    .venv/bin/python benchmarks/artifacts.py [--json PATH]
+    .venv/bin/python benchmarks/artifacts.py [--json PATH] [--before OLD.json --label TEXT]
 
 For a 45- and a 90-minute agenda, six starters, a feedback summary and a chat answer, one run
 each on the default local model with the project's real index and prompts:
-- "first visible": what the page can show before the model has finished. Before this release
-  every page showed only a spinner until the end, so "before" is the complete time measured in
-  the same run. Now the page first shows what code makes (the agenda's plan, the feedback's
-  redaction preview), then the model's text as it is written (each agenda item's wording, each
-  starter, the summary's paragraph, the chat answer's tokens); both times are given.
+- "first visible": what the page shows first (the agenda's plan, the feedback's redaction
+  preview, the chat answer's sources), then "first model text": the first part the model wrote
+  (an agenda item's wording, a starter, the summary's paragraph, the answer's first token).
 - prompt and output tokens (llama.cpp's own counts for whole replies; for streamed ones, one
-  token per chunk as llama.cpp streams them, and the prompt estimated), generation tokens/s
-  over the model's time, and the raw decode speed of the same model measured in the same run:
-  free text, and with a JSON grammar (constrained decoding is slower), each after a tiny
-  prompt.
+  token per chunk as llama.cpp streams them, and the prompt counted with the model's
+  tokenizer), and the decode speed inside the pipeline beside the raw decode speed of the same
+  model measured in the same run: free text, and under a JSON grammar with llama.cpp's stock
+  grammar sampling and with the coach's candidate-first sampling.
+- `--before OLD.json`: a `--json` file of an earlier run (for example the previous release,
+  run just before on the same machine) for a before → now table.
 Times are also given as decode-token equivalents (seconds x raw decode tokens/s), which compare
 across machines. Report `uptime` with the numbers: other jobs on the cores change them.
 """
@@ -56,6 +56,8 @@ class Calls:
     prompt_tokens: int = 0
     output_tokens: int = 0
     calls: int = 0
+    decode_seconds: float = 0.0  # streamed replies: from the first chunk to the last
+    decode_tokens: int = 0  # ... and the chunks after the first
 
 
 class CountingModel:
@@ -88,11 +90,20 @@ class CountingModel:
 
         def produce(notes: list[str]):  # noqa: ANN202
             started = time.perf_counter()
+            first: float | None = None
+            chunks = 0
             for chunk in inner:
                 calls.output_tokens += 1
-                yield chunk
+                chunks += 1
+                if first is None:
+                    first = time.perf_counter()
+                yield chunk  # the pipeline's own work on each chunk counts as its decode time
             notes.extend(inner.notes)
-            calls.seconds += time.perf_counter() - started
+            ended = time.perf_counter()
+            calls.seconds += ended - started
+            if first is not None and chunks > 1:
+                calls.decode_seconds += ended - first
+                calls.decode_tokens += chunks - 1
             # content tokens plus the chat template's few tokens per message
             calls.prompt_tokens += sum(tokenize(m["content"]) + 5 for m in messages)
             calls.calls += 1
@@ -112,6 +123,8 @@ class Row:
     output_tokens: int
     model_seconds: float
     calls: int
+    decode_tps: float = 0.0  # tokens/s after the first token, the pipeline's work included
+    json: bool = True  # the reply is JSON under the schema's grammar (the chat answer is not)
 
     @property
     def generation_tps(self) -> float:
@@ -149,7 +162,9 @@ def measure(services: Services, counting: CountingModel) -> list[Row]:
     coach = services.coach
     rows = []
 
-    def run(name: str, shown: str, model_shown: str, make: Callable[[Clock], Any]) -> None:
+    def run(
+        name: str, shown: str, model_shown: str, make: Callable[[Clock], Any], json: bool = True
+    ) -> None:
         counting.calls = Calls()
         clock = Clock()
         make(clock)
@@ -167,6 +182,10 @@ def measure(services: Services, counting: CountingModel) -> list[Row]:
                 output_tokens=calls.output_tokens,
                 model_seconds=calls.seconds,
                 calls=calls.calls,
+                decode_tps=calls.decode_tokens / calls.decode_seconds
+                if calls.decode_seconds
+                else 0.0,
+                json=json,
             )
         )
 
@@ -220,7 +239,7 @@ def measure(services: Services, counting: CountingModel) -> list[Row]:
             clock.mark("model")
         return stream.result
 
-    run("chat answer", "its sources", "the first token", make_answer)
+    run("chat answer", "its sources", "the first token", make_answer, json=False)
     return rows
 
 
@@ -254,44 +273,49 @@ def table(rows: list[Row], decode: Decode, before: dict[str, Any] | None = None)
             "",
             "| artifact | first visible: before → now (s) | first model text: before → now (s) "
             "| complete: before → now (s) | complete: before → now (decode tokens) "
-            "| prompt tok: before → now | output tok: before → now | gen tok/s now "
-            "| vs raw JSON decode (stock) |",
+            "| prompt tok: before → now | output tok: before → now | decode tok/s: before → now "
+            "| now vs raw decode, same grammar and sampling |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
     else:
         lines += [
             "| artifact | first visible (s): what | first model text (s): what | complete (s) "
-            "| complete (decode tokens) | prompt tok | output tok | gen tok/s "
-            "| vs raw JSON decode (stock) |",
+            "| complete (decode tokens) | prompt tok | output tok | decode tok/s "
+            "| vs raw decode, same grammar and sampling |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
     for r in rows:
-        ratio = r.generation_tps / decode.json_stock if decode.json_stock else 0.0
+        # JSON replies are decoded candidate-first under the schema's grammar
+        raw = decode.json_fast if r.json else decode.free
+        ratio = r.decode_tps / raw if raw else 0.0
         first = r.first_visible if r.first_visible is not None else r.first_model_text
         what = r.first_visible_what if r.first_visible is not None else r.first_model_what
         if before and r.artifact in old:
             b = old[r.artifact]
-            b_first = b["total"]  # before, every page showed a spinner until the end
+            # a run before streaming showed only a spinner until the end
+            b_first = b.get("first_visible") or b.get("first_model_text") or b["total"]
+            b_decode = f"{b['decode_tps']:.1f}" if b.get("decode_tps") else "-"
             lines.append(
                 f"| {r.artifact} | {b_first:.1f} → {_seconds(first)} ({what}) | "
                 f"{_seconds(b.get('first_model_text'))} → {_seconds(r.first_model_text)} "
                 f"({r.first_model_what}) | {b['total']:.1f} → {r.total:.1f} | "
                 f"{b['total'] * before['free_tps']:.0f} → {r.total * decode.free:.0f} | "
                 f"{b['prompt_tokens']} → {r.prompt_tokens} | {b['output_tokens']} → "
-                f"{r.output_tokens} | {r.generation_tps:.1f} | {ratio:.0%} |"
+                f"{r.output_tokens} | {b_decode} → {r.decode_tps:.1f} | {ratio:.0%} |"
             )
         else:
             lines.append(
                 f"| {r.artifact} | {_seconds(first)}: {what} | "
                 f"{_seconds(r.first_model_text)}: {r.first_model_what} | {r.total:.1f} | "
                 f"{r.total * decode.free:.0f} | {r.prompt_tokens} | {r.output_tokens} | "
-                f"{r.generation_tps:.1f} | {ratio:.0%} |"
+                f"{r.decode_tps:.1f} | {ratio:.0%} |"
             )
     lines += [
         "",
-        "gen tok/s = output tokens / the model's time, prompt processing included (so it is "
-        "below the raw decode speed by the prompt's share). Prompt tokens of streamed replies "
-        "are the model's token count of each message plus 5 for the chat template.",
+        "decode tok/s = output tokens after the first / the time from the first to the last, "
+        "the pipeline's own work on each chunk included; compared with the raw decode under the "
+        "same grammar and sampling (free text for the chat answer). Prompt tokens of streamed "
+        "replies are the model's token count of each message plus 5 for the chat template.",
     ]
     return "\n".join(lines)
 
