@@ -92,8 +92,25 @@ def category_plan(stage: str, count: int) -> list[StarterCategory]:
     return [order[i % len(order)] for i in range(count)]  # type: ignore[misc]
 
 
+# Private matters a starter must not raise with the senior (or anyone): their job search or
+# plans to leave, retirement, age. (Age and generational put-downs: `guard.is_patronising`.)
+_NOT_TO_ASK = re.compile(
+    r"\b(job (search|hunt|hunting|interviews?|applications?|offers?)|"
+    r"(looking for|applying for|find) (a |another |a new |your next )?(job|role|position)|"
+    r"(new|next|dream) job\b|leav(e|ing) (the|this|your) (company|firm|organi[sz]ation|job)|"
+    r"after (this|the|your) (company|firm|job)|"
+    r"retir(e|es|ed|ing|ement)|how old)",
+    re.IGNORECASE,
+)
+
+
+def fit_to_ask(text: str) -> bool:
+    """May a starter ask this? Not about age, a job search, leaving or retiring."""
+    return not is_patronising(text) and not _NOT_TO_ASK.search(text)
+
+
 def _usable(text: str) -> bool:
-    return is_open_question(text) and not is_patronising(text) and not leaks_instructions(text)
+    return is_open_question(text) and fit_to_ask(text) and not leaks_instructions(text)
 
 
 def _progress(
@@ -174,7 +191,7 @@ def build_starters(
     for i, item in enumerate(draft.starters):
         text = strip_foreign_script(item.text)
         item.why = strip_foreign_script(item.why)
-        if not is_open_question(text) or is_patronising(text) or leaks_instructions(text):
+        if not _usable(text):
             continue
         why = (
             item.why.strip()
@@ -196,7 +213,7 @@ def build_starters(
             )
         )
     model_count = len(candidates)
-    candidates += [(s, c) for s, c in bank if not is_patronising(s.text)]
+    candidates += [(s, c) for s, c in bank if fit_to_ask(s.text)]
     picked = _distinct(retriever, [s.text for s, _ in candidates], count)
     chosen = [candidates[i] for i in picked]
     notes = list(completion.notes)
