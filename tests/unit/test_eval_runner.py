@@ -166,6 +166,10 @@ def test_bad_arguments_exit_2_with_one_line_and_run_nothing(
     assert Store(env.database_url).list_eval_runs() == []
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt_eval(sig: signal.Signals) -> subprocess.CompletedProcess:
     """`coach eval --suite retrieval` in its own process, sent `sig` once it scores cases."""
     proc = subprocess.Popen(
@@ -173,6 +177,9 @@ def _interrupt_eval(sig: signal.Signals) -> subprocess.CompletedProcess:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a test run launched in the background (nohup, `cmd &` in a
+        # script) inherits SIGINT ignored, and Ctrl-C would then never reach the eval.
+        preexec_fn=_default_sigint,
     )
     assert proc.stderr is not None
     seen = ""
