@@ -104,6 +104,19 @@ class Decision:
     uncovered_flag: bool = False
 
 
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_TAG = re.compile(r"<[^>]{0,500}>")
+_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+
+
+def words_only(text: str) -> str:
+    """`text` without links, image links and HTML tags (a link's own text is kept)."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _TAG.sub(" ", text)
+    text = _URL.sub(" ", text)
+    return " ".join(text.split())
+
+
 def decide(
     question: str, embed_one: EmbedOne | None, probes: ScopeProbes | None = None, context: str = ""
 ) -> Decision:
@@ -116,6 +129,9 @@ def decide(
     probes = probes or default_probes()
     if probes is None or embed_one is None:
         return Decision("answer", "none")
+    # The probes judge the words: links, image links and HTML tags carry no topic, and a
+    # question with a few of them was redirected as off-topic depending on the URL's digits.
+    question, context = words_only(question), words_only(context)
     # embed_one is the embedder's cached call: retrieval then reuses the same vectors.
     texts = [question, f"{context} {question}"] if context else [question]
     vectors = np.stack([embed_one(t) for t in texts])
