@@ -23,7 +23,7 @@ from assistant.guard import (
 )
 from assistant.knowledge import ActivityCard
 from assistant.llm.base import ChatModel, Completion, Message
-from assistant.llm.structured import complete_structured, stream_structured
+from assistant.llm.structured import generate_structured
 from assistant.planning import REVIEW, PlannedItem, plan_session
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Filters, Retriever
@@ -167,17 +167,14 @@ def write_agenda(
     wording in place each time one more item is written (`on_text`: the raw reply so far,
     after every chunk)."""
     budget = reply_budget(len(job.plan))
-    if on_progress is None:
-        draft, completion = complete_structured(model, job.messages, AgendaDraft, max_tokens=budget)
-    else:
-        draft, completion = stream_structured(
-            model,
-            job.messages,
-            AgendaDraft,
-            on_partial=_progress(job, on_progress),
-            on_text=on_text,
-            max_tokens=budget,
-        )
+    draft, completion = generate_structured(
+        model,
+        job.messages,
+        AgendaDraft,
+        on_partial=None if on_progress is None else _progress(job, on_progress),
+        on_text=on_text,
+        max_tokens=budget,
+    )
     assert isinstance(draft, AgendaDraft)
     return _assemble(
         job.request,

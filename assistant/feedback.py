@@ -13,7 +13,7 @@ from assistant.grounding import SUPPORTED_SIMILARITY
 from assistant.guard import leaks_instructions, sanitize_untrusted, strip_foreign_script
 from assistant.ledger import Embed, Side, best_support, place_learnings
 from assistant.llm.base import ChatModel
-from assistant.llm.structured import complete_structured, stream_structured
+from assistant.llm.structured import generate_structured
 from assistant.notes_check import require_session_notes
 from assistant.privacy import redact
 from assistant.prompts import PromptLibrary
@@ -215,17 +215,14 @@ def build_feedback(
             return ""
         return _readable(text).strip()
 
-    if on_progress is None:
-        draft, completion = complete_structured(model, messages, FeedbackDraft, max_tokens=1100)
-    else:
-        draft, completion = stream_structured(
-            model,
-            messages,
-            FeedbackDraft,
-            on_partial=_progress(clean, on_progress),
-            on_text=on_text,
-            max_tokens=1100,
-        )
+    draft, completion = generate_structured(
+        model,
+        messages,
+        FeedbackDraft,
+        on_partial=None if on_progress is None else _progress(clean, on_progress),
+        on_text=on_text,
+        max_tokens=1100,
+    )
     assert isinstance(draft, FeedbackDraft)
 
     def clean_list(values: list[str]) -> list[str]:

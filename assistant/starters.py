@@ -13,7 +13,7 @@ import numpy as np
 from assistant.drafts import StarterDraft
 from assistant.guard import is_patronising, leaks_instructions, strip_foreign_script
 from assistant.llm.base import ChatModel
-from assistant.llm.structured import complete_structured, stream_structured
+from assistant.llm.structured import generate_structured
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Filters, Retriever
 from assistant.schemas import (
@@ -173,17 +173,14 @@ def build_starters(
         count=asked,
         kinds="\n".join(f"{i}. {kind}: {_KIND_HINTS[kind]}" for i, kind in enumerate(kinds, 1)),
     )
-    if on_progress is None:
-        draft, completion = complete_structured(model, messages, StarterDraft, max_tokens=700)
-    else:
-        draft, completion = stream_structured(
-            model,
-            messages,
-            StarterDraft,
-            on_partial=_progress(on_progress, kinds),
-            on_text=on_text,
-            max_tokens=700,
-        )
+    draft, completion = generate_structured(
+        model,
+        messages,
+        StarterDraft,
+        on_partial=None if on_progress is None else _progress(on_progress, kinds),
+        on_text=on_text,
+        max_tokens=700,
+    )
     assert isinstance(draft, StarterDraft)
 
     topic_source = topical.passages[0] if topical.passages else None

@@ -136,6 +136,24 @@ def stream_structured(
     return _validated(model, messages, output_type, schema, first, max_tokens, temperature)
 
 
+def generate_structured(
+    model: ChatModel,
+    messages: list[Message],
+    output_type: type[T],
+    *,
+    on_partial: Callable[[dict[str, Any]], None] | None = None,
+    on_text: Callable[[str], None] | None = None,
+    max_tokens: int = 700,
+) -> tuple[T, Completion]:
+    """`stream_structured` when someone watches the reply grow (`on_partial`), else
+    `complete_structured`: the one call every artifact makes."""
+    if on_partial is None:
+        return complete_structured(model, messages, output_type, max_tokens=max_tokens)
+    return stream_structured(
+        model, messages, output_type, on_partial=on_partial, on_text=on_text, max_tokens=max_tokens
+    )
+
+
 def _validated(
     model: ChatModel,
     messages: list[Message],
