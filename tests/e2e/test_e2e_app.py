@@ -68,8 +68,10 @@ def test_build_and_download_an_agenda(page, app_server, screenshot: Shot, tmp_pa
     assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
 
 
-def test_produce_a_feedback_summary(page, app_server, screenshot: Shot) -> None:  # noqa: ANN001
-    page.goto(f"{app_server.url}/feedback")
+def fill_feedback_form(page, url: str) -> None:  # noqa: ANN001
+    """Open the Feedback page, paste NOTES, name the two people, and wait for the preview of
+    what will be hidden."""
+    page.goto(f"{url}/feedback")
     page.get_by_role("heading", name="Feedback summary").wait_for()
     page.get_by_label("Session notes").fill(NOTES)
     names = page.get_by_label("Names to hide", exact=False)
@@ -78,6 +80,10 @@ def test_produce_a_feedback_summary(page, app_server, screenshot: Shot) -> None:
     page.get_by_text(
         "What will be hidden before the model sees your notes (", exact=False
     ).wait_for()
+
+
+def test_produce_a_feedback_summary(page, app_server, screenshot: Shot) -> None:  # noqa: ANN001
+    fill_feedback_form(page, app_server.url)
     screenshot(page, "e2e-feedback-redaction-preview")
     page.get_by_role("button", name="Summarise").click()
     page.get_by_role("heading", name="Session summary").wait_for()

@@ -219,17 +219,9 @@ def test_the_summary_paragraph_shows_while_the_rest_is_written(
     slow_server: AppServer,
     screenshot: Shot,
 ) -> None:
-    from tests.e2e.test_e2e_app import NOTES
+    from tests.e2e.test_e2e_app import fill_feedback_form
 
-    page.goto(f"{slow_server.url}/feedback")
-    page.get_by_role("heading", name="Feedback summary").wait_for()
-    page.get_by_label("Session notes").fill(NOTES)
-    names = page.get_by_label("Names to hide", exact=False)
-    names.fill("Alex Kim, Jordan Lee")
-    names.press("Enter")
-    page.get_by_text(
-        "What will be hidden before the model sees your notes (", exact=False
-    ).wait_for()
+    fill_feedback_form(page, slow_server.url)
     page.get_by_role("button", name="Summarise").click()
     page.get_by_text("Summary so far", exact=True).wait_for()
     assert page.get_by_role("heading", name="Session summary").count() == 0
