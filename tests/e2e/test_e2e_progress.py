@@ -164,6 +164,7 @@ def test_starters_whose_page_was_closed_mid_generation_are_saved_to_history(
 def test_the_starters_page_is_live_while_the_model_writes(
     page,  # noqa: ANN001
     slow_server: AppServer,
+    screenshot: Shot,
 ) -> None:
     # The scripted model's drafts are not questions, so the count of usable ones stays at 0
     # here; reporting them one by one is checked in the unit tests with real questions.
@@ -175,6 +176,7 @@ def test_the_starters_page_is_live_while_the_model_writes(
     assert page.get_by_role("heading", name="Starters: Using AI chatbots").count() == 0
     page.get_by_role("heading", name="Starters: Using AI chatbots").wait_for()
     assert page.get_by_text("written so far", exact=False).count() == 0
+    screenshot(page, "e2e-starters-finished")
 
 
 def test_stop_ends_an_agenda_mid_generation_and_saves_nothing(
