@@ -474,8 +474,9 @@ def test_an_eval_run_is_stored_case_by_case_and_finished_later(database: Databas
 
 
 def test_a_question_and_its_reply_are_recorded_together(store: Store) -> None:
+    answer = make_answer()
     first = store.record_exchange(
-        conversation_id=None, persona="mentor", question="How do I start?", answer=make_answer()
+        conversation_id=None, persona="mentor", question="How do I start?", answer=answer
     )
     [conversation] = store.list_conversations()
     assert (conversation.id, conversation.persona) == (first.conversation_id, "mentor")
@@ -486,7 +487,7 @@ def test_a_question_and_its_reply_are_recorded_together(store: Store) -> None:
     assert assistant.content == "Agree on goals first [1]."
     saved = store.get_artifact(first.artifact_id)
     assert saved is not None and saved.conversation_id == first.conversation_id
-    assert saved.title == "How do I start?" and load_artifact(saved) == make_answer()
+    assert saved.title == "How do I start?" and load_artifact(saved) == answer
 
     follow_up = store.record_exchange(
         conversation_id=first.conversation_id,
