@@ -38,10 +38,19 @@ _ROLE_WORDS = {
     "mentor and mentee": "Both",
 }
 _STOP = {"by", "on", "the", "next", "before", "end", "of", "in", "a", "at", "due"}
+_WEEKDAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|weds?|thu(?:rs?)?|"
+    r"fri|sat|sun)\.?"
+)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+# "by Friday", "by Fri 14 Mar", "before 3 April", "due March 3rd", "by end of month",
+# "by 2026-03-14", "by 14/3", "before session 4": the whole date leaves the action.
 _DUE_IN_ACTION = re.compile(
-    r"\s*[(,]?\s*\b(?:by|before|due)\s+((?:next\s+|this\s+|end of\s+)?(?:monday|tuesday|"
-    r"wednesday|thursday|friday|saturday|sunday|week|month|tomorrow|\d{1,2}(?:st|nd|rd|th)?\s+"
-    r"[a-z]{3,9}|[a-z]{3,9}\s+\d{1,2}(?:st|nd|rd|th)?|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}"
+    rf"\s*[(,]?\s*\b(?:by|before|due)\s+((?:next\s+|this\s+|end of\s+)?(?:"
+    rf"(?:{_WEEKDAY}\s+)?(?:{_DAY}\s+{_MONTH}|{_MONTH}\s+{_DAY})(?:\s+\d{{4}})?\b|"
+    rf"{_WEEKDAY}(?![a-z])|week|month|tomorrow|"
+    r"[a-z]{3,9}\s+\d{1,2}(?:st|nd|rd|th)?\b|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}"
     r"(?:/\d{2,4})?))\)?",
     re.IGNORECASE,
 )
@@ -58,7 +67,9 @@ def _split_due(action: str) -> tuple[str, str | None]:
     match = _DUE_IN_ACTION.search(action)
     if not match:
         return action, None
-    return (action[: match.start()] + action[match.end() :]).strip(" ,.;"), match.group(1)
+    return (action[: match.start()] + action[match.end() :]).strip(" ,.;"), match.group(1).rstrip(
+        "."
+    )
 
 
 def what_was_learned(sentence: str) -> str:
