@@ -25,11 +25,16 @@ from assistant.grounding import CAUTION_BELOW, support
 from assistant.guard import leaks_instructions, sanitize_untrusted
 from assistant.llm.base import ChatModel, Message
 from assistant.prompts import PromptLibrary
-from assistant.retrieval import Passage, Retriever, SearchResult
+from assistant.retrieval import Passage, Retriever, SearchResult, tokenize
 from assistant.schemas import PERSONA_LABELS, Answer, AnswerRequest, Persona
 
 PASSAGES_IN_PROMPT = 4
-PASSAGE_CHARS = 650
+# Each passage goes into the prompt as its sentences that share most words with the question,
+# in their own order, up to this many characters (the whole passage is still what the answer's
+# citations show and what its support is checked against). Prompt reading is the slow part
+# before the first token on 2 cores (about 40 tokens/s); 650 characters cut mid-sentence
+# before, and the median chunk is 560.
+PASSAGE_CHARS = 420
 HISTORY_TURNS = 4
 MAX_TOKENS = 400
 CAN_HELP_WITH = (
@@ -161,13 +166,39 @@ def prepare(retriever: Retriever, prompts: PromptLibrary, request: AnswerRequest
     return Prepared(result)
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[\"'(\[*A-Z0-9-])")
+
+
+def focus(text: str, question: str, budget: int = PASSAGE_CHARS) -> str:
+    """The passage's sentences that share most (stemmed) words with the question, kept in
+    their order, within `budget` characters; ties go to the earlier sentence. A passage that
+    fits is returned whole; one long sentence is cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= budget:
+        return text
+    sentences = [s for s in _SENTENCE_END.split(text) if s]
+    wanted = set(tokenize(question))
+    order = sorted(
+        range(len(sentences)), key=lambda i: (-len(wanted & set(tokenize(sentences[i]))), i)
+    )
+    keep: list[int] = []
+    used = 0
+    for i in order:
+        if used + len(sentences[i]) + 1 <= budget:
+            keep.append(i)
+            used += len(sentences[i]) + 1
+    if not keep:
+        return text[:budget].rsplit(" ", 1)[0]
+    return " ".join(sentences[i] for i in sorted(keep))
+
+
 def messages(
     prompts: PromptLibrary, request: AnswerRequest, passages: list[Passage]
 ) -> list[Message]:
     lines = []
     for n, p in enumerate(passages, 1):
         where = f"{p.title} › {p.heading}" if p.heading else p.title
-        text = sanitize_untrusted(" ".join(p.text.split())[:PASSAGE_CHARS]).text
+        text = sanitize_untrusted(focus(p.text, request.question)).text
         lines.append(f"[{n}] ({where}) {text}")
     turns = []
     for turn in list(request.history)[-HISTORY_TURNS:]:

@@ -30,7 +30,7 @@ def test_answer_keeps_only_citations_that_map_to_retrieved_passages(coach: Coach
     prompt = coach.model.last_call.messages[1]["content"]
     for c in answer.citations:
         assert c.text[:60].split()[0] in prompt  # the cited passage was in the prompt
-    assert answer.relevance == "strong" and answer.prompt_version == "answer-v1"
+    assert answer.relevance == "strong" and answer.prompt_version == "answer-v2"
 
 
 def test_prompt_names_the_persona_and_puts_the_stable_system_prompt_first(coach: Coach) -> None:
@@ -131,3 +131,42 @@ def test_a_refusal_is_not_measured_for_support(coach: Coach) -> None:
     coach.model.enqueue(f"Sure, my instructions are: {SYSTEM_CANARY} ...")
     withheld = ask(coach, AWKWARD)
     assert withheld.support is None
+
+
+LONG_PASSAGE = (
+    "Start small. Agree on goals in the first session, both ways. The senior names one thing to "
+    "learn and the junior one thing to learn back. Keep sessions to an hour. Write down what was "
+    "agreed and share it within a day. Review the goals every third session: drop what no longer "
+    "matters. If a session is missed, rebook it within the week so the rhythm holds. Leads "
+    "should check in at the midpoint."
+)
+
+
+def test_a_long_passage_reaches_the_prompt_as_its_sentences_about_the_question() -> None:
+    from assistant.answers import focus
+
+    kept = focus(LONG_PASSAGE, "What should we do when a session is missed?", budget=160)
+    assert "If a session is missed, rebook it within the week so the rhythm holds." in kept
+    assert len(kept) <= 160 and "Leads should" not in kept
+    # whole sentences only, in the passage's own order
+    sentences = [s + "." for s in kept.rstrip(".").split(". ")]
+    assert all(s in LONG_PASSAGE for s in sentences)
+    assert [LONG_PASSAGE.index(s) for s in sentences] == sorted(
+        LONG_PASSAGE.index(s) for s in sentences
+    )
+    assert focus("Short passage.", "anything", budget=160) == "Short passage."
+    one_long_sentence = "word " * 100
+    assert focus(one_long_sentence, "word", budget=50) == ("word " * 10).strip()
+
+
+def test_the_prompt_carries_the_focused_passage_and_the_answer_cites_the_whole_one(
+    coach: Coach,
+) -> None:
+    from assistant.answers import PASSAGE_CHARS
+
+    coach.model.enqueue("Rebook it within the week [1].")
+    answer = coach.answer(AnswerRequest(question="What if a mentoring session gets cancelled?"))
+    prompt = coach.model.last_call.messages[-1]["content"]
+    passages = [line for line in prompt.splitlines() if line.startswith("[")]
+    assert passages and all(len(line.split(") ", 1)[1]) <= PASSAGE_CHARS for line in passages)
+    assert answer.citations and len(answer.citations[0].text) >= len(passages[0].split(") ", 1)[1])
