@@ -24,9 +24,9 @@ from assistant.guard import (
 from assistant.knowledge import ActivityCard
 from assistant.llm.base import ChatModel, Completion, Message
 from assistant.llm.structured import generate_structured
-from assistant.planning import REVIEW, PlannedItem, plan_session
+from assistant.planning import MAX_GOAL_BLOCKS, REVIEW, TEACH_BACK, PlannedItem, plan_session
 from assistant.prompts import PromptLibrary
-from assistant.retrieval import Filters, Retriever
+from assistant.retrieval import Filters, Passage, Retriever, tokenize
 from assistant.schemas import (
     EXCERPT_CHARS,
     STAGE_LABELS,
@@ -40,6 +40,10 @@ from assistant.text import is_open_question
 
 GUIDANCE_PASSAGES = 3
 GUIDANCE_CHARS = 260  # of each guide's passage, in the prompt
+GOAL_TITLE_CHARS = 70  # of a goal, in its block's activity title
+# A guide is given to an item (and cited) when it shares at least this many words (stems, no
+# stopwords) with the item's goal (or the topic) and activity; otherwise it is left out.
+GUIDE_SHARED_WORDS = 2
 # The preview's wording: none yet, so each item shows its card's own text.
 _NO_WORDING = AgendaDraft.model_construct(
     title="", details=[], objectives=[], starters=[], prepare=[], follow_up=[]
@@ -93,18 +97,41 @@ def plan_agenda(retriever: Retriever, prompts: PromptLibrary, request: AgendaReq
     catalog = retriever.activity_cards()
     if not catalog:
         raise NoActivityCards()
-    goals = "; ".join(g.strip() for g in request.goals if g.strip())
+    stated = [g.strip() for g in request.goals if g.strip()]
+    goals = "; ".join(stated)
     query = f"{request.topic} {goals}".strip()
-    ranked = retriever.search(query, k=20, filters=Filters(kinds=["activity"]))
+    activity = Filters(kinds=["activity"])
+    ranked = retriever.search(query, k=20, filters=activity)
     ranked_sources = list(dict.fromkeys(p.source for p in ranked.passages))
+    per_goal = [
+        (
+            goal,
+            list(
+                dict.fromkeys(
+                    p.source
+                    for p in retriever.search(
+                        f"{request.topic} {goal}", k=20, filters=activity
+                    ).passages
+                )
+            ),
+        )
+        for goal in stated[:MAX_GOAL_BLOCKS]
+    ]
     plan = plan_session(
-        catalog, request.stage, request.minutes, ranked_sources, len(request.review_actions)
+        catalog,
+        request.stage,
+        request.minutes,
+        ranked_sources,
+        len(request.review_actions),
+        goals=per_goal,
     )
     guidance = retriever.search(
         query, k=GUIDANCE_PASSAGES, filters=Filters(kinds=["guide", "playbook"])
     ).passages
+    guides = _attach_guides(plan, guidance, request.topic)
 
-    # Citations: the cards the plan rests on, then the topic guidance.
+    # Citations: the cards the plan rests on, then the guides its items use (a guide no item
+    # uses is neither cited nor in the prompt).
     citations: list[Citation] = []
     numbers: dict[str, int] = {}
     for item in plan:
@@ -121,21 +148,14 @@ def plan_agenda(retriever: Retriever, prompts: PromptLibrary, request: AgendaReq
                     text=card.how_to[:EXCERPT_CHARS],
                 )
             )
-    for p in guidance:
-        if p.source not in numbers:
-            numbers[p.source] = len(citations) + 1
-            citations.append(Citation.from_passage(numbers[p.source], p, EXCERPT_CHARS))
+    for source, p in guides.items():
+        numbers[source] = len(citations) + 1
+        citations.append(Citation.from_passage(numbers[source], p, EXCERPT_CHARS))
 
-    plan_lines = "\n".join(
-        f"{i}. {item.card.title} ({item.minutes} min): {item.card.summary}"
-        for i, item in enumerate(plan, 1)
-    )
-    # One line per guide (a second passage of the same guide cost ~65 prompt tokens, about
-    # 1.5 s on 2 cores, for little new), cut at a word.
-    lines: dict[str, str] = {}
-    for p in guidance:
-        lines.setdefault(p.source, f"- {p.title}: {_first_sentences(p.text, GUIDANCE_CHARS)}")
-    guidance_lines = "\n".join(lines.values())
+    # Each item as the model sees it: its activity, minutes, the goal it serves and the guide
+    # it uses. Not the card's own summary: the model copied it into the details (card-copy
+    # rate 0.89 in the last local eval), and it cost prompt tokens.
+    plan_lines = "\n".join(_plan_line(i, item, guides) for i, item in enumerate(plan, 1))
     messages = prompts.get("agenda").render(
         topic=request.topic,
         stage=STAGE_LABELS[request.stage],
@@ -145,7 +165,6 @@ def plan_agenda(retriever: Retriever, prompts: PromptLibrary, request: AgendaReq
         goals=goals or "(none given)",
         notes=sanitize_untrusted(request.notes_from_last_time).text or "(none)",
         plan=plan_lines,
-        guidance=guidance_lines or "(none)",
     )
     job = AgendaJob(request, plan, citations, numbers, messages, started)
     planned = Completion(text="", backend="plan", model="", seconds=0.0)
@@ -153,6 +172,56 @@ def plan_agenda(retriever: Retriever, prompts: PromptLibrary, request: AgendaReq
         request, plan, _NO_WORDING, citations, numbers, prompts, planned, started, preview=True
     )
     return job
+
+
+def _attach_guides(
+    plan: list[PlannedItem], guidance: list[Passage], topic: str
+) -> dict[str, Passage]:
+    """Each guide (one passage per source) goes to the item it serves: the goal or core block
+    sharing most words with it (ties: the earlier item). The item lists it among its sources.
+    Without such a block, the guide is left out."""
+    workers = [i for i in plan if i.goal] or [
+        i for i in plan if i.card.slot == "core" and not {REVIEW, TEACH_BACK} & set(i.card.provides)
+    ]
+    used: dict[str, Passage] = {}
+    if not workers:
+        return used
+    for p in guidance:
+        if p.source in used:
+            continue
+        words = set(tokenize(f"{p.title} {p.heading} {p.text}"))
+        shared = [len(words & set(tokenize(f"{i.goal or topic} {i.card.title}"))) for i in workers]
+        best = max(range(len(workers)), key=lambda n: (shared[n], -n))
+        if shared[best] >= GUIDE_SHARED_WORDS:
+            workers[best].guides.append(p.source)
+            used[p.source] = p
+    return used
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def item_title(item: PlannedItem) -> str:
+    """The activity as the agenda shows it; a goal block names its goal."""
+    if item.goal:
+        return f"{item.card.title}: {_short(item.goal, GOAL_TITLE_CHARS)}"
+    return item.card.title
+
+
+def _plan_line(n: int, item: PlannedItem, guides: dict[str, Passage]) -> str:
+    line = f"{n}. {item.card.title} ({item.minutes} min)"
+    if item.goal:
+        line += f", for the goal: {item.goal}"
+    if REVIEW in item.card.provides:
+        line += f": {item.card.summary}"
+    if TEACH_BACK in item.card.provides:
+        line += ": the mentee teaches the mentor how they judge a real business decision"
+    for source in item.guides:
+        guide = guides[source]
+        line += f". Use {guide.title}: {_first_sentences(guide.text, GUIDANCE_CHARS)}"
+    return line
 
 
 def write_agenda(
@@ -270,9 +339,9 @@ def _assemble(
         items.append(
             AgendaItem(
                 minutes=item.minutes,
-                activity=card.title,
+                activity=item_title(item),
                 details=detail,
-                sources=[card.source],
+                sources=[card.source, *item.guides],
             )
         )
         notes += [f"{card.title}: {n}." for n in item.notes]

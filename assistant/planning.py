@@ -2,13 +2,16 @@
 
 The model never decides structure: this module picks the activities and their minutes so that
 every invariant holds by construction — minutes sum exactly to the requested duration, every
-item rests on a real card, a first session sets expectations, a closing session reflects.
+item rests on a real card, a first session sets expectations, a closing session reflects, each
+stated goal gets a block of its own, and a session of TEACH_BACK_MINUTES or more has the senior
+teach back (the reverse half of reverse mentoring).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.knowledge import ActivityCard
@@ -19,8 +22,12 @@ class PlannedItem:
     card: ActivityCard
     minutes: int
     required: bool = False
-    priority: int = 0  # lower is dropped or shrunk first
+    # Lower is shrunk and dropped first: feedback round 10, extra core work 20-26, check-in 30,
+    # later goals 33-34, wrap-up 40, teach-back 50, the first goal 60; required items 80-90.
+    priority: int = 0
     notes: list[str] = field(default_factory=list)
+    goal: str = ""  # the stated goal this block works on
+    guides: list[str] = field(default_factory=list)  # guide/playbook sources the item uses
 
 
 def _providing(cards: list[ActivityCard], role: str, stage: str) -> list[ActivityCard]:
@@ -28,6 +35,24 @@ def _providing(cards: list[ActivityCard], role: str, stage: str) -> list[Activit
 
 
 REVIEW = "action-review"  # `provides` of the review item a pair's open actions get
+TEACH_BACK = "teach-back"  # `provides` of the card where the senior teaches the junior
+TEACH_BACK_MINUTES = 30  # a session this long or longer has a teach-back block
+MAX_GOAL_BLOCKS = 3
+# The charter or the reflection carries a goal when it is among the goal's first few cards and
+# shares a word with the goal (not "film a first clip" on a first session's charter).
+CARRIER_RANK = 5
+_WORD = re.compile(r"[a-z]{4,}")
+# Words every card's summary uses: sharing one of them says nothing.
+_SESSION_WORDS = {"first", "sessi", "toget", "pairi", "mento", "mente", "their", "each", "both"}
+
+
+def _shares_words(a: str, b: str) -> bool:
+    def stems(text: str) -> set[str]:
+        return {w[:5] for w in _WORD.findall(text.lower())} - _SESSION_WORDS
+
+    return bool(stems(a) & stems(b))
+
+
 REVIEW_TITLE = "Review of open action items"
 
 
@@ -57,9 +82,13 @@ def plan_session(
     minutes: int,
     ranked_sources: list[str],
     open_actions: int = 0,
+    goals: Sequence[tuple[str, list[str]]] = (),
 ) -> list[PlannedItem]:
     """Choose activities and minutes. `ranked_sources` orders cards by relevance to the topic;
-    `open_actions` > 0 adds a required review item for a pair's open action items."""
+    `open_actions` > 0 adds a required review item for a pair's open action items; `goals`
+    are the stated goals, each with the cards ranked by relevance to it: each goal (up to
+    MAX_GOAL_BLOCKS) gets a core block of its own, its best card not used yet (or, when every
+    fitting card is taken, its best card again)."""
     cards = list(catalog.values())
     rank = {s: i for i, s in enumerate(ranked_sources)}
     by_relevance = sorted(cards, key=lambda c: (rank.get(c.source, 10_000), c.source))
@@ -69,15 +98,15 @@ def plan_session(
     wrap: list[PlannedItem] = []
     if minutes >= 20:
         opening = [
-            PlannedItem(c, c.minutes_default, priority=2)
+            PlannedItem(c, c.minutes_default, priority=30)
             for c in _providing(by_relevance, "check-in", stage)[:1]
         ]
     review = review_card(catalog, open_actions)
     if review is not None:
-        required.append(PlannedItem(review, review.minutes_default, required=True, priority=8))
+        required.append(PlannedItem(review, review.minutes_default, required=True, priority=80))
     if stage == "first":
         required += [
-            PlannedItem(c, c.minutes_default, required=True, priority=9)
+            PlannedItem(c, c.minutes_default, required=True, priority=90)
             for c in _providing(by_relevance, "expectation-setting", stage)[:1]
         ]
     if stage == "closing":
@@ -85,45 +114,101 @@ def plan_session(
         # A long closing session can afford the full retrospective; a short one reflects briefly.
         reflective.sort(key=lambda c: c.minutes_min if minutes < 45 else -c.minutes_default)
         required += [
-            PlannedItem(c, c.minutes_default, required=True, priority=9) for c in reflective[:1]
+            PlannedItem(c, c.minutes_default, required=True, priority=90) for c in reflective[:1]
         ]
     if minutes >= 15:
         wrap += [
-            PlannedItem(c, c.minutes_default, priority=3)
+            PlannedItem(c, c.minutes_default, priority=40)
             for c in _providing(by_relevance, "action-planning", stage)[:1]
         ]
     if minutes >= 60:
         wrap += [
-            PlannedItem(c, c.minutes_default, priority=1)
+            PlannedItem(c, c.minutes_default, priority=10)
             for c in _providing(by_relevance, "feedback", stage)[:1]
         ]
 
-    chosen = {i.card.source for i in opening + required + wrap}
-    candidates = [
-        c
-        for c in by_relevance
-        if c.slot == "core"
-        and c.suits(stage)
-        and c.source not in chosen
-        and not ({"expectation-setting", "reflection"} & set(c.provides))
-    ]
+    teach: list[PlannedItem] = []
+    if minutes >= TEACH_BACK_MINUTES:
+        teach = [
+            PlannedItem(c, c.minutes_default, priority=50)
+            for c in _providing(by_relevance, TEACH_BACK, stage)[:1]
+        ]
+
+    def core_card(card: ActivityCard) -> bool:
+        return (
+            card.slot == "core"
+            and card.suits(stage)
+            and not ({"expectation-setting", "reflection", TEACH_BACK} & set(card.provides))
+        )
+
+    chosen = {i.card.source for i in opening + required + wrap + teach}
+    # The charter and the reflection can carry a goal without a block of their own, when the
+    # goal's ranking puts them first ("agree what stays confidential" is the charter's work in
+    # a first session). The teach-back keeps its own purpose.
+    carriers = {i.card.source: i for i in required if REVIEW not in i.card.provides}
+    goal_items: list[PlannedItem] = []
+    for goal, sources in [g for g in goals if g[0].strip()][:MAX_GOAL_BLOCKS]:
+        ranked_here = [
+            catalog[s] for s in sources if s in catalog and (core_card(catalog[s]) or s in carriers)
+        ]
+        ranked_here += [c for c in by_relevance if core_card(c) and c not in ranked_here]
+        free = [
+            c
+            for c in ranked_here
+            if (
+                c.source in carriers
+                and not carriers[c.source].goal
+                and c.source in sources[:CARRIER_RANK]
+                and _shares_words(goal, f"{c.title} {c.summary}")
+            )
+            or (c.source not in chosen and core_card(c))
+        ]
+        card = next(iter(free), None) or next((c for c in ranked_here if core_card(c)), None)
+        if card is None:
+            continue
+        if card.source in carriers and not carriers[card.source].goal:
+            carriers[card.source].goal = goal
+            continue
+        chosen.add(card.source)
+        priority = 60 if not goal_items else 35 - len(goal_items)
+        goal_items.append(PlannedItem(card, card.minutes_default, priority=priority, goal=goal))
+    candidates = [c for c in by_relevance if core_card(c) and c.source not in chosen]
     core: list[PlannedItem] = []
+    if not goals and candidates:
+        # No goal stated: the topic's best activity is the session's main block.
+        core.append(PlannedItem(candidates.pop(0), 0, priority=60))
+        core[0].minutes = core[0].card.minutes_default
 
     def total() -> int:
-        return sum(i.minutes for i in opening + required + core + wrap)
+        return sum(i.minutes for i in opening + required + goal_items + teach + core + wrap)
 
     # Fill with the most relevant core activities while they fit at their default length.
     for card in candidates:
         room = minutes - total()
-        if room >= card.minutes_min and (room >= card.minutes_default or not core):
-            core.append(PlannedItem(card, min(card.minutes_default, room), priority=5 - len(core)))
-    if not core and not required and candidates and minutes - total() < candidates[0].minutes_min:
+        if room >= card.minutes_min and (room >= card.minutes_default or not (core or goal_items)):
+            core.append(PlannedItem(card, min(card.minutes_default, room), priority=25 - len(core)))
+    if (
+        not core
+        and not required
+        and not goal_items
+        and candidates
+        and minutes - total() < candidates[0].minutes_min
+    ):
         # A very short session still needs one substantive activity.
-        core.append(PlannedItem(candidates[0], candidates[0].minutes_min, priority=6))
+        core.append(PlannedItem(candidates[0], candidates[0].minutes_min, priority=26))
 
-    items = opening + required + core + wrap
-    _fit(items, minutes, opening, required, core, wrap)
-    return [i for i in opening + required + core + wrap if i in items and i.minutes > 0]
+    groups = (opening, required, goal_items, teach, core, wrap)
+    _fit([i for g in groups for i in g], minutes, *groups)
+    kept = [i for g in groups for i in g if i.minutes > 0]
+    # A goal whose block did not fit goes to a block that stayed and has no goal yet (a
+    # 15-minute closing session is one reflection: it is where the goal gets worked on).
+    dropped = [g for g, _ in goals if g.strip() and not any(i.goal == g for i in kept)]
+    hosts = [
+        i for i in kept if not i.goal and i.card.slot == "core" and REVIEW not in i.card.provides
+    ]
+    for goal, host in zip(dropped[:MAX_GOAL_BLOCKS], hosts, strict=False):
+        host.goal = goal
+    return kept
 
 
 def _fit(items: list[PlannedItem], minutes: int, *groups: list[PlannedItem]) -> None:

@@ -1,0 +1,112 @@
+"""Goal-led agenda plans, built in code on the real knowledge index: each stated goal gets a
+block of its own, a session of 30 minutes or more has the senior teach back, and the agenda
+cites only what its items use. The scripted model never decides any of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.agendas import check_agenda
+from assistant.coach import Coach
+from assistant.llm.scripted import ScriptedModel
+from assistant.planning import TEACH_BACK, TEACH_BACK_MINUTES
+from assistant.schemas import AgendaRequest
+
+
+@pytest.fixture
+def coach(real_retriever, scripted_model: ScriptedModel) -> Coach:  # noqa: ANN001
+    return Coach(real_retriever, scripted_model)
+
+
+def known_sources(coach: Coach) -> set[str]:
+    return {str(c.metadata["source"]) for c in coach.retriever.index.all_chunks()}
+
+
+REQUESTS = [
+    AgendaRequest(
+        topic="Using AI chatbots to prepare board papers",
+        minutes=45,
+        stage="middle",
+        session_number=3,
+        goals=[
+            "draft the executive summary of a real board paper with a chatbot",
+            "agree what must never be pasted into a public chatbot",
+        ],
+    ),
+    AgendaRequest(
+        topic="Short-form video for the brand",
+        minutes=90,
+        stage="first",
+        goals=["agree what stays confidential between us", "film a first clip together"],
+    ),
+    AgendaRequest(
+        topic="Hybrid meeting habits",
+        minutes=20,
+        stage="closing",
+        goals=["reflect on the no-meetings-Friday trial"],
+    ),
+    AgendaRequest(topic="Team chat etiquette", minutes=30, stage="middle"),
+    AgendaRequest(
+        topic="LinkedIn for leaders",
+        minutes=240,
+        stage="middle",
+        goals=["write a first LinkedIn post", "rework the profile headline"],
+    ),
+]
+
+
+@pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: f"{r.minutes}min-{r.stage}")
+def test_each_goal_has_its_own_block_and_every_citation_is_used(
+    coach: Coach, request_: AgendaRequest
+) -> None:
+    job = coach.plan_agenda(request_)
+    agenda = job.preview
+    assert check_agenda(agenda, request_.minutes, known_sources(coach)) == []
+    goals = [g for g in request_.goals if g.strip()]
+    # each goal names exactly one block, and no block serves two goals
+    for goal in goals:
+        assert sum(goal in item.activity for item in agenda.items) == 1, (goal, agenda.items)
+    assert sum(any(g in i.activity for g in goals) for i in agenda.items) == len(goals)
+    # nothing is cited that no item uses, and every item's sources are cited
+    used = {s for item in agenda.items for s in item.sources}
+    assert {c.source for c in agenda.citations} == used
+
+
+@pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: f"{r.minutes}min-{r.stage}")
+def test_a_session_of_thirty_minutes_or_more_has_the_senior_teach_back(
+    coach: Coach, request_: AgendaRequest
+) -> None:
+    job = coach.plan_agenda(request_)
+    teach_back = [i for i in job.plan if TEACH_BACK in i.card.provides]
+    assert bool(teach_back) == (request_.minutes >= TEACH_BACK_MINUTES)
+
+
+def test_without_goals_the_topic_still_gets_a_main_block_beside_the_teach_back(
+    coach: Coach,
+) -> None:
+    job = coach.plan_agenda(AgendaRequest(topic="Team chat etiquette", minutes=30, stage="middle"))
+    main = [i for i in job.plan if i.card.slot == "core" and TEACH_BACK not in i.card.provides]
+    assert main and main[0].minutes >= main[0].card.minutes_min
+
+
+def test_a_short_closing_session_works_on_its_goal_in_the_reflection(coach: Coach) -> None:
+    request = REQUESTS[2]
+    job = coach.plan_agenda(request)
+    [item] = [i for i in job.plan if i.goal]
+    assert "reflection" in item.card.provides or "retrospective" in item.card.source
+
+
+def test_the_model_sees_each_items_goal_and_guide_but_not_the_cards_summary(
+    coach: Coach,
+) -> None:
+    request = REQUESTS[0]
+    job = coach.plan_agenda(request)
+    prompt = job.messages[-1]["content"]
+    for goal in request.goals:
+        assert f"for the goal: {goal}" in prompt
+    for item in job.plan:
+        if item.card.slot == "core":
+            assert item.card.summary not in prompt
+    guides = [s for i in job.plan for s in i.guides]
+    cited = [c for c in job.citations if c.source in guides]
+    assert all(f"Use {c.title}:" in prompt for c in cited)
