@@ -20,6 +20,8 @@ from assistant.citations import (
     build_citations,
     cited_numbers,
     clean_citations,
+    lead_with_advice,
+    marks_after_first_sentence,
 )
 from assistant.grounding import CAUTION_BELOW, support
 from assistant.guard import leaks_instructions, sanitize_untrusted
@@ -225,7 +227,7 @@ def finish(
 ) -> Answer:
     passages = result.passages
     embedder = retriever.index.embedder
-    text = clean_citations(raw, len(passages))
+    text = marks_after_first_sentence(clean_citations(raw, len(passages)))
     if leaks_instructions(text):
         withheld = "The reply repeated internal instructions and was withheld."
         text, notes = REFUSAL, [*notes, withheld]
@@ -311,7 +313,7 @@ def stream_answer(
     result = prepared.result
     assert result is not None
     stream = model.stream(messages(prompts, request, result.passages), max_tokens=MAX_TOKENS)
-    filtered = CitationFilter(len(result.passages)).run(iter(stream))
+    filtered = lead_with_advice(CitationFilter(len(result.passages)).run(iter(stream)))
 
     def done(text: str) -> Answer:
         seconds = time.perf_counter() - started
