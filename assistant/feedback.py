@@ -11,7 +11,14 @@ from typing import Any
 from assistant.drafts import FeedbackDraft
 from assistant.grounding import SUPPORTED_SIMILARITY
 from assistant.guard import leaks_instructions, sanitize_untrusted, strip_foreign_script
-from assistant.ledger import Embed, Side, best_support, place_learnings
+from assistant.ledger import (
+    Embed,
+    Side,
+    best_support,
+    initials_of,
+    place_learnings,
+    writer_side,
+)
 from assistant.llm.base import ChatModel
 from assistant.llm.structured import generate_structured
 from assistant.notes_check import require_session_notes
@@ -143,9 +150,23 @@ def _readable(text: str) -> str:
     return text
 
 
-def _owner(raw: str) -> str:
-    key = raw.strip().lower()
-    return _ROLE_WORDS.get(key, raw.strip() or "Unassigned")
+def _owner(raw: str, writer: Side = "junior", names: Sequence[str] = ()) -> str:
+    """The owner as the pair's role: role words, "me"/"I" (the notes' writer: the junior mentor
+    unless the notes say otherwise), and a name's initials ("A", "SL"), which redaction leaves
+    in the notes and the model copies; anything else as written."""
+    key = raw.strip().strip(".:").lower()
+    if key in _ROLE_WORDS:
+        return _ROLE_WORDS[key]
+    role = {"junior": "Mentor", "senior": "Mentee"}
+    if key in ("me", "i", "myself", "my"):
+        return role[writer]
+    initials = {k.lower(): v for k, v in initials_of(names).items()}
+    full = ["".join(w[0] for w in name.split() if w[:1].isalpha()).lower() for name in names[:2]]
+    if len(full) == 2 and full[0] != full[1]:
+        initials |= {full[0]: "junior", full[1]: "senior"}
+    if key in initials:
+        return role[initials[key]]
+    return raw.strip() or "Unassigned"
 
 
 def _due_is_stated(due: str | None, notes: str) -> str | None:
@@ -240,6 +261,7 @@ def build_feedback(
         return [c for c in (clean(v) for v in values) if c]
 
     names_for_sides = names
+    writer = writer_side(redaction.text)
 
     actions = []
     seen = set()
@@ -249,7 +271,7 @@ def build_feedback(
         if not action or key in seen:
             continue
         seen.add(key)
-        owner = clean(_owner(item.owner)) or "Unassigned"
+        owner = clean(_owner(item.owner, writer, names)) or "Unassigned"
         actions.append(
             ActionItem(
                 owner=owner[:1].upper() + owner[1:],
