@@ -1,6 +1,8 @@
-"""The feedback suite on held-out notes: 19 labelled notes written blind by someone who saw
+"""The feedback suite on held-out notes: 33 labelled notes written blind by someone who saw
 neither the feedback prompt nor the ledger rules, so the ledger numbers here are the honest
-ones (the `feedback` suite's 18 notes were used to design them)."""
+ones (the `feedback` suite's 18 notes were used to design them). feedback-h01..h19 came first;
+feedback-b01..b14 were added in session 7, written before the owner mapping of that session
+and not read while it was built."""
 
 from __future__ import annotations
 
