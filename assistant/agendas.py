@@ -64,11 +64,20 @@ def _first_sentences(text: str, limit: int = 260) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _strip_echo(detail: str, title: str) -> str:
-    """Small models often echo the plan line ("2. Title (20 min): ..."): keep what follows."""
+def _strip_echo(detail: str, title: str, others: tuple[str, ...] = ()) -> str:
+    """Small models often echo the plan line ("2. Title (20 min): ..."): keep what follows. A
+    detail that is only the echo, or that starts with another item's title (the model slipped
+    by one item), is no wording: "" (the item keeps its card's text)."""
+    for other in others:
+        if other.lower() != title.lower() and re.match(
+            rf"^\s*(\d+[.)]\s*)?{re.escape(other)}\b", detail, flags=re.IGNORECASE
+        ):
+            return ""
     pattern = rf"^\s*(\d+[.)]\s*)?({re.escape(title)})?\s*(\(\d+\s*min(utes)?\))?\s*[:—-]?\s*"
-    stripped = re.sub(pattern, "", detail, count=1, flags=re.IGNORECASE)
-    return stripped[:1].upper() + stripped[1:] if stripped else detail
+    stripped = re.sub(pattern, "", detail, count=1, flags=re.IGNORECASE).strip()
+    if len(stripped.split()) < 3:
+        return ""
+    return stripped[:1].upper() + stripped[1:]
 
 
 def _ok(text: str) -> bool:
@@ -262,6 +271,7 @@ def _progress(
 ) -> Callable[[dict[str, Any]], None]:
     """From the partial reply to the preview with each finished item's wording."""
     reported = [0]
+    titles = tuple(item.card.title for item in job.plan)
 
     def report(partial: dict[str, Any]) -> None:
         details = [d for d in partial.get("details") or [] if isinstance(d, str)]
@@ -272,7 +282,7 @@ def _progress(
         items = list(job.preview.items)
         for i in range(written):
             card = job.plan[i].card
-            detail = _strip_echo(strip_foreign_script(details[i]), card.title)
+            detail = _strip_echo(strip_foreign_script(details[i]), card.title, titles)
             if REVIEW not in card.provides and _ok(detail):
                 items[i] = items[i].model_copy(update={"details": detail})
         on_progress(job.preview.model_copy(update={"items": items}), written)
@@ -329,9 +339,10 @@ def _assemble(
         },
     )
     items = []
+    titles = tuple(item.card.title for item in plan)
     for i, item in enumerate(plan):
         card: ActivityCard = item.card
-        detail = _strip_echo(draft.details[i], card.title) if i < len(draft.details) else ""
+        detail = _strip_echo(draft.details[i], card.title, titles) if i < len(draft.details) else ""
         if REVIEW in card.provides:
             detail = review_details(request.review_actions)
         elif not _ok(detail):

@@ -163,7 +163,15 @@ def plan_session(
             )
             or (c.source not in chosen and core_card(c))
         ]
-        card = next(iter(free), None) or next((c for c in ranked_here if core_card(c)), None)
+        # A card that cannot fit beside what must stay is a last resort (a 15-minute session
+        # with a wrap-up has 10 minutes for its goal).
+        room = minutes - sum(i.card.minutes_min for i in required + teach + wrap + goal_items)
+        fits = [c for c in free if c.minutes_min <= room or c.source in carriers]
+        card = (
+            next(iter(fits), None)
+            or next(iter(free), None)
+            or next((c for c in ranked_here if core_card(c)), None)
+        )
         if card is None:
             continue
         if card.source in carriers and not carriers[card.source].goal:

@@ -110,3 +110,32 @@ def test_the_model_sees_each_items_goal_and_guide_but_not_the_cards_summary(
     guides = [s for i in job.plan for s in i.guides]
     cited = [c for c in job.citations if c.source in guides]
     assert all(f"Use {c.title}:" in prompt for c in cited)
+
+
+def test_a_detail_that_only_echoes_a_plan_line_keeps_the_cards_text(coach: Coach) -> None:
+    """What the local model wrote in eval run #9: "1. Check-in and agenda review (5 min)" as an
+    item's details, and the next item's name in the wrap-up (slipped by one)."""
+    request = REQUESTS[0]
+    job = coach.plan_agenda(request)
+    titles = [i.card.title for i in job.plan]
+    details = [f"{n}. {i.card.title} ({i.minutes} min)" for n, i in enumerate(job.plan, 1)]
+    details[1] = "The mentee drafts a real executive summary with the chatbot, the mentor watches."
+    details[-1] = f"{titles[0]} (5 min)"
+    coach.model.enqueue(
+        {
+            "title": "Board papers",
+            "details": details,
+            "objectives": ["Draft one summary"],
+            "starters": [],
+            "prepare": [],
+            "follow_up": [],
+        }
+    )
+    agenda = coach.write_agenda(job)
+    shown = [i.details for i in agenda.items]
+    assert shown[1] == details[1]
+    preview = [i.details for i in job.preview.items]
+    assert [d for n, d in enumerate(shown) if n != 1] == [
+        d for n, d in enumerate(preview) if n != 1
+    ]
+    assert not any(t in d for t in titles for d in shown)
