@@ -30,7 +30,7 @@ def test_answer_keeps_only_citations_that_map_to_retrieved_passages(coach: Coach
     prompt = coach.model.last_call.messages[1]["content"]
     for c in answer.citations:
         assert c.text[:60].split()[0] in prompt  # the cited passage was in the prompt
-    assert answer.relevance == "strong" and answer.prompt_version == "answer-v3"
+    assert answer.relevance == "strong" and answer.prompt_version == "answer-v2"
 
 
 def test_prompt_names_the_persona_and_puts_the_stable_system_prompt_first(coach: Coach) -> None:
