@@ -80,6 +80,26 @@ def _strip_echo(detail: str, title: str, others: tuple[str, ...] = ()) -> str:
     return stripped[:1].upper() + stripped[1:]
 
 
+SLIP_WORDS = 5  # this many words in a row from another item's prompt line: a slipped detail
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _runs(text: str, n: int = SLIP_WORDS) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def _belongs_elsewhere(detail: str, index: int, lines: list[str]) -> bool:
+    """Does the detail repeat another item's goal or hint (the model slipped by an item, as
+    when the charter got the teach-back's line in eval run #10) and not its own?"""
+    if not detail or not lines:
+        return False
+    runs = _runs(detail)
+    own = runs & _runs(lines[index]) if index < len(lines) else set()
+    others = any(runs & _runs(line) for n, line in enumerate(lines) if n != index)
+    return others and not own
+
+
 def _ok(text: str) -> bool:
     text = strip_foreign_script(text)
     return bool(text.strip()) and not is_patronising(text) and not leaks_instructions(text)
@@ -97,6 +117,7 @@ class AgendaJob:
     numbers: dict[str, int]
     messages: list[Message]
     started: float
+    lines: list[str] = field(default_factory=list)  # each item's line in the prompt
     preview: Agenda = field(init=False)
 
 
@@ -164,7 +185,8 @@ def plan_agenda(retriever: Retriever, prompts: PromptLibrary, request: AgendaReq
     # Each item as the model sees it: its activity, minutes, the goal it serves and the guide
     # it uses. Not the card's own summary: the model copied it into the details (card-copy
     # rate 0.89 in the last local eval), and it cost prompt tokens.
-    plan_lines = "\n".join(_plan_line(i, item, guides) for i, item in enumerate(plan, 1))
+    lines = [_plan_line(i, item, guides) for i, item in enumerate(plan, 1)]
+    plan_lines = "\n".join(lines)
     messages = prompts.get("agenda").render(
         topic=request.topic,
         stage=STAGE_LABELS[request.stage],
@@ -175,10 +197,19 @@ def plan_agenda(retriever: Retriever, prompts: PromptLibrary, request: AgendaReq
         notes=sanitize_untrusted(request.notes_from_last_time).text or "(none)",
         plan=plan_lines,
     )
-    job = AgendaJob(request, plan, citations, numbers, messages, started)
+    job = AgendaJob(request, plan, citations, numbers, messages, started, lines)
     planned = Completion(text="", backend="plan", model="", seconds=0.0)
     job.preview = _assemble(
-        request, plan, _NO_WORDING, citations, numbers, prompts, planned, started, preview=True
+        request,
+        plan,
+        _NO_WORDING,
+        citations,
+        numbers,
+        prompts,
+        planned,
+        started,
+        lines,
+        preview=True,
     )
     return job
 
@@ -263,6 +294,7 @@ def write_agenda(
         prompts,
         completion,
         job.started,
+        job.lines,
     )
 
 
@@ -283,6 +315,8 @@ def _progress(
         for i in range(written):
             card = job.plan[i].card
             detail = _strip_echo(strip_foreign_script(details[i]), card.title, titles)
+            if _belongs_elsewhere(detail, i, job.lines):
+                detail = ""
             if REVIEW not in card.provides and _ok(detail):
                 items[i] = items[i].model_copy(update={"details": detail})
         on_progress(job.preview.model_copy(update={"items": items}), written)
@@ -327,6 +361,7 @@ def _assemble(
     prompts: PromptLibrary,
     completion: Completion,
     started: float,
+    lines: list[str],
     *,
     preview: bool = False,
 ) -> Agenda:
@@ -343,6 +378,8 @@ def _assemble(
     for i, item in enumerate(plan):
         card: ActivityCard = item.card
         detail = _strip_echo(draft.details[i], card.title, titles) if i < len(draft.details) else ""
+        if _belongs_elsewhere(detail, i, lines):
+            detail = ""
         if REVIEW in card.provides:
             detail = review_details(request.review_actions)
         elif not _ok(detail):

@@ -139,3 +139,27 @@ def test_a_detail_that_only_echoes_a_plan_line_keeps_the_cards_text(coach: Coach
         d for n, d in enumerate(preview) if n != 1
     ]
     assert not any(t in d for t in titles for d in shown)
+
+
+def test_a_detail_that_repeats_another_items_line_is_not_kept(coach: Coach) -> None:
+    """Eval run #10: the charter's details were the teach-back's line, one item early."""
+    request = REQUESTS[1]
+    job = coach.plan_agenda(request)
+    teach = next(n for n, i in enumerate(job.plan) if TEACH_BACK in i.card.provides)
+    slipped = "The mentee teaches the mentor how they judge a real business decision."
+    details = ["They talk it through together and agree one next step."] * len(job.plan)
+    details[teach - 1] = slipped  # one item early
+    details[teach] = slipped + " Today: how a budget gets approved."
+    coach.model.enqueue(
+        {
+            "title": "T",
+            "details": details,
+            "objectives": [],
+            "starters": [],
+            "prepare": [],
+            "follow_up": [],
+        }
+    )
+    agenda = coach.write_agenda(job)
+    assert agenda.items[teach].details == details[teach]
+    assert agenda.items[teach - 1].details == job.preview.items[teach - 1].details
