@@ -182,8 +182,10 @@ def plan_session(
         goal_items.append(PlannedItem(card, card.minutes_default, priority=priority, goal=goal))
     candidates = [c for c in by_relevance if core_card(c) and c.source not in chosen]
     core: list[PlannedItem] = []
-    if not goals and candidates:
-        # No goal stated: the topic's best activity is the session's main block.
+    must = sum(i.card.minutes_min for i in required + teach + wrap)
+    if not goals and candidates and minutes - must >= candidates[0].minutes_min:
+        # No goal stated: the topic's best activity is the session's main block, when it fits
+        # beside what must stay (a 15-minute first session keeps its charter and wrap-up).
         core.append(PlannedItem(candidates.pop(0), 0, priority=60))
         core[0].minutes = core[0].card.minutes_default
 
