@@ -36,7 +36,7 @@ from assistant.schemas import (
     Citation,
     ReviewAction,
 )
-from assistant.text import is_open_question
+from assistant.text import is_open_question, repeats_words, shorten_title, word_string
 
 GUIDANCE_PASSAGES = 3
 GUIDANCE_CHARS = 260  # of each guide's passage, in the prompt
@@ -64,15 +64,9 @@ def _first_sentences(text: str, limit: int = 260) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _strip_echo(detail: str, title: str, others: tuple[str, ...] = ()) -> str:
+def _strip_echo(detail: str, title: str) -> str:
     """Small models often echo the plan line ("2. Title (20 min): ..."): keep what follows. A
-    detail that is only the echo, or that starts with another item's title (the model slipped
-    by one item), is no wording: "" (the item keeps its card's text)."""
-    for other in others:
-        if other.lower() != title.lower() and re.match(
-            rf"^\s*(\d+[.)]\s*)?{re.escape(other)}\b", detail, flags=re.IGNORECASE
-        ):
-            return ""
+    detail that is only the echo is no wording: "" (the item keeps its card's text)."""
     pattern = rf"^\s*(\d+[.)]\s*)?({re.escape(title)})?\s*(\(\d+\s*min(utes)?\))?\s*[:—-]?\s*"
     stripped = re.sub(pattern, "", detail, count=1, flags=re.IGNORECASE).strip()
     if len(stripped.split()) < 3:
@@ -80,24 +74,22 @@ def _strip_echo(detail: str, title: str, others: tuple[str, ...] = ()) -> str:
     return stripped[:1].upper() + stripped[1:]
 
 
-SLIP_WORDS = 5  # this many words in a row from another item's prompt line: a slipped detail
-_WORD = re.compile(r"[a-z0-9']+")
-
-
-def _runs(text: str, n: int = SLIP_WORDS) -> set[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-def _belongs_elsewhere(detail: str, index: int, lines: list[str]) -> bool:
-    """Does the detail repeat another item's goal or hint (the model slipped by an item, as
-    when the charter got the teach-back's line in eval run #10) and not its own?"""
+def _slipped(detail: str, index: int, titles: list[str], lines: list[str]) -> bool:
+    """Was this detail written for another item (the model slipped by one, as in eval runs #9
+    and #10)? It starts with another item's name, or repeats ECHO_WORDS words in a row of
+    another item's prompt line (its goal, its guide, the teach-back's hint) and none of its
+    own."""
+    own_title = titles[index].lower() if index < len(titles) else ""
+    for title in titles:
+        if title.lower() != own_title and re.match(
+            rf"^\s*(\d+[.)]\s*)?{re.escape(title)}\b", detail, flags=re.IGNORECASE
+        ):
+            return True
     if not detail or not lines:
         return False
-    runs = _runs(detail)
-    own = runs & _runs(lines[index]) if index < len(lines) else set()
-    others = any(runs & _runs(line) for n, line in enumerate(lines) if n != index)
-    return others and not own
+    spoken = [word_string(line) for line in lines]
+    own = index < len(spoken) and repeats_words(detail, spoken[index])
+    return not own and any(repeats_words(detail, w) for n, w in enumerate(spoken) if n != index)
 
 
 def _ok(text: str) -> bool:
@@ -238,15 +230,10 @@ def _attach_guides(
     return used
 
 
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
-
-
 def item_title(item: PlannedItem) -> str:
     """The activity as the agenda shows it; a goal block names its goal."""
     if item.goal:
-        return f"{item.card.title}: {_short(item.goal, GOAL_TITLE_CHARS)}"
+        return f"{item.card.title}: {shorten_title(item.goal, GOAL_TITLE_CHARS)}"
     return item.card.title
 
 
@@ -284,7 +271,6 @@ def write_agenda(
         on_text=on_text,
         max_tokens=budget,
     )
-    assert isinstance(draft, AgendaDraft)
     return _assemble(
         job.request,
         job.plan,
@@ -303,7 +289,7 @@ def _progress(
 ) -> Callable[[dict[str, Any]], None]:
     """From the partial reply to the preview with each finished item's wording."""
     reported = [0]
-    titles = tuple(item.card.title for item in job.plan)
+    titles = [item.card.title for item in job.plan]
 
     def report(partial: dict[str, Any]) -> None:
         details = [d for d in partial.get("details") or [] if isinstance(d, str)]
@@ -314,8 +300,8 @@ def _progress(
         items = list(job.preview.items)
         for i in range(written):
             card = job.plan[i].card
-            detail = _strip_echo(strip_foreign_script(details[i]), card.title, titles)
-            if _belongs_elsewhere(detail, i, job.lines):
+            detail = _strip_echo(strip_foreign_script(details[i]), card.title)
+            if _slipped(detail, i, titles, job.lines):
                 detail = ""
             if REVIEW not in card.provides and _ok(detail):
                 items[i] = items[i].model_copy(update={"details": detail})
@@ -374,11 +360,11 @@ def _assemble(
         },
     )
     items = []
-    titles = tuple(item.card.title for item in plan)
+    titles = [item.card.title for item in plan]
     for i, item in enumerate(plan):
         card: ActivityCard = item.card
-        detail = _strip_echo(draft.details[i], card.title, titles) if i < len(draft.details) else ""
-        if _belongs_elsewhere(detail, i, lines):
+        detail = _strip_echo(draft.details[i], card.title) if i < len(draft.details) else ""
+        if _slipped(detail, i, titles, lines):
             detail = ""
         if REVIEW in card.provides:
             detail = review_details(request.review_actions)

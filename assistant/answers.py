@@ -29,6 +29,7 @@ from assistant.llm.base import ChatModel, Message
 from assistant.prompts import PromptLibrary
 from assistant.retrieval import Passage, Retriever, SearchResult, tokenize
 from assistant.schemas import PERSONA_LABELS, Answer, AnswerRequest, Persona
+from assistant.text import split_sentences
 
 PASSAGES_IN_PROMPT = 4
 # Each passage goes into the prompt as its sentences that share most words with the question,
@@ -168,17 +169,13 @@ def prepare(retriever: Retriever, prompts: PromptLibrary, request: AnswerRequest
     return Prepared(result)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[\"'(\[*A-Z0-9-])")
-
-
 def focus(text: str, question: str, budget: int = PASSAGE_CHARS) -> str:
     """The passage's sentences that share most (stemmed) words with the question, kept in
     their order, within `budget` characters; ties go to the earlier sentence. A passage that
     fits is returned whole; one long sentence is cut at a word."""
-    text = " ".join(text.split())
-    if len(text) <= budget:
-        return text
-    sentences = [s for s in _SENTENCE_END.split(text) if s]
+    if len(" ".join(text.split())) <= budget:
+        return " ".join(text.split())
+    sentences = [" ".join(s.split()) for s in split_sentences(text)]
     wanted = set(tokenize(question))
     order = sorted(
         range(len(sentences)), key=lambda i: (-len(wanted & set(tokenize(sentences[i]))), i)
@@ -190,7 +187,7 @@ def focus(text: str, question: str, budget: int = PASSAGE_CHARS) -> str:
             keep.append(i)
             used += len(sentences[i]) + 1
     if not keep:
-        return text[:budget].rsplit(" ", 1)[0]
+        return " ".join(text.split())[:budget].rsplit(" ", 1)[0]
     return " ".join(sentences[i] for i in sorted(keep))
 
 

@@ -25,7 +25,7 @@ from assistant.notes_check import require_session_notes
 from assistant.privacy import redact
 from assistant.prompts import PromptLibrary
 from assistant.schemas import ActionItem, FeedbackRequest, FeedbackSummary
-from assistant.text import split_sentences
+from assistant.text import repeats_words, split_sentences, word_string
 
 # An action item is kept when a line of the notes backs it, at the answers' grounding threshold
 # (on the 18 feedback notes it keeps 99% of the gold action items and 2% of invented ones).
@@ -178,22 +178,6 @@ def _due_is_stated(due: str | None, notes: str) -> str | None:
     return due.strip() if words and all(w in low for w in words) else None
 
 
-ECHO_WORDS = 5  # this many words in a row, as in the instructions, is a copy of them
-
-
-def _words(text: str) -> str:
-    return " " + " ".join(re.findall(r"[a-z]+", text.lower())) + " "
-
-
-def _echoes(text: str, instructions: str) -> bool:
-    """Does `text` repeat ECHO_WORDS or more words in a row of the prompt's instructions?"""
-    words = _words(text).split()
-    return any(
-        f" {' '.join(words[i : i + ECHO_WORDS])} " in instructions
-        for i in range(len(words) - ECHO_WORDS + 1)
-    )
-
-
 def _progress(
     clean: Callable[[str], str], on_progress: Callable[[str, dict[str, int]], None]
 ) -> Callable[[dict[str, Any]], None]:
@@ -236,14 +220,14 @@ def build_feedback(
     sanitized = sanitize_untrusted(redaction.text)
     messages = prompts.get("feedback").render(notes=sanitized.text)
     prompt = prompts.get("feedback")
-    instructions = _words(f"{prompt.system} {prompt.user}")
+    instructions = word_string(f"{prompt.system} {prompt.user}")
 
     def clean(text: str) -> str:
         # Anything personal the model reconstructed is hidden again before it is shown, and
         # a line that repeats the instructions (a small model copies field descriptions such
         # as "what [MENTOR] showed or explained (usually tools, AI…)") is not a fact.
         text = strip_foreign_script(redact(text, names).text)
-        if leaks_instructions(text) or _echoes(text, instructions):
+        if leaks_instructions(text) or repeats_words(text, instructions):
             return ""
         return _readable(text).strip()
 
@@ -255,7 +239,6 @@ def build_feedback(
         on_text=on_text,
         max_tokens=1100,
     )
-    assert isinstance(draft, FeedbackDraft)
 
     def clean_list(values: list[str]) -> list[str]:
         return [c for c in (clean(v) for v in values) if c]

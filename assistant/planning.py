@@ -10,11 +10,11 @@ teach back (the reverse half of reverse mentoring).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.knowledge import ActivityCard
+from assistant.lexical import tokenize
 
 
 @dataclass
@@ -41,16 +41,12 @@ MAX_GOAL_BLOCKS = 3
 # The charter or the reflection carries a goal when it is among the goal's first few cards and
 # shares a word with the goal (not "film a first clip" on a first session's charter).
 CARRIER_RANK = 5
-_WORD = re.compile(r"[a-z]{4,}")
-# Words every card's summary uses: sharing one of them says nothing.
-_SESSION_WORDS = {"first", "sessi", "toget", "pairi", "mento", "mente", "their", "each", "both"}
+# Stems every card's summary uses: sharing one of them says nothing.
+_SESSION_STEMS = frozenset(tokenize("first session together pairing mentor mentee"))
 
 
 def _shares_words(a: str, b: str) -> bool:
-    def stems(text: str) -> set[str]:
-        return {w[:5] for w in _WORD.findall(text.lower())} - _SESSION_WORDS
-
-    return bool(stems(a) & stems(b))
+    return bool((set(tokenize(a)) & set(tokenize(b))) - _SESSION_STEMS)
 
 
 REVIEW_TITLE = "Review of open action items"

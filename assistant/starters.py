@@ -181,7 +181,6 @@ def build_starters(
         on_text=on_text,
         max_tokens=700,
     )
-    assert isinstance(draft, StarterDraft)
 
     topic_source = topical.passages[0] if topical.passages else None
     candidates: list[tuple[Starter, Citation | None]] = []

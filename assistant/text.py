@@ -57,6 +57,21 @@ def is_open_question(text: str) -> bool:
     )
 
 
+ECHO_WORDS = 5  # this many words in a row, as in a source text, is a copy of it
+
+
+def word_string(text: str) -> str:
+    """The text's words (letters only, lower case) between single spaces, padded: what
+    `repeats_words` compares."""
+    return " " + " ".join(re.findall(r"[a-z]+", text.lower())) + " "
+
+
+def repeats_words(text: str, source: str, n: int = ECHO_WORDS) -> bool:
+    """Does `text` repeat `n` or more words in a row of `source` (a `word_string`)?"""
+    words = word_string(text).split()
+    return any(f" {' '.join(words[i : i + n])} " in source for i in range(len(words) - n + 1))
+
+
 def shorten_title(text: str, limit: int) -> str:
     """`text` on one line, at most `limit` characters; a longer one is cut at the last word
     boundary that fits and ends with an ellipsis, never in the middle of a word."""
