@@ -379,6 +379,12 @@ def _assemble(
             )
         )
         notes += [f"{card.title}: {n}." for n in item.notes]
+    if len(request.goals) > MAX_GOAL_BLOCKS:
+        notes.append(
+            f"The first {MAX_GOAL_BLOCKS} goals have a block of their own; goals "
+            f"{MAX_GOAL_BLOCKS + 1}-{len(request.goals)} are left to the other blocks. Put the "
+            "goals that matter most first."
+        )
     if len(draft.details) != len(plan) and not preview:
         notes.append(
             f"The model wrote {len(draft.details)} item descriptions for {len(plan)} items; "

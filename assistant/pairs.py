@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from assistant.privacy import redact
 from assistant.schemas import (
+    MAX_GOAL_CHARS,
     MAX_MINUTES,
     MIN_MINUTES,
     Agenda,
@@ -46,7 +47,7 @@ class Goal(BaseModel):
 
     id: int | None = None
     side: Side
-    text: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1, max_length=MAX_GOAL_CHARS)
     progress: int = Field(default=1, ge=1, le=5)
 
     @field_validator("text", mode="before")

@@ -170,6 +170,9 @@ class ReviewAction(BaseModel):
     due: str | None = None
 
 
+MAX_GOAL_CHARS = 300  # one goal, of an agenda request or of a pair
+
+
 class AgendaRequest(Request):
     topic: Topic
     minutes: int
@@ -181,6 +184,18 @@ class AgendaRequest(Request):
     notes_from_last_time: str = Field(default="", max_length=5_000)
     # A pair's open action items: the plan gets a review item listing every one of them.
     review_actions: list[ReviewAction] = Field(default_factory=list, max_length=50)
+
+    @field_validator("goals")
+    @classmethod
+    def _goals(cls, typed: list[str]) -> list[str]:
+        goals = [_one_line(g) for g in typed]
+        for n, goal in enumerate(goals, 1):
+            if len(goal) > MAX_GOAL_CHARS:
+                raise refusal(
+                    f"Goal {n} is {len(goal):,} characters long.",
+                    f"Keep each goal to one line of {MAX_GOAL_CHARS} characters or fewer.",
+                )
+        return [g for g in goals if g]
 
     @field_validator("minutes")
     @classmethod

@@ -163,3 +163,21 @@ def test_a_detail_that_repeats_another_items_line_is_not_kept(coach: Coach) -> N
     agenda = coach.write_agenda(job)
     assert agenda.items[teach].details == details[teach]
     assert agenda.items[teach - 1].details == job.preview.items[teach - 1].details
+
+
+def test_a_goal_too_long_for_a_block_title_is_refused_with_what_to_do() -> None:
+    from assistant.errors import InputError
+    from assistant.schemas import MAX_GOAL_CHARS
+
+    with pytest.raises(InputError, match="Goal 2 is 5,000 characters long") as refused:
+        AgendaRequest.from_input(topic="AI chatbots", minutes=45, goals=["ok", "x" * 5000])
+    assert f"{MAX_GOAL_CHARS} characters or fewer" in str(refused.value)
+    request = AgendaRequest.from_input(topic="AI chatbots", minutes=45, goals=["  a\n goal ", " "])
+    assert request.goals == ["a goal"]
+
+
+def test_goals_beyond_the_third_are_named_in_the_agendas_notes(coach: Coach) -> None:
+    goals = [f"goal number {n} about prompting" for n in range(1, 6)]
+    job = coach.plan_agenda(AgendaRequest(topic="AI chatbots", minutes=90, goals=goals))
+    assert sum(bool(i.goal) for i in job.plan) == 3
+    assert any("goals 4-5 are left to the other blocks" in n for n in job.preview.notes)
