@@ -203,7 +203,7 @@ def plan_session(
         # A very short session still needs one substantive activity.
         core.append(PlannedItem(candidates[0], candidates[0].minutes_min, priority=26))
 
-    groups = (opening, required, goal_items, teach, core, wrap)
+    groups = (opening, required, goal_items, core, teach, wrap)
     _fit([i for g in groups for i in g], minutes, *groups)
     kept = [i for g in groups for i in g if i.minutes > 0]
     # A goal whose block did not fit goes to a block that stayed and has no goal yet (a
