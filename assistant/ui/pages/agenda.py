@@ -232,9 +232,9 @@ def _preview(agenda: Agenda, written: int) -> None:
         hide_index=True,
         column_config={
             "minutes": st.column_config.NumberColumn("Min", width="small"),
-            "activity": st.column_config.TextColumn("Activity", width="medium"),
+            "activity": st.column_config.TextColumn("Activity", width="large"),
             "details": st.column_config.TextColumn("Details", width="large"),
-            "sources": st.column_config.TextColumn("Sources", width="medium"),
+            "sources": st.column_config.TextColumn("Sources", width="small"),
         },
     )
 
@@ -321,10 +321,10 @@ def _editor(agenda: Agenda, version: int) -> Agenda:
             "minutes": st.column_config.NumberColumn(
                 "Min", min_value=0, max_value=MAX_MINUTES, step=1, width="small"
             ),
-            "activity": st.column_config.TextColumn("Activity", required=True, width="medium"),
+            "activity": st.column_config.TextColumn("Activity", required=True, width="large"),
             "details": st.column_config.TextColumn("Details", width="large"),
             "sources": st.column_config.TextColumn(
-                "Sources", help="Knowledge files this item is based on.", width="medium"
+                "Sources", help="Knowledge files this item is based on.", width="small"
             ),
         },
     )
