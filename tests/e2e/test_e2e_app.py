@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,6 +53,18 @@ def test_build_and_download_an_agenda(page, app_server, screenshot: Shot, tmp_pa
     page.get_by_text("The plan adds up to", exact=False).wait_for()
     page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()
     screenshot(page, "e2e-agenda-table")
+    # With goals: each has a block named after it, shown as plain text, and the senior
+    # teaches back in a session this long.
+    goal = "Draft a board summary <b>with</b> a chatbot"
+    page.get_by_label("Goals (one per line)").fill(f"{goal}\nAgree what never goes into a chatbot")
+    page.get_by_role("button", name="Build agenda").click()
+    table = page.get_by_test_id("stDataFrame").first
+    # the grid draws on a canvas; its accessible cells carry the text
+    named = re.compile(rf"^[A-Z][\w -]+: {re.escape(goal)}$")  # "<activity>: <goal>", as typed
+    table.get_by_text(named).wait_for(state="attached")
+    table.get_by_text("Business judgement exchange", exact=True).wait_for(state="attached")
+    table.scroll_into_view_if_needed()
+    screenshot(page, "e2e-agenda-goal-blocks")
 
     with page.expect_download() as markdown:
         page.get_by_test_id("stDownloadButton").filter(has_text="Markdown").click()
