@@ -180,6 +180,35 @@ def page(
     context.close()
 
 
+def settle(page: object) -> None:
+    """Wait until the app is not running a script (Streamlit's status widget is gone)."""
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden")  # type: ignore[attr-defined]
+
+
+def download_file(
+    page: object, button: object, folder: Path, attempts: int = 3
+) -> tuple[Path, int]:
+    """Click a download button and save the file into `folder`; returns the file and how many
+    clicks it took. A click landing while the app reruns (e.g. just after sign-in) can be lost
+    by the browser with no download at all; a person clicks again, and so does this helper,
+    up to `attempts` times, each waiting 30 s."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(1, attempts + 1):
+        settle(page)
+        button.wait_for(state="visible")  # type: ignore[attr-defined]
+        try:
+            with page.expect_download(timeout=30_000) as saved:  # type: ignore[attr-defined]
+                button.click()  # type: ignore[attr-defined]
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts:
+                raise
+    path = folder / saved.value.suggested_filename
+    saved.value.save_as(path)
+    return path, attempt
+
+
 @pytest.fixture
 def screenshot() -> Callable[[object, str], Path]:
     """Save a full-page screenshot as test-artifacts/<name>.png."""

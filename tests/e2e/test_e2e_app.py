@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import download_file
+
 pytestmark = pytest.mark.e2e
 
 QUESTION = "How do I prepare for my first session with a senior leader?"
@@ -66,18 +68,16 @@ def test_build_and_download_an_agenda(page, app_server, screenshot: Shot, tmp_pa
     table.scroll_into_view_if_needed()
     screenshot(page, "e2e-agenda-goal-blocks")
 
-    with page.expect_download() as markdown:
-        page.get_by_test_id("stDownloadButton").filter(has_text="Markdown").click()
-    saved = tmp_path / markdown.value.suggested_filename
-    markdown.value.save_as(saved)
+    saved, _ = download_file(
+        page, page.get_by_test_id("stDownloadButton").filter(has_text="Markdown"), tmp_path
+    )
     text = saved.read_text(encoding="utf-8")
     assert saved.suffix == ".md"
     assert "## Plan" in text and "Using AI chatbots in everyday work" in text
 
-    with page.expect_download() as invite:
-        page.get_by_test_id("stDownloadButton").filter(has_text=".ics").click()
-    ics = tmp_path / invite.value.suggested_filename
-    invite.value.save_as(ics)
+    ics, _ = download_file(
+        page, page.get_by_test_id("stDownloadButton").filter(has_text=".ics"), tmp_path
+    )
     assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
 
 

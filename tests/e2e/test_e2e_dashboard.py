@@ -15,7 +15,7 @@ from assistant.store import Store
 from evals.runner import targets
 from evals.suites import SUITES
 from evals.suites.common import dataset_version
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, download_file
 
 pytestmark = pytest.mark.e2e
 Shot = Callable[[object, str], Path]
@@ -96,10 +96,11 @@ def test_the_scorecard_keeps_the_local_verdict_when_a_newer_demo_run_exists(
     page.get_by_role("heading", name="Scorecard").scroll_into_view_if_needed()
     screenshot(page, "dashboard-scorecard-e2e")
 
-    with page.expect_download() as report:
-        page.get_by_test_id("stDownloadButton").filter(has_text="Scorecard report (HTML)").click()
-    saved = tmp_path / report.value.suggested_filename
-    report.value.save_as(saved)
+    saved, _ = download_file(
+        page,
+        page.get_by_test_id("stDownloadButton").filter(has_text="Scorecard report (HTML)"),
+        tmp_path,
+    )
     html = saved.read_text(encoding="utf-8")
     assert f"local · {LOCAL_MODEL}" in html and "DEMO" not in html
     ARTIFACTS.mkdir(exist_ok=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import PROJECT_ROOT
-from tests.e2e.conftest import AppServer, launch_app
+from tests.e2e.conftest import AppServer, download_file, launch_app
 from tests.fixtures import stop_process
 
 pytestmark = pytest.mark.e2e
@@ -139,10 +139,9 @@ def test_two_sessions_then_the_next_agenda_reviews_the_open_actions(
     page.get_by_role("button", name="Build agenda").click()
     page.get_by_text("The plan adds up to", exact=False).wait_for()
     screenshot(page, "e2e-pairs-agenda")
-    with page.expect_download() as markdown:
-        page.get_by_test_id("stDownloadButton").filter(has_text="Markdown").click()
-    saved = tmp_path / markdown.value.suggested_filename
-    markdown.value.save_as(saved)
+    saved, _ = download_file(
+        page, page.get_by_test_id("stDownloadButton").filter(has_text="Markdown"), tmp_path
+    )
     text = saved.read_text(encoding="utf-8")
     review = next(line for line in text.splitlines() if "Review of open action items" in line)
     for action in (
