@@ -222,7 +222,10 @@ def _attach_guides(
         if p.source in used:
             continue
         words = set(tokenize(f"{p.title} {p.heading} {p.text}"))
-        shared = [len(words & set(tokenize(f"{i.goal or topic} {i.card.title}"))) for i in workers]
+        shared = [
+            len(words & set(tokenize(f"{' '.join(i.goals) or topic} {i.card.title}")))
+            for i in workers
+        ]
         best = max(range(len(workers)), key=lambda n: (shared[n], -n))
         if shared[best] >= GUIDE_SHARED_WORDS:
             workers[best].guides.append(p.source)
@@ -233,13 +236,16 @@ def _attach_guides(
 def item_title(item: PlannedItem) -> str:
     """The activity as the agenda shows it; a goal block names its goal."""
     if item.goal:
-        return f"{item.card.title}: {shorten_title(item.goal, GOAL_TITLE_CHARS)}"
+        named = " · ".join(shorten_title(g, GOAL_TITLE_CHARS) for g in item.goals)
+        return f"{item.card.title}: {named}"
     return item.card.title
 
 
 def _plan_line(n: int, item: PlannedItem, guides: dict[str, Passage]) -> str:
     line = f"{n}. {item.card.title} ({item.minutes} min)"
-    if item.goal:
+    if len(item.goals) > 1:
+        line += ", for the goals: " + "; ".join(item.goals)
+    elif item.goal:
         line += f", for the goal: {item.goal}"
     if REVIEW in item.card.provides:
         line += f": {item.card.summary}"
@@ -379,6 +385,13 @@ def _assemble(
             )
         )
         notes += [f"{card.title}: {n}." for n in item.notes]
+    homeless = [g for g in request.goals[:MAX_GOAL_BLOCKS] if not any(g in i.goals for i in plan)]
+    if homeless:
+        notes.append(
+            f"No block of its own in {request.minutes} minutes for: "
+            + "; ".join(f"'{g}'" for g in homeless)
+            + ". Take it to the next session, or plan a longer one."
+        )
     if len(request.goals) > MAX_GOAL_BLOCKS:
         notes.append(
             f"The first {MAX_GOAL_BLOCKS} goals have a block of their own; goals "

@@ -10,6 +10,7 @@ teach back (the reverse half of reverse mentoring).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -27,6 +28,22 @@ class PlannedItem:
     priority: int = 0
     notes: list[str] = field(default_factory=list)
     goal: str = ""  # the stated goal this block works on
+    more_goals: list[str] = field(default_factory=list)  # a carrier's second goal of its kind
+
+    @property
+    def goals(self) -> list[str]:
+        return [self.goal, *self.more_goals] if self.goal else []
+
+    def carry(self, goal: str) -> bool:
+        """Take the goal as this item's first, or (up to MAX_GOALS_PER_ITEM) next, goal."""
+        if not self.goal:
+            self.goal = goal
+            return True
+        if len(self.goals) < MAX_GOALS_PER_ITEM:
+            self.more_goals.append(goal)
+            return True
+        return False
+
     guides: list[str] = field(default_factory=list)  # guide/playbook sources the item uses
 
 
@@ -38,6 +55,9 @@ REVIEW = "action-review"  # `provides` of the review item a pair's open actions 
 TEACH_BACK = "teach-back"  # `provides` of the card where the senior teaches the junior
 TEACH_BACK_MINUTES = 30  # a session this long or longer has a teach-back block
 MAX_GOAL_BLOCKS = 3
+# The charter, the reflection and the teach-back can work on two goals of their own kind (a
+# first session's "agree how often we meet" and "say what we each want out of this").
+MAX_GOALS_PER_ITEM = 2
 # The charter or the reflection carries a goal when it is among the goal's first few cards and
 # shares a word with the goal (not "film a first clip" on a first session's charter).
 CARRIER_RANK = 5
@@ -47,6 +67,102 @@ _SESSION_STEMS = frozenset(tokenize("first session together pairing mentor mente
 
 def _shares_words(a: str, b: str) -> bool:
     return bool((set(tokenize(a)) & set(tokenize(b))) - _SESSION_STEMS)
+
+
+# A goal where the senior teaches the junior ("she walks me through how budgets get approved",
+# "get his advice on my next career move") belongs in the teach-back, not in a block where the
+# junior teaches. Goals are typed by the junior mentor: "me"/"my" is the mentor, he/she/they
+# the senior.
+_SENIOR = r"(he|she|they)"
+_JUDGES = (
+    r"(decide|choose|handle|judge|prioriti[sz]e|escalate|look|read|pick|negotiate|prepare|"
+    r"present|deal|approach|manage|spot|know|sort|weigh|push|defend|plan|run|win|check|"
+    r"review|look for|watch)"
+)
+_BUSINESS = (
+    r"(board|budget|funding|stakeholder|negotiat|promotion|escalat|business case|p&l|strateg|"
+    r"decisions? (get|are|is) (made|taken)|office politics|executive|leadership team|"
+    r"investment|prioriti[sz]|headcount|forecast)"
+)
+_TEACH_BACK_FORMS = (
+    # "walk me through", "show me how", "give me advice": the senior teaching the writer
+    r"\b(walk|talk|take|run)s? me (through|thru)\b",
+    r"\b(show|teach|tell|coach|explain to|advise)(e?s)? me (how|why|what|which|when|about)\b",
+    r"\b(give|offer)s? me (advice|feedback|tips|pointers|guidance|(his|her|their) (take|view))\b",
+    # "he explains how he reads the room"
+    rf"\b{_SENIOR} (explain|show|share|describe|tell|teach|walk|talk|coache?)s?\b"
+    r"( \w+){0,2} (how|why|what|which|when)\b",
+    # "her advice on presenting", "get his take on whether I should..."
+    r"\b(his|her|their) (take|advice|read|tips|guidance|opinion|pointers) (on|about|for)\b",
+    r"\b(his|her|their) (views?|perspective|experience|thoughts|feedback|stories|lessons|"
+    r"playbook|judge?ment) (on|about|for) (my|me)\b",
+    r"\b(advice|feedback|tips|guidance|pointers) (on|about|for) my\b",
+    # "how does she decide which meetings to skip", "what he looks at first"
+    rf"^\s*(how|when|why|what|which)( \w+)?( (does|do|did|would|will))? {_SENIOR} {_JUDGES}",
+    # "learn how she decides", "ask her how she handles a difficult stakeholder"
+    rf"\b(learn|understand|hear|find out|ask (him|her|them))\b[^.;]*\b(how|why|what|when|which) "
+    rf"{_SENIOR}\b",
+    # how the business works: "understand how budget approval works", "what goes into a board
+    # paper and what gets cut"
+    r"\b(learn|understand|hear|find out|get a (sense|feel) (of|for))\b[^.;]*\b" + _BUSINESS,
+    rf"\b{_SENIOR} (explain|teach|describe|share|walk)s?\b[^.;]*\b" + _BUSINESS,
+    r"\b(what|how)\b[^.;]{0,30}\b(goes|go|gets|get|is|are) (into|cut|made|approved|decided|"
+    r"set|signed off|funded)\b[^.;]*\b(board|budget|funding|headcount|business case|p&l|"
+    r"proposal|forecast|plan|paper)s?\b",
+)
+_TEACH_BACK_GOAL = re.compile("|".join(_TEACH_BACK_FORMS), re.I)
+# Looking back on what was learned is the reflection's work, and the junior teaching is not
+# a teach-back ("I show her how I filter my feed").
+_NOT_TEACH_BACK = re.compile(
+    r"^\s*(reflect|look(ing)? back|review|rate|celebrate|write down what)\b"
+    r"|\bI (show|teach|explain|walk|coach|help)\b",
+    re.I,
+)
+
+
+# Goals that are the charter's or the reflection's own work, whatever the retrieval ranking:
+# agreeing how the pair works together, and looking back.
+_CHARTER_GOAL = re.compile(
+    r"\b(ground rules|expectations?|confidential\w*|between us|how often|meeting rhythm|"
+    r"how we('ll| will)? (work|meet|give|tell)|reschedul\w*|cancel\w*|want out of this|"
+    r"hope to get|get out of (this|the program\w*))\b",
+    re.I,
+)
+_REFLECTION_GOAL = re.compile(
+    r"^\s*(look(ing)? back|reflect|compare|celebrate|rate how|progress (on|against)|"
+    r"write down what (each of us|we)|what (changed|we('ve| have)? learned))\b"
+    r"|\b(stay in touch|after the program\w*|once the program\w* (is over|ends))\b",
+    re.I,
+)
+
+
+HANDS_ON = "hands-on"  # `provides` of the cards where the senior does the work with a tool
+# The senior doing something with a tool: a hands-on block, not a talk.
+_DOES = (
+    r"(tries|tried|try|set up|build|record|draft|rewrite|write|post|send|connect|create|edit|"
+    r"install|subscribe|schedule|film|turn on|update|use|make|automate|prompt|publish|upload|"
+    r"sign up|log in|add|design|summari[sz]e|analy[sz]e|clean up|move|convert|tag|find)(s|es|ed)?"
+)
+_HANDS_ON_GOAL = re.compile(
+    rf"^\s*(\w+ )?(let (him|her|them) |help (him|her|them) |get (him|her|them) (to )?)?{_DOES}\b"
+    rf"|\b(he|she|they) {_DOES}\b"
+    r"|\b(hands-on|practi[sc]e|try it|set up|logged in|installed)\b",
+    re.I,
+)
+
+
+def carrier_fits(goal: str, card: ActivityCard) -> bool:
+    """Is the goal the charter's (a first session) or the reflection's (a closing) own work?"""
+    if "expectation-setting" in card.provides:
+        return bool(_CHARTER_GOAL.search(goal))
+    if "reflection" in card.provides:
+        return bool(_REFLECTION_GOAL.search(goal))
+    return False
+
+
+def teaches_back(goal: str) -> bool:
+    """Is this a goal where the senior teaches the junior (the reverse half)?"""
+    return bool(_TEACH_BACK_GOAL.search(goal)) and not _NOT_TEACH_BACK.search(goal)
 
 
 REVIEW_TITLE = "Review of open action items"
@@ -143,11 +259,33 @@ def plan_session(
     # a first session). The teach-back keeps its own purpose.
     carriers = {i.card.source: i for i in required if REVIEW not in i.card.provides}
     goal_items: list[PlannedItem] = []
+    teach_cards = _providing(by_relevance, TEACH_BACK, stage)
     for goal, sources in [g for g in goals if g[0].strip()][:MAX_GOAL_BLOCKS]:
+        if teaches_back(goal) and teach_cards:
+            # The senior teaches: the teach-back works on it, or (in a session too short for
+            # one, or when it already has a goal) a teach-back block of its own.
+            priority = 60 if not goal_items else 35 - len(goal_items)
+            if teach and teach[0].carry(goal):
+                teach[0].priority = max(teach[0].priority, priority)
+                continue
+            if teach_cards[0].source not in chosen:
+                chosen.add(teach_cards[0].source)
+                goal_items.append(
+                    PlannedItem(
+                        teach_cards[0], teach_cards[0].minutes_default, priority=priority, goal=goal
+                    )
+                )
+                continue
+        own = [i for i in carriers.values() if carrier_fits(goal, i.card)]
+        if own and own[0].carry(goal):
+            continue
         ranked_here = [
             catalog[s] for s in sources if s in catalog and (core_card(catalog[s]) or s in carriers)
         ]
         ranked_here += [c for c in by_relevance if core_card(c) and c not in ranked_here]
+        if _HANDS_ON_GOAL.search(goal):
+            # stable: the best-ranked hands-on card first, the rest in their order
+            ranked_here.sort(key=lambda c: HANDS_ON not in c.provides)
         free = [
             c
             for c in ranked_here
@@ -208,12 +346,31 @@ def plan_session(
     kept = [i for g in groups for i in g if i.minutes > 0]
     # A goal whose block did not fit goes to a block that stayed and has no goal yet (a
     # 15-minute closing session is one reflection: it is where the goal gets worked on).
-    dropped = [g for g, _ in goals if g.strip() and not any(i.goal == g for i in kept)]
-    hosts = [
-        i for i in kept if not i.goal and i.card.slot == "core" and REVIEW not in i.card.provides
-    ]
-    for goal, host in zip(dropped[:MAX_GOAL_BLOCKS], hosts, strict=False):
-        host.goal = goal
+    dropped = [g for g, _ in goals if g.strip() and not any(g in i.goals for i in kept)]
+    for goal in dropped[:MAX_GOAL_BLOCKS]:
+        # A kept item of the goal's own kind takes it (as its second goal if it has one);
+        # otherwise a core block without a goal. The teach-back keeps its own purpose unless
+        # the goal is the senior teaching.
+        kin = [
+            i
+            for i in kept
+            if (TEACH_BACK in i.card.provides and teaches_back(goal)) or carrier_fits(goal, i.card)
+        ]
+        if any(i.carry(goal) for i in kin):
+            continue
+        host = next(
+            (
+                h
+                for h in kept
+                if not h.goal
+                and h.card.slot == "core"
+                and REVIEW not in h.card.provides
+                and (teaches_back(goal) or TEACH_BACK not in h.card.provides)
+            ),
+            None,
+        )
+        if host is not None:
+            host.goal = goal
     return kept
 
 

@@ -5,7 +5,9 @@ citations.
 
 The default requests (evals/datasets/agenda_plans_heldout.jsonl, 24) were written blind in
 session 7 after the planning rules were set; each goal is labelled with the kind of block a
-person would expect it to be worked on in. `-v` lists the goals that landed elsewhere.
+person would expect it to be worked on in. agenda_plans_heldout2.jsonl (30) was written blind
+in session 8 before the goal-intent rules (teach-back, charter, reflection, hands-on) and
+agenda_plans_heldout3.jsonl (24) after them. `-v` lists the goals that landed elsewhere.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def main() -> int:
         for goal, kind in pairs[:MAX_GOAL_BLOCKS]:
             goals += 1
             asked[kind] += 1
-            holders = [i for i in job.plan if i.goal == goal]
+            holders = [i for i in job.plan if goal in i.goals]
             one_block += len(holders) == 1
             home = {CARDS.format(name) for name in HOME[kind]}
             if holders and holders[0].card.source in home:

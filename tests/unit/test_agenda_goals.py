@@ -181,3 +181,87 @@ def test_goals_beyond_the_third_are_named_in_the_agendas_notes(coach: Coach) -> 
     job = coach.plan_agenda(AgendaRequest(topic="AI chatbots", minutes=90, goals=goals))
     assert sum(bool(i.goal) for i in job.plan) == 3
     assert any("goals 4-5 are left to the other blocks" in n for n in job.preview.notes)
+
+
+# Goal intent: written before the rule's second round, from the two blind sets' phrasings
+# (the blind sets themselves are measured by benchmarks/agenda_plans.py).
+SENIOR_TEACHES = [
+    "she walks me through how the quarterly forecast is built",
+    "he shows me how he decides which vendor gets the contract",
+    "get her advice on asking for a pay rise",
+    "his take on whether I should apply for the graduate rotation",
+    "learn how she handles a board member who disagrees",
+    "How does he decide what goes in the monthly report",
+    "what she checks first in a business case",
+    "understand how headcount gets approved",
+    "he explains the capital budget round",
+]
+SENIOR_DOES_NOT_TEACH = [
+    "try ChatGPT on a real email",
+    "he posts his first LinkedIn update",
+    "talk about why my generation dislikes phone calls",
+    "agree how often we meet and what stays between us",
+    "reflect on the business lessons I picked up from her",
+    "I show her how I filter my feed",
+    "agree what never goes into a public chatbot",
+    "his questions about what can go into Copilot",
+]
+
+
+@pytest.mark.parametrize("goal", SENIOR_TEACHES)
+def test_a_goal_where_the_senior_teaches_is_a_teach_back(goal: str) -> None:
+    from assistant.planning import teaches_back
+
+    assert teaches_back(goal)
+
+
+@pytest.mark.parametrize("goal", SENIOR_DOES_NOT_TEACH)
+def test_a_goal_where_the_senior_learns_or_reflects_is_not_a_teach_back(goal: str) -> None:
+    from assistant.planning import teaches_back
+
+    assert not teaches_back(goal)
+
+
+def test_a_teach_back_goal_is_worked_on_in_the_teach_back(coach: Coach) -> None:
+    goal = "she walks me through how the quarterly forecast is built"
+    practice = "try ChatGPT on a real email"
+    # with a planned teach-back, and in a session too short for one (its own block)
+    for minutes, goals in ((45, [practice, goal]), (20, [goal])):
+        request = AgendaRequest(
+            topic="AI tools for finance reports", minutes=minutes, stage="middle", goals=goals
+        )
+        plan = coach.plan_agenda(request).plan
+        [home] = [i for i in plan if goal in i.goals]
+        assert TEACH_BACK in home.card.provides, (minutes, [i.card.title for i in plan])
+        for other in [i for i in plan if practice in i.goals]:
+            assert "hands-on" in other.card.provides
+
+
+def test_two_charter_goals_share_the_charter_and_both_are_named(coach: Coach) -> None:
+    goals = [
+        "agree how often we meet and what happens if one of us cancels",
+        "say what each of us hopes to get out of this",
+    ]
+    request = AgendaRequest(
+        topic="Getting started with AI tools", minutes=45, stage="first", goals=goals
+    )
+    job = coach.plan_agenda(request)
+    [charter] = [i for i in job.plan if "expectation-setting" in i.card.provides]
+    assert charter.goals == goals
+    [item] = [i for i in job.preview.items if i.activity.startswith(charter.card.title)]
+    assert all(g[:30] in item.activity for g in goals)
+    assert any("for the goals: " in line for line in job.lines)
+
+
+def test_a_goal_with_no_room_is_named_in_the_notes_not_given_to_the_teach_back(
+    coach: Coach,
+) -> None:
+    goals = ["set up a Notion page for meeting notes", "talk about why podcasts beat reading"]
+    request = AgendaRequest(topic="Podcasts and notes", minutes=30, stage="middle", goals=goals)
+    job = coach.plan_agenda(request)
+    teach_back = [i for i in job.plan if TEACH_BACK in i.card.provides]
+    assert teach_back and not teach_back[0].goals
+    homeless = [g for g in goals if not any(g in i.goals for i in job.plan)]
+    assert homeless, [(i.card.title, i.goals) for i in job.plan]
+    note = " ".join(job.preview.notes)
+    assert all(f"'{g}'" in note for g in homeless) and "next session" in note
