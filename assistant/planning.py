@@ -82,7 +82,7 @@ _JUDGES = (
 _BUSINESS = (
     r"(board|budget|funding|stakeholder|negotiat|promotion|escalat|business case|p&l|strateg|"
     r"decisions? (get|are|is) (made|taken)|office politics|executive|leadership team|"
-    r"investment|prioriti[sz]|headcount|forecast)"
+    r"investment|prioriti[sz]|headcount|forecast|politics|merger|restructur)"
 )
 _TEACH_BACK_FORMS = (
     # "walk me through", "show me how", "give me advice": the senior teaching the writer
@@ -93,7 +93,18 @@ _TEACH_BACK_FORMS = (
     rf"\b{_SENIOR} (explain|show|share|describe|tell|teach|walk|talk|coache?)s?\b"
     r"( \w+){0,2} (how|why|what|which|when)\b",
     # "her advice on presenting", "get his take on whether I should..."
-    r"\b(his|her|their) (take|advice|read|tips|guidance|opinion|pointers) (on|about|for)\b",
+    r"\b(his|her|their) (\w+ )?(take|advice|read|tips|guidance|opinion|pointers)\b",
+    # the senior's own past: "how did she get it through legal", "how he kept his team on side"
+    rf"\b(how|when|why) (did|has|had) {_SENIOR}\b",
+    rf"^\s*how {_SENIOR} (got|kept|won|turned|handled|dealt|managed|convinced|sold|built|led)\b",
+    # asked of the senior: "how do you get five directors to sign up", "should I do an MBA"
+    r"\bhow (do|would|did) you (get|convince|persuade|win|handle|sell|pitch|negotiate|keep|"
+    r"deal|manage|lead|decide|choose)\b",
+    r"\bshould (i|I)\b",
+    # how the organisation decides: "get approved", "go up to the MD", "who makes that call"
+    r"\b(gets?|is|are) (approved|signed off|funded|escalated)\b|\b(go|goes) up to\b",
+    r"\bwho (makes|decides|signs|approves)\b",
+    r"^\s*(how|when|who|why)\b[^.;?]*\b" + _BUSINESS,
     r"\b(his|her|their) (views?|perspective|experience|thoughts|feedback|stories|lessons|"
     r"playbook|judge?ment) (on|about|for) (my|me)\b",
     r"\b(advice|feedback|tips|guidance|pointers) (on|about|for) my\b",
@@ -115,7 +126,9 @@ _TEACH_BACK_GOAL = re.compile("|".join(_TEACH_BACK_FORMS), re.I)
 # a teach-back ("I show her how I filter my feed").
 _NOT_TEACH_BACK = re.compile(
     r"^\s*(reflect|look(ing)? back|review|rate|celebrate|write down what)\b"
-    r"|\bI (show|teach|explain|walk|coach|help)\b",
+    r"|\bI (show|teach|explain|walk|coach|help)\b"
+    # how the junior's generation sees it is a discussion
+    r"|\b(my gen(eration)?|gen z|younger (staff|colleagues|people|hires))\b",
     re.I,
 )
 
@@ -124,8 +137,9 @@ _NOT_TEACH_BACK = re.compile(
 # agreeing how the pair works together, and looking back.
 _CHARTER_GOAL = re.compile(
     r"\b(ground rules|expectations?|confidential\w*|between us|how often|meeting rhythm|"
-    r"how we('ll| will)? (work|meet|give|tell)|reschedul\w*|cancel\w*|want out of this|"
-    r"hope to get|get out of (this|the program\w*))\b",
+    r"how we('ll| will)? (work|meet|give|tell)|reschedul\w*|cancel\w*|"
+    r"(wants?|hopes?|hoping) (to get )?out of (this|it|the program\w*)|hopes? to (get|learn)|"
+    r"get out of (this|the program\w*))\b",
     re.I,
 )
 _REFLECTION_GOAL = re.compile(
@@ -161,8 +175,13 @@ def carrier_fits(goal: str, card: ActivityCard) -> bool:
 
 
 def teaches_back(goal: str) -> bool:
-    """Is this a goal where the senior teaches the junior (the reverse half)?"""
-    return bool(_TEACH_BACK_GOAL.search(goal)) and not _NOT_TEACH_BACK.search(goal)
+    """Is this a goal where the senior teaches the junior (the reverse half)? Not when it is
+    the charter's work ("find out what she wants out of the programme")."""
+    return (
+        bool(_TEACH_BACK_GOAL.search(goal))
+        and not _NOT_TEACH_BACK.search(goal)
+        and not _CHARTER_GOAL.search(goal)
+    )
 
 
 REVIEW_TITLE = "Review of open action items"

@@ -195,6 +195,10 @@ SENIOR_TEACHES = [
     "what she checks first in a business case",
     "understand how headcount gets approved",
     "he explains the capital budget round",
+    "how did he get the reorganisation past the works council",
+    "should I take the secondment to Singapore",
+    "who signs off a new supplier contract",
+    "her honest take on my CV",
 ]
 SENIOR_DOES_NOT_TEACH = [
     "try ChatGPT on a real email",
@@ -205,6 +209,8 @@ SENIOR_DOES_NOT_TEACH = [
     "I show her how I filter my feed",
     "agree what never goes into a public chatbot",
     "his questions about what can go into Copilot",
+    "find out what she hopes to get out of the programme",
+    "how my generation sees office politics",
 ]
 
 
