@@ -74,6 +74,33 @@ def _strip_echo(detail: str, title: str) -> str:
     return stripped[:1].upper() + stripped[1:]
 
 
+NEW_WORDS_MIN = 0.15  # a detail with fewer of its own words than this copies its plan line
+
+
+def _copies_line(detail: str, line: str) -> bool:
+    """Is the detail its own plan line handed back ("For the goal: ... Use <guide>: ...")?
+    It repeats ECHO_WORDS words in a row of the line and brings almost no words of its own.
+    (A playbook step put in the pair's terms brings enough: "the mentor watches three clips
+    and times the hook" from "watch three clips and time the hook".)"""
+    spoken = word_string(line)
+    words = word_string(detail).split()
+    if not words or not repeats_words(detail, spoken):
+        return False
+    new = [w for w in words if f" {w} " not in spoken]
+    return len(new) < NEW_WORDS_MIN * len(words)
+
+
+def card_detail(item: PlannedItem, topic: str) -> str:
+    """An item's details written in code from its card's `does` (what the pair does in it)
+    and this session's goals or topic; the card's own text only for a card without one."""
+    card = item.card
+    if not card.does:
+        return _first_sentences(card.how_to or card.summary)
+    focus = " and ".join(g.rstrip(" ?!.;:") for g in item.goals) or topic.rstrip(" ?!.;:")
+    text = card.does.format(Focus=focus[:1].upper() + focus[1:], topic=topic.rstrip(" ?!.;:"))
+    return _first_sentences(text, 2 * GOAL_TITLE_CHARS + 300)
+
+
 def _slipped(detail: str, index: int, titles: list[str], lines: list[str]) -> bool:
     """Was this detail written for another item (the model slipped by one, as in eval runs #9
     and #10)? It starts with another item's name, or repeats ECHO_WORDS words in a row of
@@ -370,12 +397,14 @@ def _assemble(
     for i, item in enumerate(plan):
         card: ActivityCard = item.card
         detail = _strip_echo(draft.details[i], card.title) if i < len(draft.details) else ""
-        if _slipped(detail, i, titles, lines):
+        if _slipped(detail, i, titles, lines) or (
+            i < len(lines) and _copies_line(detail, lines[i])
+        ):
             detail = ""
         if REVIEW in card.provides:
             detail = review_details(request.review_actions)
         elif not _ok(detail):
-            detail = _first_sentences(card.how_to or card.summary)
+            detail = card_detail(item, request.topic)
         items.append(
             AgendaItem(
                 minutes=item.minutes,

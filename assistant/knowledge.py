@@ -62,6 +62,10 @@ class ActivityCard:
     stages: tuple[str, ...]
     slot: str
     provides: tuple[str, ...]
+    # What the pair does in it, said once for any session: "{Focus}: the mentor shows it once,
+    # then..." ({Focus}: the item's goals or the topic; {topic}: the topic). Written in code
+    # into an item's details when the model gives none that is usable.
+    does: str = ""
     how_to: str = ""
     chunk_id: str = ""  # the chunk to cite (its "How to run it" section when there is one)
 
@@ -82,6 +86,7 @@ class ActivityCard:
             stages=tuple(doc.extra["stages"]),  # type: ignore[arg-type]
             slot=str(doc.extra["slot"]),
             provides=tuple(doc.extra.get("provides", [])),  # type: ignore[arg-type]
+            does=str(doc.extra.get("does", "")),
         )
 
     def to_metadata(self) -> dict[str, str | int]:
@@ -94,6 +99,7 @@ class ActivityCard:
             "stages": ",".join(self.stages),
             "slot": self.slot,
             "provides": ",".join(self.provides),
+            "does": self.does,
         }
 
     @classmethod
@@ -114,6 +120,7 @@ class ActivityCard:
             stages=_split_list(meta.get("stages")),
             slot=str(meta.get("slot", "core")),
             provides=_split_list(meta.get("provides")),
+            does=str(meta.get("does", "")),
             how_to=how_to,
             chunk_id=chunk_id,
         )
@@ -240,6 +247,9 @@ def parse_document(raw: bytes, source: str, max_bytes: int) -> Document:
     )
 
 
+MAX_DOES_CHARS = 300
+
+
 def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, object]:
     try:
         lo, hi, default = (int(extra[k]) for k in ("minutes_min", "minutes_max", "minutes_default"))  # type: ignore[call-overload]
@@ -262,6 +272,15 @@ def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, objec
         provides = [provides]
     if not isinstance(provides, list) or not all(isinstance(p, str) for p in provides):
         raise _problem(source, "activity 'provides' must be a list of words")
+    does = " ".join(str(extra.get("does") or "").split())
+    if len(does) > MAX_DOES_CHARS:
+        raise _problem(source, f"activity 'does' must be one sentence or two (≤{MAX_DOES_CHARS})")
+    try:
+        does.format(Focus="", topic="")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise _problem(
+            source, "activity 'does' may use only {Focus} and {topic} as placeholders"
+        ) from exc
     return {
         **extra,
         "minutes_min": lo,
@@ -270,6 +289,7 @@ def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, objec
         "stages": list(stages),
         "slot": slot,
         "provides": list(provides),
+        "does": does,
     }
 
 

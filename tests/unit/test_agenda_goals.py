@@ -112,7 +112,7 @@ def test_the_model_sees_each_items_goal_and_guide_but_not_the_cards_summary(
     assert all(f"Use {c.title}:" in prompt for c in cited)
 
 
-def test_a_detail_that_only_echoes_a_plan_line_keeps_the_cards_text(coach: Coach) -> None:
+def test_a_detail_that_only_echoes_a_plan_line_gets_the_code_written_one(coach: Coach) -> None:
     """What the local model wrote in eval run #9: "1. Check-in and agenda review (5 min)" as an
     item's details, and the next item's name in the wrap-up (slipped by one)."""
     request = REQUESTS[0]
@@ -271,3 +271,55 @@ def test_a_goal_with_no_room_is_named_in_the_notes_not_given_to_the_teach_back(
     assert homeless, [(i.card.title, i.goals) for i in job.plan]
     note = " ".join(job.preview.notes)
     assert all(f"'{g}'" in note for g in homeless) and "next session" in note
+
+
+def test_the_code_written_detail_says_what_the_pair_does_about_the_goal_not_the_card(
+    coach: Coach,
+) -> None:
+    request = REQUESTS[0]
+    job = coach.plan_agenda(request)
+    for plan_item, shown in zip(job.plan, job.preview.items, strict=True):
+        card = plan_item.card
+        assert card.does, card.source  # every card in the knowledge base has one
+        assert shown.details[:40] not in (card.how_to + card.summary)
+        for goal in plan_item.goals:
+            assert shown.details.startswith(goal[:1].upper() + goal[1:]), shown.details
+        assert "{" not in shown.details
+
+
+def test_a_detail_that_hands_back_its_own_plan_line_is_replaced(coach: Coach) -> None:
+    """Eval run #7 (session 8): "For the goal: move his weekly status email onto the team
+    board. Use Collaboration tools ... playbook: Shared documents with ..." as a detail."""
+    from assistant.agendas import _copies_line
+
+    request = AgendaRequest(
+        topic="Collaboration tools",
+        minutes=45,
+        stage="middle",
+        goals=["move his weekly status email onto the team board"],
+    )
+    job = coach.plan_agenda(request)
+    n = next(k for k, i in enumerate(job.plan) if i.goals)
+    line = job.lines[n]
+    echo = line.split(", ", 1)[1]  # "for the goal: ... Use <guide>: <excerpt>"
+    assert _copies_line(echo, line)
+    own = (
+        "He copies this week's status into three columns on the board, and the mentor shows "
+        "him how to tag the two people who usually reply to the email."
+    )
+    assert not _copies_line(own, line)
+    details = ["They talk it through together and agree one next step."] * len(job.plan)
+    details[n] = echo
+    coach.model.enqueue(
+        {
+            "title": "T",
+            "details": details,
+            "objectives": [],
+            "starters": [],
+            "prepare": [],
+            "follow_up": [],
+        }
+    )
+    agenda = coach.write_agenda(job)
+    assert agenda.items[n].details == job.preview.items[n].details
+    assert agenda.items[n].details.startswith("Move his weekly status email onto the team board:")

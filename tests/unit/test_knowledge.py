@@ -65,6 +65,21 @@ def test_activity_cards_need_honest_durations() -> None:
         parse(doc(kind="activity", extra="minutes_min: 20\nminutes_max: 10\nminutes_default: 15\n"))
 
 
+def test_an_activity_cards_does_line_survives_the_index_and_names_only_known_fields() -> None:
+    from assistant.knowledge import ActivityCard
+
+    timing = "minutes_min: 5\nminutes_max: 15\nminutes_default: 10\nslot: core\n"
+    d = parse(doc(kind="activity", extra=timing + 'does: "{Focus}: the mentor shows it once."\n'))
+    card = ActivityCard.from_document(d)
+    assert card is not None and card.does == "{Focus}: the mentor shows it once."
+    meta = {**card.to_metadata(), "kind": "activity", "source": card.source}
+    assert ActivityCard.from_metadata(meta).does == card.does
+    with pytest.raises(KnowledgeError, match="placeholders"):
+        parse(doc(kind="activity", extra=timing + 'does: "{goal}: try it."\n'))
+    with pytest.raises(KnowledgeError, match="does"):
+        parse(doc(kind="activity", extra=timing + f'does: "{"x" * 400}"\n'))
+
+
 def test_chunks_carry_heading_path_and_stable_ids() -> None:
     d = parse(doc())
     chunks = chunk_document(d)
