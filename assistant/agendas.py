@@ -90,14 +90,35 @@ def _copies_line(detail: str, line: str) -> bool:
     return len(new) < NEW_WORDS_MIN * len(words)
 
 
-def card_detail(item: PlannedItem, topic: str) -> str:
+def _in_sentence(text: str) -> str:
+    """A goal or topic placed mid-sentence: no closing punctuation, and a capital first letter
+    lowered unless it starts an acronym or a name ("How younger customers..." → "how younger
+    customers...", "AI chatbots" stays)."""
+    text = text.strip().rstrip(" ?!.;:")
+    if len(text) > 1 and text[0].isupper() and text[1].islower() and text.split()[0] != "I":
+        return text[0].lower() + text[1:]
+    return text
+
+
+def card_detail(item: PlannedItem, topic: str, today: list[str] | None = None) -> str:
     """An item's details written in code from its card's `does` (what the pair does in it)
-    and this session's goals or topic; the card's own text only for a card without one."""
+    and this session: {Focus} is the item's goals (or the topic), {topic} the topic, {today}
+    the session's goals (or the topic). A goal-less teach-back leaves out {Focus}: the topic
+    is the junior's subject, not the senior's story. The card's own text only for a card
+    without a `does`."""
     card = item.card
     if not card.does:
         return _first_sentences(card.how_to or card.summary)
-    focus = " and ".join(g.rstrip(" ?!.;:") for g in item.goals) or topic.rstrip(" ?!.;:")
-    text = card.does.format(Focus=focus[:1].upper() + focus[1:], topic=topic.rstrip(" ?!.;:"))
+    template = card.does
+    if not item.goals and TEACH_BACK in card.provides:
+        template = re.sub(r"^\{Focus\}:\s*", "", template)
+        template = template[:1].upper() + template[1:]
+    focus = " and ".join(_in_sentence(g) for g in item.goals) or _in_sentence(topic)
+    # goals are clauses ("agree how often we meet"): quoted when they sit mid-sentence
+    session = " and ".join(f"'{_in_sentence(g)}'" for g in (today or [])[:2]) or _in_sentence(topic)
+    text = template.format(
+        Focus=focus[:1].upper() + focus[1:], topic=_in_sentence(topic), today=session
+    )
     return _first_sentences(text, 2 * GOAL_TITLE_CHARS + 300)
 
 
@@ -404,7 +425,7 @@ def _assemble(
         if REVIEW in card.provides:
             detail = review_details(request.review_actions)
         elif not _ok(detail):
-            detail = card_detail(item, request.topic)
+            detail = card_detail(item, request.topic, list(request.goals))
         items.append(
             AgendaItem(
                 minutes=item.minutes,

@@ -63,8 +63,9 @@ class ActivityCard:
     slot: str
     provides: tuple[str, ...]
     # What the pair does in it, said once for any session: "{Focus}: the mentor shows it once,
-    # then..." ({Focus}: the item's goals or the topic; {topic}: the topic). Written in code
-    # into an item's details when the model gives none that is usable.
+    # then..." ({Focus}: the item's goals or the topic; {topic}: the topic; {today}: the
+    # session's goals or the topic). Written in code into an item's details when the model
+    # gives none that is usable (agendas.card_detail).
     does: str = ""
     how_to: str = ""
     chunk_id: str = ""  # the chunk to cite (its "How to run it" section when there is one)
@@ -276,10 +277,10 @@ def _validate_activity(source: str, extra: dict[str, object]) -> dict[str, objec
     if len(does) > MAX_DOES_CHARS:
         raise _problem(source, f"activity 'does' must be one sentence or two (≤{MAX_DOES_CHARS})")
     try:
-        does.format(Focus="", topic="")
+        does.format(Focus="", topic="", today="")
     except (KeyError, IndexError, ValueError) as exc:
         raise _problem(
-            source, "activity 'does' may use only {Focus} and {topic} as placeholders"
+            source, "activity 'does' may use only {Focus}, {topic} and {today} as placeholders"
         ) from exc
     return {
         **extra,
