@@ -18,6 +18,20 @@ def coach(real_retriever, scripted_model: ScriptedModel) -> Coach:  # noqa: ANN0
     return Coach(real_retriever, scripted_model)
 
 
+def script_details(coach: Coach, details: list[str]) -> None:
+    """The scripted model's next agenda draft: these details, nothing else."""
+    coach.model.enqueue(
+        {
+            "title": "T",
+            "details": details,
+            "objectives": [],
+            "starters": [],
+            "prepare": [],
+            "follow_up": [],
+        }
+    )
+
+
 def known_sources(coach: Coach) -> set[str]:
     return {str(c.metadata["source"]) for c in coach.retriever.index.all_chunks()}
 
@@ -150,16 +164,7 @@ def test_a_detail_that_repeats_another_items_line_is_not_kept(coach: Coach) -> N
     details = ["They talk it through together and agree one next step."] * len(job.plan)
     details[teach - 1] = slipped  # one item early
     details[teach] = slipped + " Today: how a budget gets approved."
-    coach.model.enqueue(
-        {
-            "title": "T",
-            "details": details,
-            "objectives": [],
-            "starters": [],
-            "prepare": [],
-            "follow_up": [],
-        }
-    )
+    script_details(coach, details)
     agenda = coach.write_agenda(job)
     assert agenda.items[teach].details == details[teach]
     assert agenda.items[teach - 1].details == job.preview.items[teach - 1].details
@@ -310,16 +315,7 @@ def test_a_detail_that_hands_back_its_own_plan_line_is_replaced(coach: Coach) ->
     assert not _copies_line(own, line)
     details = ["They talk it through together and agree one next step."] * len(job.plan)
     details[n] = echo
-    coach.model.enqueue(
-        {
-            "title": "T",
-            "details": details,
-            "objectives": [],
-            "starters": [],
-            "prepare": [],
-            "follow_up": [],
-        }
-    )
+    script_details(coach, details)
     agenda = coach.write_agenda(job)
     assert agenda.items[n].details == job.preview.items[n].details
     assert agenda.items[n].details.startswith("Move his weekly status email onto the team board:")
