@@ -140,9 +140,24 @@ def _slipped(detail: str, index: int, titles: list[str], lines: list[str]) -> bo
     return not own and any(repeats_words(detail, w) for n, w in enumerate(spoken) if n != index)
 
 
+# The teach-back turned round: "The mentor teaches the mentee how to evaluate real business
+# decisions" (the local model, session 8). In reverse mentoring the senior mentee teaches
+# business judgement; the junior mentor teaches tools.
+_TEACH_BACK_INVERTED = re.compile(
+    r"\bmentor (teaches|shows|explains|walks|tells|coaches|advises)\b[^.;]{0,60}\bmentee\b"
+    r"[^.;]{0,60}\b(business|decisions?|judge?ment|stakeholders?|budgets?|board|career)\b",
+    re.IGNORECASE,
+)
+
+
 def _ok(text: str) -> bool:
     text = strip_foreign_script(text)
-    return bool(text.strip()) and not is_patronising(text) and not leaks_instructions(text)
+    return (
+        bool(text.strip())
+        and not is_patronising(text)
+        and not leaks_instructions(text)
+        and not _TEACH_BACK_INVERTED.search(text)
+    )
 
 
 @dataclass

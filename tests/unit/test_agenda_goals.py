@@ -319,3 +319,31 @@ def test_a_detail_that_hands_back_its_own_plan_line_is_replaced(coach: Coach) ->
     agenda = coach.write_agenda(job)
     assert agenda.items[n].details == job.preview.items[n].details
     assert agenda.items[n].details.startswith("Move his weekly status email onto the team board:")
+
+
+def test_a_teach_back_turned_round_is_not_kept(coach: Coach) -> None:
+    """The local model (session 8) wrote the business judgement exchange as "The mentor
+    teaches the mentee how to evaluate real business decisions": the wrong way round."""
+    job = coach.plan_agenda(REQUESTS[0])
+    teach = next(n for n, i in enumerate(job.plan) if TEACH_BACK in i.card.provides)
+    inverted = "The mentor teaches the mentee how to evaluate real business decisions."
+    details = ["They talk it through together and agree one next step."] * len(job.plan)
+    details[teach] = inverted
+    coach.model.enqueue(
+        {
+            "title": "Board papers",
+            "details": details,
+            "objectives": [inverted, "Draft one executive summary with a chatbot."],
+            "starters": [],
+            "prepare": [],
+            "follow_up": [],
+        }
+    )
+    agenda = coach.write_agenda(job)
+    assert agenda.items[teach].details == job.preview.items[teach].details
+    assert agenda.objectives == ["Draft one executive summary with a chatbot."]
+    # the right way round is kept
+    from assistant.agendas import _ok
+
+    assert _ok("The mentee shows the mentor how she weighs a budget decision.")
+    assert _ok("The mentor shows the mentee how to write a first prompt.")
