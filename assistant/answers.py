@@ -169,6 +169,25 @@ def prepare(retriever: Retriever, prompts: PromptLibrary, request: AnswerRequest
     return Prepared(result)
 
 
+QUOTED_PASSAGES = 2
+QUOTED_CHARS = 300  # of each passage
+QUOTED_NOTE = (
+    "The model's reply was only citation markers, so this answer quotes the best-matching "
+    "passages of the knowledge base instead."
+)
+
+
+def quoted_answer(question: str, passages: list[Passage]) -> str:
+    """The sentences of the best passages that speak most to the question, each cited: an
+    answer that needs no model, for when the model gave none."""
+    parts = []
+    for n, p in enumerate(passages[:QUOTED_PASSAGES], 1):
+        text = sanitize_untrusted(focus(p.text, question, QUOTED_CHARS)).text.strip()
+        if text:
+            parts.append(f"{text} [{n}]")
+    return "\n\n".join(parts)
+
+
 def focus(text: str, question: str, budget: int = PASSAGE_CHARS) -> str:
     """The passage's sentences that share most (stemmed) words with the question, kept in
     their order, within `budget` characters; ties go to the earlier sentence. A passage that
@@ -240,7 +259,13 @@ def finish(
         why = scope.unusable_reply(  # judged against the query (a follow-up's context)
             result.query, text, [c.text for c in citations], embedder.embed
         )
-        if why is not None:
+        if why == "markers" and result.relevance == "strong":
+            # The knowledge base covers it and the model gave no words (the local model on
+            # "my team rolls their eyes..."): the best-matching passages, quoted and cited.
+            text = quoted_answer(result.query, passages)
+            citations = build_citations(text, passages)
+            notes = [*notes, QUOTED_NOTE]
+        elif why is not None:
             text, citations = f"{NOT_COVERED} I can help with {CAN_HELP_WITH}.", []
             outcome = "declined"
             notes = [*notes, f"The model's reply was withheld ({UNUSABLE[why]})."]

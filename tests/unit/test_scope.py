@@ -78,10 +78,33 @@ def test_a_covered_question_is_answered(coach: Coach) -> None:
 
 @pytest.mark.parametrize("reply", ["[1] [2]", "[1][2][3].", " [1], [2] and [3] "])
 def test_a_reply_made_only_of_citation_markers_is_never_shown(coach: Coach, reply: str) -> None:
+    """The knowledge base covers the question (a strong match): the answer quotes the best
+    passages, cited, and says so; never the markers, never "not covered"."""
+    from assistant.answers import NOT_COVERED, QUOTED_NOTE
+
     coach.model.enqueue(reply)
     answer = coach.answer(AnswerRequest(question=COVERED))
+    assert answer.relevance == "strong"
+    assert answer.outcome == "answered" and QUOTED_NOTE in answer.notes
+    assert not scope.only_markers(answer.answer) and NOT_COVERED not in answer.answer
+    top = coach.retriever.search(COVERED, k=5).passages[0]
+    first = answer.answer.split(" [1]")[0]
+    assert first and first.split(". ")[0] in " ".join(top.text.split())
+    assert [c.n for c in answer.citations][:1] == [1]
+    assert answer.citations[0].source == top.source
+
+
+def test_markers_only_on_a_weak_match_is_declined(coach: Coach) -> None:
+    from assistant.answers import finish
+    from assistant.retrieval import SearchResult
+
+    result = coach.retriever.search(COVERED, k=5)
+    weak = SearchResult(result.query, result.passages, "weak", 0.3)
+    answer = finish(
+        coach.retriever, coach.model, coach.prompts, AnswerRequest(question=COVERED), weak,
+        "[1] [2]", 1.0, [],
+    )  # fmt: skip
     assert answer.outcome == "declined"
-    assert not scope.only_markers(answer.answer)
     assert any("only citation markers" in n for n in answer.notes)
 
 
@@ -97,10 +120,13 @@ def test_a_reply_paraphrasing_passages_unrelated_to_the_question_is_flagged(coac
 
 
 def test_the_streamed_path_applies_the_same_output_check(coach: Coach) -> None:
+    from assistant.answers import QUOTED_NOTE
+
     coach.model.enqueue(["[1]", " [2]"])
     stream = coach.stream_answer(AnswerRequest(question=COVERED))
     "".join(stream)
-    assert stream.result is not None and stream.result.outcome == "declined"
+    assert stream.result is not None and QUOTED_NOTE in stream.result.notes
+    assert not scope.only_markers(stream.result.answer)
 
 
 def test_trigger_words_in_a_mentoring_question_are_not_refused(coach: Coach) -> None:
