@@ -182,7 +182,13 @@ def quoted_answer(question: str, passages: list[Passage]) -> str:
     answer that needs no model, for when the model gave none."""
     parts = []
     for n, p in enumerate(passages[:QUOTED_PASSAGES], 1):
-        text = sanitize_untrusted(focus(p.text, question, QUOTED_CHARS)).text.strip()
+        text = sanitize_untrusted(focus(p.text, question, QUOTED_CHARS)).text
+        # a list's numbers and bullets lose their items when sentences are left out
+        kept = [
+            re.sub(r"^(\d+[.)]|[-*•])\s+", "", sentence.strip())
+            for sentence in split_sentences(re.sub(r"\s[-*•]\s", " ", f" {text} "))
+        ]
+        text = " ".join(k for k in kept if len(re.findall(r"[A-Za-z]{2,}", k)) >= 3)
         if text:
             parts.append(f"{text} [{n}]")
     return "\n\n".join(parts)
