@@ -3,8 +3,11 @@
 The model never decides structure: this module picks the activities and their minutes so that
 every invariant holds by construction — minutes sum exactly to the requested duration, every
 item rests on a real card, a first session sets expectations, a closing session reflects, each
-stated goal gets a block of its own, and a session of TEACH_BACK_MINUTES or more has the senior
-teach back (the reverse half of reverse mentoring).
+stated goal goes to a block of its kind (the senior teaching to the teach-back, agreeing how to
+work to the charter, looking back to the reflection, hands-on work to a hands-on card; the
+others to the best card for them), and a session of TEACH_BACK_MINUTES or more has the senior
+teach back (the reverse half of reverse mentoring). benchmarks/agenda_plans.py measures where
+goals land on requests written blind.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class PlannedItem:
     notes: list[str] = field(default_factory=list)
     goal: str = ""  # the stated goal this block works on
     more_goals: list[str] = field(default_factory=list)  # a carrier's second goal of its kind
+    guides: list[str] = field(default_factory=list)  # guide/playbook sources the item uses
 
     @property
     def goals(self) -> list[str]:
@@ -43,8 +47,6 @@ class PlannedItem:
             self.more_goals.append(goal)
             return True
         return False
-
-    guides: list[str] = field(default_factory=list)  # guide/playbook sources the item uses
 
 
 def _providing(cards: list[ActivityCard], role: str, stage: str) -> list[ActivityCard]:
