@@ -193,9 +193,14 @@ def ensure_schema(engine: Engine) -> SchemaChange | None:
     shown = engine.url.render_as_string(hide_password=True)
     head = head_revision()
     try:
-        with engine.connect() as conn:
-            if MigrationContext.configure(conn).get_current_revision() == head:
-                return None
+        if _sqlite_file(engine) is None:  # PostgreSQL (or SQLite in memory): read, then lock
+            with engine.connect() as conn:
+                if MigrationContext.configure(conn).get_current_revision() == head:
+                    return None
+        # A SQLite file is first read under the upgrade lock too: a process starting while
+        # another creates or upgrades the file waits for the lock (LOCK_SECONDS), not for
+        # SQLite's 10-second busy timeout, which a loaded CI machine outlasted ("database is
+        # locked" for the second of two processes starting at once on a new file).
         with _locked(engine, shown) as conn:
             before = _state(conn)
             conn.rollback()  # end the read, so the upgrade can take the write lock
