@@ -90,13 +90,23 @@ def _copies_line(detail: str, line: str) -> bool:
     return len(new) < NEW_WORDS_MIN * len(words)
 
 
+# First words lowered mid-sentence; any other capital (a product: "Excel", "LinkedIn", "AI")
+# stays as typed.
+_SENTENCE_STARTERS = frozenset(
+    "how what why when where which who whether using getting the a an our my your their this "
+    "that these those agree say set make understand draft try learn build write find get look "
+    "reflect decide plan review compare explain show discuss talk ask help move update".split()
+)
+
+
 def _in_sentence(text: str) -> str:
-    """A goal or topic placed mid-sentence: no closing punctuation, and a capital first letter
-    lowered unless it starts an acronym or a name ("How younger customers..." → "how younger
-    customers...", "AI chatbots" stays)."""
+    """A goal or topic placed mid-sentence: no closing punctuation, and a capital first word
+    lowered when it is an ordinary sentence starter ("How younger customers..." → "how younger
+    customers..."; "Excel tricks", "LinkedIn for leaders", "AI chatbots" stay)."""
     text = text.strip().rstrip(" ?!.;:")
-    if len(text) > 1 and text[0].isupper() and text[1].islower() and text.split()[0] != "I":
-        return text[0].lower() + text[1:]
+    first, _, rest = text.partition(" ")
+    if first.lower() in _SENTENCE_STARTERS and first[:1].isupper():
+        return f"{first.lower()} {rest}".strip()
     return text
 
 

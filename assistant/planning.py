@@ -260,12 +260,10 @@ def plan_session(
             for c in _providing(by_relevance, "feedback", stage)[:1]
         ]
 
+    teach_cards = _providing(by_relevance, TEACH_BACK, stage)
     teach: list[PlannedItem] = []
     if minutes >= TEACH_BACK_MINUTES:
-        teach = [
-            PlannedItem(c, c.minutes_default, priority=50)
-            for c in _providing(by_relevance, TEACH_BACK, stage)[:1]
-        ]
+        teach = [PlannedItem(c, c.minutes_default, priority=50) for c in teach_cards[:1]]
 
     def core_card(card: ActivityCard) -> bool:
         return (
@@ -280,7 +278,6 @@ def plan_session(
     # a first session). The teach-back keeps its own purpose.
     carriers = {i.card.source: i for i in required if REVIEW not in i.card.provides}
     goal_items: list[PlannedItem] = []
-    teach_cards = _providing(by_relevance, TEACH_BACK, stage)
     for goal, sources in [g for g in goals if g[0].strip()][:MAX_GOAL_BLOCKS]:
         if teaches_back(goal) and teach_cards:
             # The senior teaches: the teach-back works on it, or (in a session too short for

@@ -347,3 +347,13 @@ def test_a_teach_back_turned_round_is_not_kept(coach: Coach) -> None:
 
     assert _ok("The mentee shows the mentor how she weighs a budget decision.")
     assert _ok("The mentor shows the mentee how to write a first prompt.")
+
+
+def test_a_topic_mid_sentence_keeps_product_names_as_typed() -> None:
+    from assistant.agendas import _in_sentence
+
+    assert _in_sentence("How younger customers judge our stores?") == (
+        "how younger customers judge our stores"
+    )
+    for typed in ("Excel tricks", "LinkedIn for leaders", "AI chatbots", "Teams etiquette"):
+        assert _in_sentence(typed) == typed
