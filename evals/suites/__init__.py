@@ -12,6 +12,7 @@ from evals.suites import (
     chat,
     continuity,
     external,
+    external_notes,
     feedback,
     feedback_heldout,
     retrieval,
@@ -32,6 +33,7 @@ SUITES: dict[str, ModuleType] = {
         attacks,
         continuity,
         external,
+        external_notes,
     )
 }
 __all__ = ["SUITES", "metric_catalog"]
