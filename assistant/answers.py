@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from assistant import scope
+from assistant import rehearsal, scope
 from assistant.citations import (
     CitationFilter,
     attribute,
@@ -152,6 +152,17 @@ def prepare(retriever: Retriever, prompts: PromptLibrary, request: AnswerRequest
 
     previous = [t.content for t in request.history if t.role == "user"][-1:]
     context = previous[0] if previous and len(question.split()) < 12 else ""
+    # "Pretend you're my mentee and push back": a request that the coach play a mentoring
+    # role is pointed to the rehearsal mode (no model call) instead of refused as a hijack.
+    # A jailbreak dressed as role play ("be my boss and write an email in his voice...") is
+    # refused like any attack.
+    role_play = rehearsal.role_play(question, retriever.index.embedder.embed_one)
+    if role_play is not None and role_play[0] == "refuse":
+        return Prepared(None, canned(REFUSAL, "none", False, "refused"))
+    if role_play is not None:
+        return Prepared(
+            None, canned(rehearsal.pointer(role_play[1]), "none", True, "rehearsal")
+        )
     # The scope decision (assistant/scope.py): rules, then the calibrated probes.
     decision = scope.decide(question, retriever.index.embedder.embed_one, context=context)
     if decision.verdict == "refuse":  # a fixed refusal, no model call

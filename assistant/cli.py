@@ -24,11 +24,19 @@ COMMAND_MODULES = (
     "assistant.commands.scorecard",
     "assistant.commands.pairs",
     "assistant.commands.accounts",
+    "assistant.commands.rehearse",
 )
 
 
 def _acting_as(argv: list[str]) -> tuple[list[str], str | None]:
-    """Take `--as EMAIL` (or `--as=EMAIL`) out of the arguments, wherever it is given."""
+    """Take `--as EMAIL` (or `--as=EMAIL`) out of the arguments, wherever it is given. A
+    rehearsal persona's name (`coach rehearse --as skeptical-senior`) is not an email: it
+    becomes `--persona NAME`."""
+    from typing import get_args
+
+    from assistant.schemas import RehearsalPersonaKey
+
+    personas = set(get_args(RehearsalPersonaKey))
     rest: list[str] = []
     email = None
     args = iter(argv)
@@ -36,12 +44,18 @@ def _acting_as(argv: list[str]) -> tuple[list[str], str | None]:
         if arg == "--":
             rest += [arg, *args]
             break
+        value = None
         if arg == "--as":
-            email = next(args, "")
+            value = next(args, "")
         elif arg.startswith("--as="):
-            email = arg.split("=", 1)[1]
+            value = arg.split("=", 1)[1]
         else:
             rest.append(arg)
+            continue
+        if value in personas:
+            rest += ["--persona", value]
+        else:
+            email = value
     return rest, email
 
 

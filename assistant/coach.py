@@ -1,14 +1,14 @@
 """The coach: one object over the four use cases, so the UI and the CLI hold one thing.
 
 Each use case takes a validated request (assistant.schemas) and lives in its own module:
-answers, agendas, starters, feedback. Plain Python, no UI.
+answers, agendas, starters, feedback, rehearsal. Plain Python, no UI.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant import agendas, answers, feedback, starters
+from assistant import agendas, answers, feedback, rehearsal, starters
 from assistant.answers import AnswerStream
 from assistant.llm.base import ChatModel
 from assistant.prompts import PromptLibrary, default_library
@@ -20,9 +20,11 @@ from assistant.schemas import (
     AnswerRequest,
     FeedbackRequest,
     FeedbackSummary,
+    RehearsalRequest,
     Starter,
     StarterSet,
     StartersRequest,
+    Turn,
 )
 
 
@@ -79,3 +81,11 @@ class Coach:
             on_progress=on_progress,
             on_text=on_text,
         )
+
+    def rehearse(self, request: RehearsalRequest) -> rehearsal.Reply:
+        """The rehearsal persona's answer to the user's practice line."""
+        return rehearsal.reply(self.retriever.index, self.model, self.prompts, request)
+
+    def rehearsal_feedback(self, persona: str, turns: list[Turn]) -> rehearsal.Debrief:
+        """Short cited feedback on the user's lines when a rehearsal ends."""
+        return rehearsal.debrief(self.retriever.index, self.model, self.prompts, persona, turns)

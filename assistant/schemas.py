@@ -161,6 +161,46 @@ class AnswerRequest(Request):
         return value
 
 
+RehearsalPersonaKey = Literal[
+    "skeptical-senior", "nervous-junior", "defensive-senior", "busy-executive"
+]
+MAX_REHEARSAL_LINE_CHARS = 1_000
+MAX_REHEARSAL_TURNS = 60  # both sides; past this, end the rehearsal and get the feedback
+
+
+class RehearsalRequest(Request):
+    """One practice line in a rehearsal (assistant.rehearsal): the persona the app plays, the
+    conversation so far (the persona's lines are `assistant` turns) and the user's new line."""
+
+    persona: RehearsalPersonaKey
+    turns: list[Turn] = Field(default_factory=list)
+    line: str
+
+    @field_validator("line")
+    @classmethod
+    def _line(cls, typed: str) -> str:
+        value = " ".join(typed.split())
+        if not value:
+            raise refusal("The practice line is empty.", "Type what you would say, then send it.")
+        if len(value) > MAX_REHEARSAL_LINE_CHARS:
+            raise refusal(
+                f"The practice line is {len(typed):,} characters long.",
+                f"Say it in {MAX_REHEARSAL_LINE_CHARS:,} characters or fewer, as you would "
+                "in the conversation.",
+            )
+        return value
+
+    @field_validator("turns")
+    @classmethod
+    def _turns(cls, turns: list[Turn]) -> list[Turn]:
+        if len(turns) >= MAX_REHEARSAL_TURNS:
+            raise refusal(
+                f"This rehearsal already has {len(turns)} lines.",
+                "End it to get your feedback, then start a new one.",
+            )
+        return turns
+
+
 class ReviewAction(BaseModel):
     """An open action item carried into a pair's next agenda, with the session that raised it."""
 

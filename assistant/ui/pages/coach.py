@@ -19,6 +19,7 @@ from streamlit.delta_generator import DeltaGenerator
 from assistant.errors import CoachError, InputError
 from assistant.grounding import CAUTION_BELOW
 from assistant.schemas import PERSONA_LABELS, Answer, AnswerRequest, Turn
+from assistant.ui import rehearsal_view
 from assistant.ui.resources import services
 from assistant.ui.safe_text import plain, safe_markdown, urls_in
 from assistant.ui.voice import share_offer
@@ -54,6 +55,7 @@ SUGGESTIONS: dict[str, list[str]] = {
 
 
 INPUT = "coach_input"  # the chat box
+MODES = ("Ask", "Rehearse")
 
 
 def _chat() -> dict[str, Any]:
@@ -133,6 +135,15 @@ def _render_answer_extras(message: dict[str, Any]) -> None:
     if answer.outcome in OUTCOME_LABELS:
         icon, label = OUTCOME_LABELS[answer.outcome]
         st.caption(f"{icon} {label}")
+        persona = rehearsal_view.pointed_persona(answer.answer)
+        if answer.outcome == "rehearsal" and persona:
+            st.button(
+                "Open the rehearsal mode",
+                key=f"coach_to_rehearsal_{message.get('artifact_id')}_{id(message)}",
+                on_click=rehearsal_view.open_from_chat,
+                args=(persona,),
+                icon=":material/theater_comedy:",
+            )
     elif answer.relevance == "none":
         st.info(
             "The knowledge base does not seem to cover this question, so there is little "
@@ -343,6 +354,17 @@ def _pair_choice(chat: dict[str, Any]) -> None:
 def render() -> None:
     chat = _chat()
     st.title("Coach")
+    mode = st.radio(
+        "Mode",
+        MODES,
+        horizontal=True,
+        key="coach_mode",
+        label_visibility="collapsed",
+        captions=("grounded answers with sources", "practise a hard conversation"),
+    )
+    if mode == "Rehearse":
+        rehearsal_view.render()
+        return
     st.caption("Ask about reverse mentoring. Answers come from the knowledge base, with sources.")
     persona = st.radio(
         "I am a…",
