@@ -104,10 +104,12 @@ def _reply(request: RehearsalRequest) -> None:
         with st.spinner(waiting_text(f"{persona.label} is answering…")):
             try:
                 reply = services().coach.rehearse(request)
-            except CoachError as err:
-                show_error(err)
-                state["failed"] = request.line
-                return
+            except CoachError as err:  # shown on the rerun, with the line kept to resend
+                state["failed"], state["error"] = request.line, err
+                st.rerun()
+            except BaseException:  # Streamlit stopping this run (another line, a click)
+                state["failed"] = request.line  # offered again on the next run
+                raise
     state["failed"] = None
     state["turns"].append({"role": "user", "content": request.line})
     if reply.outcome == "in_character":
@@ -203,6 +205,9 @@ def render() -> None:
         if state.get("debrief"):
             st.rerun()
     pending = state.pop("pending", None)
+    error = state.pop("error", None)
+    if error is not None:
+        show_error(error)
     if state.get("failed") and pending is None:
         st.info(f"Your line was kept: “{state['failed']}”", icon=":material/history:")
         st.button("Send it again", on_click=_submit, args=(state["failed"],),
