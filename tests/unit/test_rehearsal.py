@@ -130,8 +130,8 @@ def test_the_debrief_cites_the_personas_documents(coach: Coach) -> None:
 
 def test_a_debrief_of_markers_only_quotes_the_guidance_instead(coach: Coach) -> None:
     coach.model.enqueue("[1] [2]")
-    turns = [*opening("defensive-senior"),
-             Turn(role="user", content="I noticed the last two meetings overran. Can we talk?")]  # fmt: skip
+    line = "I noticed the last two meetings overran. Can we talk?"
+    turns = [*opening("defensive-senior"), Turn(role="user", content=line)]
     found = coach.rehearsal_feedback("defensive-senior", turns)
     assert found.text.startswith(rehearsal.QUOTED_DEBRIEF) and found.citations
     assert any("quoted instead" in note for note in found.notes)
