@@ -160,9 +160,7 @@ def prepare(retriever: Retriever, prompts: PromptLibrary, request: AnswerRequest
     if role_play is not None and role_play[0] == "refuse":
         return Prepared(None, canned(REFUSAL, "none", False, "refused"))
     if role_play is not None:
-        return Prepared(
-            None, canned(rehearsal.pointer(role_play[1]), "none", True, "rehearsal")
-        )
+        return Prepared(None, canned(rehearsal.pointer(role_play[1]), "none", True, "rehearsal"))
     # The scope decision (assistant/scope.py): rules, then the calibrated probes.
     decision = scope.decide(question, retriever.index.embedder.embed_one, context=context)
     if decision.verdict == "refuse":  # a fixed refusal, no model call
