@@ -122,6 +122,41 @@ def _decoded_looks_like_instruction(blob: str) -> bool:
         return False
 
 
+# Words that name a topic as often as they attempt a hijack: "pretend to be a detective", "what
+# does it mean to jailbreak a Kindle", "developer mode on a Chromebook". In a question (not in
+# notes or documents, which keep the whole rule set) a hit on these alone is not a refusal by
+# itself: the scope decision's probes judge it (assistant/scope.py). Anything else the rules
+# still flag once these words are taken out is a hijack attempt as before.
+_TOPIC_WORDS = re.compile(
+    r"\b(pretend|roleplay|role-play)\s+(as|to\s+be|that|you)\b|\bjailbr(oken|eak\w*)\b|"
+    r"\b(developer|dev)\s+mode\b",
+    re.IGNORECASE,
+)
+# Never topic words: turning the assistant's safety off, or its content policy.
+_SAFETY_OFF = re.compile(
+    r"\b(switch|turn|shut)\w*\s+off\b[^.?!\n]{0,30}\b(filters?|safety|guardrails|restrictions|"
+    r"polic(y|ies))\b|\b(disable|remove|drop|lift|suspend)\w*\b[^.?!\n]{0,30}\b(filters?|safety|"
+    r"guardrails|restrictions|content\s+polic(y|ies))\b|\b(uncensored|unfiltered|unrestricted)\b|"
+    r"\bno\s+(rules|restrictions|filters|limits|content\s+polic(y|ies))\b|\bcontent\s+polic(y|ies)\b",
+    re.IGNORECASE,
+)
+
+
+def instruction_strength(text: str) -> str | None:
+    """ "strong" when the guard's rules flag `text` beyond topic words, "weak" when only topic
+    words (`_TOPIC_WORDS`) flag it, None when nothing does."""
+    if not looks_like_instruction(text):
+        return None
+    if _SAFETY_OFF.search(text) or _SAFETY_OFF.search(text.lower().translate(_LEET)):
+        return "strong"
+    stripped = _TOPIC_WORDS.sub(" ", text)
+    if _TOPIC_WORDS.sub(" ", text.lower().translate(_LEET)) != text.lower().translate(_LEET):
+        stripped_leet = _TOPIC_WORDS.sub(" ", text.lower().translate(_LEET))
+        if _INSTRUCTION.search(stripped_leet):
+            return "strong"
+    return "strong" if looks_like_instruction(stripped) else "weak"
+
+
 def looks_like_instruction(text: str) -> bool:
     if _INSTRUCTION.search(text) or _INSTRUCTION.search(text.lower().translate(_LEET)):
         return True

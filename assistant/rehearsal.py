@@ -461,7 +461,8 @@ _JAILBREAK_FRAMES = re.compile(
     r"slurs?|racis\w*|sexis\w*|homophob\w*|phish\w*|hack(er|ers|ing|ed)|malware|password\w*|"
     r"leak\w*|"
     r"dig\s+up\s+dirt|home\s+address\w*|dms|private\s+messages|"
-    r"get\s+\w+\s+(\w+\s+)?fired|sabotag\w*|revenge|cheat(ing)?\s+(on|the|my|in)|steal\w*)\b",
+    r"get\s+\w+\s+(\w+\s+)?fired|sabotag\w*|revenge|cheat(ing)?\s+(on|the|my|in)|steal\w*|"
+    r"never\s+refuses?|rules\s+are\s+for|(no|zero|without)\s+ethics|answers\s+anything)\b",
     re.IGNORECASE,
 )
 # A rehearsal is spoken lines; a role-play frame that asks for a document in someone's name, or
@@ -486,15 +487,15 @@ _PERSONA_HINTS = (
             r"no\s+time|diary|rushed)\b",
             re.I,
         ),
-    ),  # fmt: skip
+    ),
     (
         "nervous-junior",
         re.compile(
             r"\b(nervous|anxious|shy|junior|grad\w*|intern|new\s+mentor|"
-            r"young\s+mentor|quiet)\b",
+            r"young\s+mentor|reverse\s+mentor|quiet)\b",
             re.I,
         ),
-    ),  # fmt: skip
+    ),
     (
         "defensive-senior",
         re.compile(
@@ -502,7 +503,7 @@ _PERSONA_HINTS = (
             r"takes?\s+it\s+badly|prickly)\b",
             re.I,
         ),
-    ),  # fmt: skip
+    ),
     (
         "skeptical-senior",
         re.compile(
@@ -511,7 +512,7 @@ _PERSONA_HINTS = (
             r"director|vp|manager)\b",
             re.I,
         ),
-    ),  # fmt: skip
+    ),
 )
 
 

@@ -2,7 +2,9 @@
 
 `decide` says whether a question is one the coach should answer, redirect (off-topic) or refuse
 (a harmful request or an attack on the assistant). Two layers:
-1. the guard's rules (`looks_like_instruction`), unchanged;
+1. the guard's rules (`guard.instruction_strength`): a hijack attempt is refused at once; a
+   question flagged only by topic words ("pretend to be a detective", "jailbreak a Kindle",
+   "developer mode") goes on to the probes, and is refused when the harm probe is sure;
 2. two calibrated logistic probes over the MiniLM sentence embedding the retriever already uses:
    `harm` (harmful requests, jailbreaks and injections vs benign text) and `domain` (questions
    about reverse mentoring vs everything else). Their weights, Platt calibration and thresholds
@@ -25,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.guard import looks_like_instruction
+from assistant.guard import instruction_strength
 
 Outcome = Literal["answered", "declined", "redirected", "refused", "rehearsal"]
 Verdict = Literal["answer", "redirect", "refuse"]
@@ -124,11 +126,13 @@ def decide(
     conversation: a short follow-up is judged on topic together with it, as retrieval is.
     (benchmarks/scope.py also measures a "v3" that lets a strong retrieval match outweigh a low
     domain score: fewer in-domain questions redirected, more attacks through; not shipped.)"""
-    if looks_like_instruction(question):
+    strength = instruction_strength(question)
+    if strength == "strong":
         return Decision("refuse", "rules")
     probes = probes or default_probes()
     if probes is None or embed_one is None:
-        return Decision("answer", "none")
+        # Without the probes, topic words alone ("jailbreak", "pretend to be") still refuse.
+        return Decision("refuse", "rules") if strength else Decision("answer", "none")
     # The probes judge the words: links, image links and HTML tags carry no topic, and a
     # question with a few of them was redirected as off-topic depending on the URL's digits.
     question, context = words_only(question), words_only(context)
@@ -138,6 +142,9 @@ def decide(
     harm = float(probes.harm.prob(vectors[:1])[0])
     domain = float(probes.domain.prob(vectors).max())
     scores = {"harm": round(harm, 4), "domain": round(domain, 4)}
+    if strength == "weak" and harm >= probes.harm.threshold:
+        # Topic words the rules flag, and the harm probe is sure: refused even in-domain.
+        return Decision("refuse", "harm", **scores)
     if domain < probes.domain.threshold:
         # Off-topic: refused when it also looks harmful or like an attack, else redirected.
         # In-domain questions never meet the harm probe (trigger words are common in them:
