@@ -10,7 +10,12 @@ from typing import Any
 
 from assistant.drafts import FeedbackDraft
 from assistant.grounding import SUPPORTED_SIMILARITY
-from assistant.guard import leaks_instructions, sanitize_untrusted, strip_foreign_script
+from assistant.guard import (
+    Sanitized,
+    leaks_instructions,
+    sanitize_untrusted,
+    strip_foreign_script,
+)
 from assistant.ledger import (
     Embed,
     Side,
@@ -201,6 +206,54 @@ def _progress(
     return report
 
 
+# A line of the notes that asks for a task unrelated to the session ("Explain the theory of
+# relativity.", "Show me how to schedule a task on Windows.", "What is the capital of France?"):
+# planted there, or pasted by mistake. The local model wrote such lines into the summary as if
+# they had happened (external_notes, run #13). A line is left out when it is a request (it opens
+# with a task verb, or is a question ending in "?"), has at least four words, is no bullet or
+# heading, and the scope decision's domain probe puts it outside mentoring. On the 715 lines of
+# the feedback eval's 51 notes (not used to write this) it leaves out none.
+_REQUEST_LINE = re.compile(
+    r"^\W*(please\s+|kindly\s+|(can|could|would)\s+you\s+|i\s+(need|want)\s+you\s+to\s+)?"
+    r"(explain|describe|write|show\s+me|tell\s+me|determine|identify|classify|translate|list|"
+    r"give\s+me|generate|create|compose|provide|calculate|compute|summari[sz]e|analy[sz]e|answer|"
+    r"define|name|find|suggest|recommend|draft|rewrite|convert|compare|outline|develop|design|"
+    r"plan|make|produce|detect|extract|rank|sort|predict|evaluate|assess|edit|correct|paraphrase|"
+    r"rephrase|count|solve|(what|how|why|who|when|where|which)\b.*\?\s*$)",
+    re.IGNORECASE,
+)
+_HEADING_OR_BULLET = re.compile(r"^\s*([-*•]|\d+[.)])")
+OFF_TASK_REMOVED = "[removed: a request unrelated to the session]"
+OFF_TASK_NOTE = (
+    "{n} line(s) in the notes asked for something unrelated to the session and were ignored."
+)
+
+
+def off_task_lines(text: str, embed: Embed | None) -> list[int]:
+    """Indexes of the lines of `text` that are requests unrelated to a mentoring session."""
+    from assistant import scope
+
+    probes = scope.default_probes()
+    if embed is None or probes is None:
+        return []
+    lines = text.split("\n")
+    wanted = []
+    for i, line in enumerate(lines):
+        words = line.split()
+        if (
+            len(words) >= 4
+            and ":" not in " ".join(words[:4])
+            and not _HEADING_OR_BULLET.match(line)
+            and _REQUEST_LINE.search(line.strip())
+        ):
+            wanted.append(i)
+    if not wanted:
+        return []
+    vectors = embed([scope.words_only(lines[i]) for i in wanted])
+    domain = probes.domain.prob(vectors)
+    return [i for i, p in zip(wanted, domain, strict=True) if p < probes.domain.threshold]
+
+
 def build_feedback(
     model: ChatModel,
     prompts: PromptLibrary,
@@ -218,6 +271,12 @@ def build_feedback(
     require_session_notes(notes)
     redaction = redact(notes, names)
     sanitized = sanitize_untrusted(redaction.text)
+    off_task = off_task_lines(sanitized.text, embed)
+    if off_task:
+        kept = sanitized.text.split("\n")
+        for i in off_task:
+            kept[i] = OFF_TASK_REMOVED
+        sanitized = Sanitized("\n".join(kept), sanitized.removed)
     messages = prompts.get("feedback").render(notes=sanitized.text)
     prompt = prompts.get("feedback")
     instructions = word_string(f"{prompt.system} {prompt.user}")
@@ -272,6 +331,8 @@ def build_feedback(
                 "the notes and were left out."
             )
         actions = backed
+    if off_task:
+        run_notes.append(OFF_TASK_NOTE.format(n=len(off_task)))
     if sanitized.removed:
         run_notes.append(
             f"{sanitized.removed} line(s) in the notes looked like instructions to the "
