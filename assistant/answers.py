@@ -133,6 +133,38 @@ def scope_decline(
     )
 
 
+CRISIS_REPLY = (
+    "I'm sorry this is happening, and I'm glad you said something. This needs more than "
+    "coaching. If anyone may be in immediate danger, call your local emergency services now, "
+    "and stay with them if you can. If it is not an emergency, talk today to someone trained "
+    "to help: your organisation's employee assistance programme, occupational health or a "
+    "mental-health first aider, a doctor, or a crisis line in your country."
+)
+
+
+def crisis_reply(
+    question: str, persona: Persona, version: str, retriever: Retriever | None = None
+) -> Answer:
+    """Someone may be at risk: where to get help now, citing the scope document's crisis
+    section when the index has it; no model call."""
+    passages = scope.scope_passages(question, retriever) if retriever is not None else []
+    crisis_section = [p for p in passages if "crisis" in p.heading.lower()][:1]
+    text = f"{CRISIS_REPLY} [1]" if crisis_section else CRISIS_REPLY
+    return Answer(
+        question=question,
+        persona=persona,
+        answer=text,
+        citations=build_citations(text, crisis_section),
+        relevance="none",
+        on_topic=True,
+        outcome="declined",
+        backend="rules",
+        model="none",
+        prompt_version=version,
+        notes=["Possible crisis: the coach points to help instead of giving advice."],
+    )
+
+
 def prepare(retriever: Retriever, prompts: PromptLibrary, request: AnswerRequest) -> Prepared:
     question = request.question
     version = prompts.get("answer").version
@@ -150,6 +182,8 @@ def prepare(retriever: Retriever, prompts: PromptLibrary, request: AnswerRequest
             prompt_version=version,
         )
 
+    if scope.crisis(question, retriever.index.embedder.embed_one):  # first: where to get help
+        return Prepared(None, crisis_reply(question, request.persona, version, retriever))
     previous = [t.content for t in request.history if t.role == "user"][-1:]
     context = previous[0] if previous and len(question.split()) < 12 else ""
     # "Pretend you're my mentee and push back": a request that the coach play a mentoring

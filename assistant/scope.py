@@ -174,6 +174,91 @@ def uncovered(
     return max(scope) >= max(other, default=0.0) - margin
 
 
+# --- crisis ----------------------------------------------------------------------------
+
+# Words that say someone may be at risk of suicide or self-harm, or in immediate danger: the
+# coach answers with where to get help now, not with coaching (the scope document's "Medical and
+# mental-health crises" section). Written from common crisis-line guidance on warning signs,
+# then measured on a blind set (tests/data/crisis_heldout.jsonl).
+_REFLEXIVE = r"(myself|himself|herself|themselves|yourself|themself)"
+_CRISIS = re.compile(
+    r"\bsuicid\w*|\bself[-\s]?harm\w*|\boverdos\w*"
+    rf"|\b(kill|hurt|harm|cut|burn|starv)\w*\s+{_REFLEXIVE}\b"
+    r"|\bend(ing)?\s+(it\s+all|(my|his|her|their)\s+(own\s+)?life)\b|\btake\s+(my|his|her|their)\s+"
+    r"(own\s+)?life\b"
+    r"|\b(do|does|did)(n'?t|\s+not)\s+see\s+(the|any)\s+point\s+(in|of)\s+(going\s+on|living|"
+    r"carrying\s+on|being\s+here|anything|life)\b"
+    r"|\b(no|any)\s+(reason|point)\s+(to|in)\s+(live|living|go\s+on|going\s+on|carry\s+on)\b"
+    r"|\b(want|wants|wanted|wanting)\s+to\s+(die|disappear\s+for\s+good|not\s+wake\s+up|be\s+dead)\b"
+    r"|\b(better\s+off|be\s+better)\s+without\s+(me|him|her|them)\b"
+    r"|\b(not|n'?t)\s+(be|being)\s+(here|around)\s+(much\s+)?(anymore|any\s+more|for\s+long)\b"
+    r"|\bcan'?t\s+go\s+on\b|\bgiving\s+(away\s+)?(all\s+)?(my|his|her|their)\s+"
+    r"(things|stuff|belongings)\s+away\b|\bgiving\s+away\s+(all\s+)?(my|his|her|their)\s+"
+    r"(things|stuff|belongings)\b"
+    r"|\b(chest\s+pains?|collapsed|unconscious|not\s+breathing|stopped\s+breathing|seizure|"
+    r"stroke\s+symptoms)\b"
+    r"|\b(unsafe|not\s+safe|in\s+danger)\s+(at\s+home|with\s+(him|her|them|my\s+partner))\b"
+    r"|\b(threatened\s+to\s+(kill|hurt)|going\s+to\s+(kill|hurt)\s+(me|him|her|them|"
+    r"myself|himself|herself|themselves))\b",
+    re.IGNORECASE,
+)
+
+
+CRISIS_WEIGHTS = Path(__file__).parent / "data" / "crisis" / "crisis-probe.npz"
+
+
+@dataclass(frozen=True)
+class CrisisProbe:
+    """A calibrated probe over the MiniLM embedding (benchmarks/crisis.py). It counts for a
+    question the domain probe calls in-domain at `probe.threshold`, and for any question at
+    the stricter `strict` (off-topic text with violent words, "kill the lights", flagged
+    otherwise)."""
+
+    probe: Probe
+    strict: float
+
+    def flags(self, vectors: np.ndarray, domain: Probe | None) -> np.ndarray:
+        p = self.probe.prob(vectors)
+        in_domain = (
+            domain.prob(vectors) >= domain.threshold
+            if domain is not None
+            else np.ones(len(p), dtype=bool)
+        )
+        return ((p >= self.probe.threshold) & in_domain) | (p >= self.strict)
+
+    def save(self, path: Path = CRISIS_WEIGHTS) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        p = self.probe
+        np.savez_compressed(
+            path,
+            w=p.w.astype(np.float32),
+            params=np.array([p.b, p.a, p.c, p.threshold, self.strict], dtype=np.float64),
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def crisis_probe(path: Path = CRISIS_WEIGHTS) -> CrisisProbe | None:
+    """The crisis probe trained by `benchmarks/crisis.py --save`, if it is there."""
+    if not path.is_file():
+        return None
+    with np.load(path) as data:
+        b, a, c, t, strict = (float(v) for v in data["params"])
+        return CrisisProbe(Probe(data["w"].astype(np.float32), b, a, c, t), strict)
+
+
+def crisis(question: str, embed_one: EmbedOne | None = None) -> bool:
+    """True when the question says someone may be at risk or in immediate danger: the word
+    rule, or the crisis probe over the question's MiniLM embedding."""
+    if _CRISIS.search(question):
+        return True
+    found = crisis_probe()
+    if found is None or embed_one is None:
+        return False
+    probes = default_probes()
+    vector = embed_one(words_only(question))[None, :]
+    return bool(found.flags(vector, probes.domain if probes else None)[0])
+
+
 # --- output check ------------------------------------------------------------------------
 
 _MARKERS = re.compile(r"\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\]")
