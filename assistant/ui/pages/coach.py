@@ -134,6 +134,8 @@ def _render_answer_extras(message: dict[str, Any]) -> None:
     answer = Answer.model_validate(message["answer"])
     if answer.outcome in OUTCOME_LABELS:
         icon, label = OUTCOME_LABELS[answer.outcome]
+        if any(note.startswith("Possible crisis") for note in answer.notes):
+            icon, label = ":material/support:", "Someone may need help now: where to find it."
         st.caption(f"{icon} {label}")
         persona = rehearsal_view.pointed_persona(answer.answer)
         if answer.outcome == "rehearsal" and persona:
