@@ -181,7 +181,7 @@ class Reply:
     """The persona's next line, or why the practice line was not passed on."""
 
     text: str
-    outcome: str  # "in_character" | "set_aside" | "no_reply"
+    outcome: str  # "in_character" | "set_aside" | "crisis" | "no_reply"
     backend: str = "rules"
     model: str = "none"
     seconds: float = 0.0
@@ -287,6 +287,11 @@ def reply(
     """The persona's answer to the user's latest practice line."""
     started = time.perf_counter()
     persona = PERSONAS[request.persona]
+    if scope.crisis(request.line, index.embedder.embed_one):
+        from assistant.answers import CRISIS_REPLY
+
+        return Reply(f"(Stepping out of the rehearsal.) {CRISIS_REPLY}", "crisis",
+                     notes=["possible crisis"])  # fmt: skip
     why = set_aside_reason(request.line, index.embedder.embed_one)
     if why is not None:
         them = persona.label[0].lower() + persona.label[1:]
