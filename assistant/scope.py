@@ -205,6 +205,10 @@ _CRISIS = re.compile(
 
 
 CRISIS_WEIGHTS = Path(__file__).parent / "data" / "crisis" / "crisis-probe.npz"
+# The probe reads whole statements; a short follow-up ("and what if it happens again?", "what
+# do I do now?") says nothing on its own and scored as high as a crisis (tests/unit/
+# test_coach_answer.py). Only the word rule judges questions shorter than this.
+CRISIS_MIN_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -217,8 +221,9 @@ class CrisisProbe:
     probe: Probe
     strict: float
 
-    def flags(self, vectors: np.ndarray, domain: Probe | None) -> np.ndarray:
-        p = self.probe.prob(vectors)
+    def flags(self, vectors: np.ndarray, domain: Probe | None, texts: Sequence[str]) -> np.ndarray:
+        long_enough = np.array([len(t.split()) >= CRISIS_MIN_WORDS for t in texts])
+        p = np.where(long_enough, self.probe.prob(vectors), 0.0)
         in_domain = (
             domain.prob(vectors) >= domain.threshold
             if domain is not None
@@ -256,7 +261,7 @@ def crisis(question: str, embed_one: EmbedOne | None = None) -> bool:
         return False
     probes = default_probes()
     vector = embed_one(words_only(question))[None, :]
-    return bool(found.flags(vector, probes.domain if probes else None)[0])
+    return bool(found.flags(vector, probes.domain if probes else None, [question])[0])
 
 
 # --- output check ------------------------------------------------------------------------

@@ -82,8 +82,8 @@ def main() -> int:
 
     crisis = scope.CrisisProbe(probe, max(strict, threshold))
 
-    def gated(vectors: np.ndarray) -> np.ndarray:
-        return crisis.flags(vectors, probes.domain)
+    def gated(vectors: np.ndarray, texts: list[str]) -> np.ndarray:
+        return crisis.flags(vectors, probes.domain, texts)
 
     held = rows(HELDOUT)
     hx = embed([scope.words_only(r["text"]) for r in held])
@@ -93,7 +93,7 @@ def main() -> int:
     print(f"\nHeld out: {len(held)} ({int(hy.sum())} crisis), written blind")
     print("  approach        crisis recognised   non-crisis flagged")
     either = by_rule | by_probe
-    by_gated = by_rule | gated(hx)
+    by_gated = by_rule | gated(hx, [r["text"] for r in held])
     for name, got in (("rule", by_rule), ("probe", by_probe), ("rule or probe", either),
                       ("rule or gated", by_gated)):  # fmt: skip
         print(
@@ -110,7 +110,7 @@ def main() -> int:
             groups.setdefault(item.group, []).append(item.text)
     for name, group in sorted(groups.items()):
         gx = embed([scope.words_only(t) for t in group])
-        flagged = gated(gx) | np.array([bool(scope._CRISIS.search(t)) for t in group])
+        flagged = gated(gx, group) | np.array([bool(scope._CRISIS.search(t)) for t in group])
         shown = [t[:90] for t, f in zip(group, flagged, strict=True) if f][:3]
         print(f"  {name:<28} {int(flagged.sum()):>3}/{len(group):<4} {shown}")
     if args.save:
