@@ -123,13 +123,15 @@ def _decoded_looks_like_instruction(blob: str) -> bool:
 
 
 # Words that name a topic as often as they attempt a hijack: "pretend to be a detective", "what
-# does it mean to jailbreak a Kindle", "developer mode on a Chromebook". In a question (not in
-# notes or documents, which keep the whole rule set) a hit on these alone is not a refusal by
-# itself: the scope decision's probes judge it (assistant/scope.py). Anything else the rules
-# still flag once these words are taken out is a hijack attempt as before.
+# does it mean to jailbreak a Kindle", "developer mode on a Chromebook", "reveal hidden
+# columns". In a question (not in notes or documents, which keep the whole rule set) a hit on
+# these alone is not a refusal by itself: the scope decision's probes judge it
+# (assistant/scope.py). Anything else the rules still flag once these words are taken out is a
+# hijack attempt as before.
 _TOPIC_WORDS = re.compile(
     r"\b(pretend|roleplay|role-play)\s+(as|to\s+be|that|you)\b|\bjailbr(oken|eak\w*)\b|"
-    r"\b(developer|dev)\s+mode\b",
+    r"\b(developer|dev)\s+mode\b|\b(reveal|show|unhide|display)\w*\s+(the\s+|all\s+)?hidden\s+"
+    r"(files?|folders?|columns?|rows?|sheets?|cells?|layers?|text|items?|comments?|slides?)\b",
     re.IGNORECASE,
 )
 # Never topic words: turning the assistant's safety off, or its content policy.
