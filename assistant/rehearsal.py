@@ -269,7 +269,7 @@ def set_aside_reason(line: str, embed_one: scope.EmbedOne | None) -> str | None:
     if looks_like_instruction(line):
         return "rules"
     decision = scope.decide(line, embed_one)
-    return decision.reason if decision.verdict == "refuse" else None
+    return decision.layer if decision.verdict == "refuse" else None
 
 
 def _tidy(text: str) -> str:
