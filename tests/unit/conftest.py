@@ -65,3 +65,12 @@ def empty_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setti
     yield _activate(tmp_path, monkeypatch)
     get_settings.cache_clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def real_coach(real_retriever, scripted_model):  # noqa: ANN001, ANN201 - a Coach
+    """The coach on the real knowledge index (built once per session) and the strict scripted
+    model: a test queues each reply it expects the model to give."""
+    from assistant.coach import Coach
+
+    return Coach(real_retriever, scripted_model)

@@ -11,15 +11,14 @@ import pytest
 from assistant import scope
 from assistant.answers import CRISIS_REPLY
 from assistant.coach import Coach
-from assistant.llm.scripted import ScriptedModel
 from assistant.schemas import AnswerRequest
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture
-def coach(real_retriever, scripted_model: ScriptedModel) -> Coach:  # noqa: ANN001
-    return Coach(real_retriever, scripted_model)
+def coach(real_coach: Coach) -> Coach:
+    return real_coach
 
 
 @pytest.mark.parametrize(

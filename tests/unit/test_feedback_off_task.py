@@ -11,7 +11,6 @@ import pytest
 from assistant.coach import Coach
 from assistant.config import PROJECT_ROOT
 from assistant.feedback import OFF_TASK_REMOVED, off_task_lines
-from assistant.llm.scripted import ScriptedModel
 from assistant.schemas import FeedbackRequest
 
 NOTES = (
@@ -24,8 +23,8 @@ NOTES = (
 
 
 @pytest.fixture
-def coach(real_retriever, scripted_model: ScriptedModel) -> Coach:  # noqa: ANN001
-    return Coach(real_retriever, scripted_model)
+def coach(real_coach: Coach) -> Coach:
+    return real_coach
 
 
 @pytest.mark.parametrize(

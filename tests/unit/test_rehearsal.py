@@ -14,7 +14,6 @@ from assistant import rehearsal
 from assistant.answers import REFUSAL
 from assistant.coach import Coach
 from assistant.errors import InputError
-from assistant.llm.scripted import ScriptedModel
 from assistant.prompts import SYSTEM_CANARY
 from assistant.schemas import (
     MAX_REHEARSAL_LINE_CHARS,
@@ -30,8 +29,8 @@ LINE = "I hear you. Can I ask what takes up most of your week right now?"
 
 
 @pytest.fixture
-def coach(real_retriever, scripted_model: ScriptedModel) -> Coach:  # noqa: ANN001
-    return Coach(real_retriever, scripted_model)
+def coach(real_coach: Coach) -> Coach:
+    return real_coach
 
 
 def opening(persona: str) -> list[Turn]:
