@@ -8,7 +8,7 @@ short cited feedback on what worked and one thing to try next time.
 The persona is the app's, never the user's: a practice line goes to the model inside the user
 message, as a line of the conversation, never as a system message. A line that trips the
 guard's rules, or that the scope decision would refuse as harmful, is set aside before the
-model with a note saying so. `requested` recognises, in the ordinary chat, a request that the
+model with a note saying so. `role_play` recognises, in the ordinary chat, a request that the
 coach play a mentoring role, so the chat can point to this mode instead of refusing it as an
 injection (a jailbreak dressed as role play is still refused).
 """
@@ -547,12 +547,6 @@ def role_play(question: str, embed_one: scope.EmbedOne | None = None) -> tuple[s
                 return ("refuse", "harm")
     persona = next((key for key, hint in _PERSONA_HINTS if hint.search(question)), None)
     return ("rehearsal", persona or PERSONA_KEYS[0])
-
-
-def requested(question: str, embed_one: scope.EmbedOne | None = None) -> str | None:
-    """The persona to suggest when `question` is a rehearsal request (see `role_play`)."""
-    found = role_play(question, embed_one)
-    return found[1] if found and found[0] == "rehearsal" else None
 
 
 def pointer(persona_key: str) -> str:

@@ -113,8 +113,16 @@ def run_rehearse(args: argparse.Namespace, settings: Settings) -> int:
         sources = "\n".join(f"[{c.n}] {c.title} — {c.source}" for c in debrief.citations)
         say(f"{debrief.text}\n\n{sources}".rstrip())
     if export is not None:
-        export.write_text(transcript_markdown(args.persona, turns, debrief), encoding="utf-8")
-        print(f"coach: wrote {export}", file=sys.stderr)
+        try:
+            export.write_text(transcript_markdown(args.persona, turns, debrief), encoding="utf-8")
+            print(f"coach: wrote {export}", file=sys.stderr)
+        except OSError as exc:  # the rehearsal above is printed; only the file is missing
+            print(
+                f"coach: could not write {export} ({exc.strerror or exc}). Choose a folder "
+                "that exists and that you can write to, and run it again.",
+                file=sys.stderr,
+            )
+            return 1
     if args.json:
         payload = {
             "persona": args.persona,

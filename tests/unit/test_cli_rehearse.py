@@ -84,3 +84,14 @@ def test_an_email_after_as_is_still_the_acting_user() -> None:
         ["rehearse", "--persona", "defensive-senior"],
         "a@b.org",
     )
+
+
+def test_an_export_to_a_folder_that_does_not_exist_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "rehearsal.md"
+    code = main(
+        ["rehearse", "--as", "busy-executive", "--line", LINE, "--export", "md", str(target)]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "could not write" in err and "Traceback" not in err

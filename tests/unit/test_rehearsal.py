@@ -186,7 +186,8 @@ def _rates(path: Path) -> dict[str, float]:
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     pointed: dict[str, list[bool]] = {}
     for row in rows:
-        pointed.setdefault(row["label"], []).append(rehearsal.requested(row["text"]) is not None)
+        found = rehearsal.role_play(row["text"])
+        pointed.setdefault(row["label"], []).append(found is not None and found[0] == "rehearsal")
     return {label: sum(v) / len(v) for label, v in pointed.items()}
 
 
