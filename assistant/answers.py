@@ -201,11 +201,18 @@ def prepare(retriever: Retriever, prompts: PromptLibrary, request: AnswerRequest
         return Prepared(None, canned(REFUSAL, "none", False, "refused"))
     query = f"{context} {question}" if context else question  # a follow-up leans on the last
     result = retriever.search(query, k=PASSAGES_IN_PROMPT)
-    if decision.verdict == "redirect" or (
-        result.relevance == "none" and not _MENTORING_WORDS.search(question)
+    # A question for payroll, a lawyer, HR's formal process, a doctor...: declined with who to
+    # ask, whether or not it reads as mentoring ("how do I calculate my pension?"). For an
+    # off-topic question only the nearest questions judge, not the scope document's rank.
+    elsewhere = decision.uncovered_flag or (
+        decision.verdict == "answer" and scope.uncovered(result.passages)
+    )
+    if not elsewhere and (
+        decision.verdict == "redirect"
+        or (result.relevance == "none" and not _MENTORING_WORDS.search(question))
     ):
         return Prepared(result, canned(REDIRECT, "none", False, "redirected"))
-    if result.relevance == "none" or scope.uncovered(result.passages, decision=decision):
+    if result.relevance == "none" or elsewhere:
         return Prepared(
             result, scope_decline(question, request.persona, version, result, retriever)
         )

@@ -11,9 +11,11 @@
    are trained and chosen by `benchmarks/scope.py --save` (thresholds on a validation split,
    approaches compared on whole corpora held out) and stored in assistant/data/scope/.
 
-`uncovered` says whether the knowledge base answers an in-domain question at all: when the
-scope document ("what the coach does not cover") is the best match, the coach declines and
-names who to ask. `unusable_reply` is the output check applied to every model reply.
+Whether the knowledge base answers a question at all: `NearestQuestions` (is it closest to
+questions for payroll, a lawyer, HR's formal process, a doctor...?) for any question not
+refused, and `uncovered` for an in-domain one (is the scope document, "what the coach does not
+cover", the best match?). Either way the coach declines and names who to ask.
+`unusable_reply` is the output check applied to every model reply.
 """
 
 from __future__ import annotations
@@ -58,37 +60,82 @@ class Probe:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
+ANSWERABILITY = Path(__file__).parent / "data" / "scope" / "answerability.npz"
+
+
+@dataclass(frozen=True)
+class NearestQuestions:
+    """Does the question need someone the coach is not (payroll, a lawyer, HR's formal process,
+    a doctor)? Its mean cosine with its `k` nearest questions of that kind, minus the same with
+    its `k` nearest of the kinds the coach answers or redirects (covered questions, look-alikes
+    that use the same words, the knowledge base's own headings, off-topic text). Built, and the
+    threshold chosen, by `benchmarks/scope.py --save` (it is compared there with a logistic probe
+    over the same data)."""
+
+    elsewhere: np.ndarray  # (n, 384): questions for someone else
+    covered: np.ndarray  # (m, 384): questions the coach answers, or redirects
+    k: int
+    threshold: float
+
+    def score(self, vectors: np.ndarray) -> np.ndarray:
+        def nearest(bank: np.ndarray) -> np.ndarray:
+            sims = vectors @ bank.T
+            return np.sort(sims, axis=1)[:, -self.k :].mean(axis=1)
+
+        return nearest(self.elsewhere) - nearest(self.covered)
+
+    def save(self, path: Path = ANSWERABILITY) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            path,
+            elsewhere=self.elsewhere.astype(np.float16),
+            covered=self.covered.astype(np.float16),
+            params=np.array([self.k, self.threshold], dtype=np.float64),
+        )
+
+    @classmethod
+    def load(cls, path: Path = ANSWERABILITY) -> NearestQuestions | None:
+        if not path.is_file():
+            return None
+        with np.load(path) as data:
+            k, threshold = (float(v) for v in data["params"])
+            # float16 on disk, float32 in memory: converted once, not per question
+            elsewhere, covered = (data[n].astype(np.float32) for n in ("elsewhere", "covered"))
+            return cls(elsewhere, covered, int(k), threshold)
+
+
 @dataclass(frozen=True)
 class ScopeProbes:
     harm: Probe
     domain: Probe
-    uncovered: Probe | None = None  # in-domain but outside the knowledge base (tax, visas...)
+    # in-domain but outside the knowledge base (tax, visas, HR cases...); stored apart
+    uncovered: NearestQuestions | None = None
     about: str = ""
 
     def save(self, path: Path = WEIGHTS) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {}
-        for name in ("harm", "domain", "uncovered"):
-            p: Probe | None = getattr(self, name)
-            if p is None:
-                continue
+        for name in ("harm", "domain"):
+            p: Probe = getattr(self, name)
             arrays[f"{name}_w"] = p.w.astype(np.float32)
             arrays[f"{name}_params"] = np.array([p.b, p.a, p.c, p.threshold], dtype=np.float64)
         arrays["about"] = np.array(self.about)
         np.savez_compressed(path, **arrays)
+        if self.uncovered is not None:
+            self.uncovered.save(path.parent / ANSWERABILITY.name)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> ScopeProbes | None:
         if not path.is_file():
             return None
         with np.load(path) as data:
-            probes: dict[str, Probe | None] = {"uncovered": None}
-            for name in ("harm", "domain", "uncovered"):
-                if f"{name}_w" not in data:
-                    continue
+            probes: dict[str, Probe] = {}
+            for name in ("harm", "domain"):
                 b, a, c, t = (float(v) for v in data[f"{name}_params"])
                 probes[name] = Probe(data[f"{name}_w"].astype(np.float32), b, a, c, t)
-            return cls(probes["harm"], probes["domain"], probes["uncovered"], str(data["about"]))
+            about = str(data["about"])
+        nearest = NearestQuestions.load(path.parent / ANSWERABILITY.name)
+        return cls(probes["harm"], probes["domain"], nearest, about)
 
 
 @functools.lru_cache(maxsize=1)
@@ -102,7 +149,7 @@ class Decision:
     layer: str  # "rules", "harm", "domain" or "none"
     harm: float | None = None
     domain: float | None = None
-    uncovered: float | None = None  # the uncovered probe's probability, when it has one
+    uncovered: float | None = None  # the NearestQuestions score, when there is one
     uncovered_flag: bool = False
 
 
@@ -151,10 +198,14 @@ def decide(
         # "role-play a feedback talk", "write a system prompt"); the rules still apply.
         if harm >= probes.harm.threshold:
             return Decision("refuse", "harm", **scores)
-        return Decision("redirect", "domain", **scores)
-    decision = Decision("answer", "none", **scores)
+        decision = Decision("redirect", "domain", **scores)
+    else:
+        decision = Decision("answer", "none", **scores)
+    # Answered or redirected: does it need someone the coach is not (payroll, a lawyer, HR's
+    # formal process, a doctor)? Then the coach declines and says who to ask, whether or not
+    # the question reads as mentoring ("how do I calculate my pension?").
     if probes.uncovered is not None:
-        value = float(probes.uncovered.prob(vectors[-1:])[0])
+        value = float(probes.uncovered.score(vectors[-1:])[0])
         decision.uncovered = round(value, 4)
         decision.uncovered_flag = value >= probes.uncovered.threshold
     return decision
@@ -163,7 +214,7 @@ def decide(
 def uncovered(
     passages: Sequence[object], margin: float = SCOPE_MARGIN, decision: Decision | None = None
 ) -> bool:
-    """True when the knowledge base does not cover the question: the uncovered probe says so,
+    """True when the knowledge base does not cover the question: the nearest questions say so,
     or the scope document is the best (or nearly the best) dense match."""
     if decision is not None and decision.uncovered_flag:
         return True
@@ -306,16 +357,35 @@ _REFERRAL = re.compile(
 )
 
 
+_scope_cache: tuple[object, list[object], np.ndarray] | None = None
+
+
+def _scope_chunks(retriever: object) -> tuple[list[object], np.ndarray]:
+    """The scope document's chunks and their vectors, embedded once per index revision."""
+    global _scope_cache
+    every = retriever.chunks()
+    cached = _scope_cache
+    if cached is not None and cached[0] is every:
+        return cached[1], cached[2]
+    chunks = [c for c in every if c.metadata.get("source") == SCOPE_SOURCE]
+    vectors = (
+        retriever.index.embedder.embed([c.text for c in chunks])
+        if chunks
+        else np.zeros((0, 1), dtype=np.float32)
+    )
+    _scope_cache = (every, chunks, vectors)
+    return chunks, vectors
+
+
 def scope_passages(question: str, retriever: object) -> list[object]:
     """The scope document's sections ranked for `question` (when retrieval did not bring them
-    up: the uncovered probe flagged the question)."""
+    up: the nearest questions flagged it)."""
     from assistant.retrieval import Passage
 
-    chunks = [c for c in retriever.chunks() if c.metadata.get("source") == SCOPE_SOURCE]
+    chunks, vectors = _scope_chunks(retriever)
     if not chunks:
         return []
     embedder = retriever.index.embedder
-    vectors = embedder.embed([c.text for c in chunks])
     scores = vectors @ embedder.embed_one(question)
     passages = []
     for chunk, score in zip(chunks, scores, strict=True):

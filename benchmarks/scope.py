@@ -20,8 +20,11 @@ the OTHER groups (80%), calibrated (Platt) and their thresholds chosen on the re
 validation split of those groups, then applied to the held-out group. So no corpus is ever scored
 by probes that saw its phrasing. `--save` trains on everything and writes
 assistant/data/scope/scope-probes.npz (the shipped decision).
-Also measured: the answerability rule (scope document as best match) on the blind unanswerable
-questions and answerable controls (tuning half vs held-out half), and the added latency.
+Also measured: answerability (does the question need someone else: payroll, a lawyer, HR, a
+doctor?) as a logistic probe and as nearest labelled questions (shipped, assistant/data/scope/
+answerability.npz), on its own training questions left out, by category left out, and through
+the chat's path on the unanswerable questions, answerable controls and (`--heldout`) the blind
+sets; and the added latency.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -131,19 +135,113 @@ def train_probes(
     return scope.ScopeProbes(harm, domain), {"harm": harm_info, "domain": domain_info}
 
 
-def train_uncovered(items: list[Item], vectors: np.ndarray) -> scope.Probe:
-    """In-domain but not covered: our own written set (evals/datasets/scope_uncovered.jsonl)
-    vs the in-domain answerable questions (never the blind sets it is measured on)."""
+COVERED_FLAGGED = 0.02  # answerability threshold: flag at most this share of covered questions
+NEAREST_K = 3
+
+
+def knowledge_headings() -> list[str]:
+    """The knowledge base's headings (not the scope document's): what it covers, in its words."""
+    from assistant.config import PROJECT_ROOT
+
+    headings = []
+    for path in sorted((PROJECT_ROOT / "knowledge").rglob("*.md")):
+        if path.parent.name == "scope":
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#"):
+                headings.append(line.lstrip("#").strip())
+    return headings
+
+
+def train_uncovered(items: list[Item], vectors: np.ndarray) -> scope.NearestQuestions:
+    """Questions for someone else (evals/datasets/scope_uncovered.jsonl: our first 48, then 360
+    written blind by a helper over 20 kinds of question for payroll, lawyers, HR, doctors,
+    IT...) vs what the coach answers or redirects: covered look-alikes that use the same words
+    (scope_covered_lookalikes.jsonl, written blind by the same helper), the in-domain project
+    questions, the knowledge base's headings and the benign off-topic texts. Never the sets it
+    is measured on (the chat's unanswerable questions, the answerable controls, the blind
+    unanswerable_heldout sets).
+
+    Two ways compared, 5-fold / leave-one-out on these questions: a logistic probe, and the
+    nearest questions (shipped). The threshold keeps at most COVERED_FLAGGED of the covered
+    questions (look-alikes and in-domain) flagged when they are left out."""
     from evals.corpora import DATASETS, _lines
 
-    own = [r["text"] for r in _lines(DATASETS / "scope_uncovered.jsonl")]
-    answerable = [
-        n for n, i in enumerate(items) if i.cls == "in" and i.group != "answerable_controls"
+    own = cached_embed([r["text"] for r in _lines(DATASETS / "scope_uncovered.jsonl")])
+    lookalikes = cached_embed(
+        [r["text"] for r in _lines(DATASETS / "scope_covered_lookalikes.jsonl")]
+    )
+    in_domain = vectors[
+        [n for n, i in enumerate(items) if i.cls == "in" and i.group != "answerable_controls"]
     ]
-    x = np.vstack([cached_embed(own), vectors[answerable]])
-    y = np.array([1.0] * len(own) + [0.0] * len(answerable))
-    probe, _ = train_probe(x, y, np.random.default_rng(SEED), "harm")
-    return probe
+    headings = cached_embed(knowledge_headings())
+    benign = vectors[[n for n, i in enumerate(items) if i.cls == "benign"]]
+    covered = np.vstack([lookalikes, in_domain, headings, benign])
+    n_covered_questions = len(lookalikes) + len(in_domain)
+
+    # nearest questions, leaving each question out of its own bank
+    def nearest(v: np.ndarray, bank: np.ndarray, itself: bool) -> np.ndarray:
+        top = np.sort(v @ bank.T, axis=1)[:, ::-1]
+        return top[:, int(itself) : int(itself) + NEAREST_K].mean(axis=1)
+
+    score_own = nearest(own, own, True) - nearest(own, covered, False)
+    q = covered[:n_covered_questions]
+    score_cov = nearest(q, own, False) - nearest(q, covered, True)
+    score_ben = nearest(benign, own, False) - nearest(benign, covered, True)
+    grid = np.round(np.arange(-0.06, 0.0501, 0.005), 3)
+    threshold = next(float(t) for t in grid if np.mean(score_cov >= t) <= COVERED_FLAGGED)
+
+    # the logistic probe on the same data (not shipped), 5-fold out of fold
+    x = np.vstack([own, covered])
+    y = np.array([1.0] * len(own) + [0.0] * len(covered))
+    fold = np.random.default_rng(SEED).integers(0, 5, len(y))
+    z = np.zeros(len(y))
+    for k in range(5):
+        w, b = fit_logistic(x[fold != k], y[fold != k])
+        z[fold == k] = x[fold == k] @ w + b
+    a, c = platt(z, y)
+    p = 1 / (1 + np.exp(-(a * z + c)))
+    p_own, p_cov = p[: len(own)], p[len(own) : len(own) + n_covered_questions]
+    p_ben = p[len(own) + len(covered) - len(benign) :]
+    rows = []
+    for t in (0.5, 0.6, 0.7, 0.8):
+        rows.append([f"logistic probe >= {t}", pct(list(p_own >= t)), pct(list(p_cov >= t)),
+                     pct(list(p_ben >= t))])  # fmt: skip
+    for t in sorted({threshold - 0.01, threshold, threshold + 0.01}):
+        name = f"nearest questions >= {t:+.3f}" + (" (shipped)" if t == threshold else "")
+        rows.append([name, pct(list(score_own >= t)), pct(list(score_cov >= t)),
+                     pct(list(score_ben >= t))])  # fmt: skip
+    table(
+        "Answerability on its training questions, each left out (logistic: 5-fold; nearest: "
+        f"leave-one-out); shipped threshold: covered flagged <= {COVERED_FLAGGED:.0%}",
+        ["decision", "for someone else: flagged", "covered: flagged", "off-topic: flagged"],
+        rows,
+    )
+    return scope.NearestQuestions(own, covered, NEAREST_K, threshold)
+
+
+def uncovered_by_category(nearest: scope.NearestQuestions) -> None:
+    """How the nearest questions do on a kind of question they never saw: leave one of the
+    helper's categories out of the bank and score it."""
+    from evals.corpora import DATASETS, _lines
+
+    rows = _lines(DATASETS / "scope_uncovered.jsonl")
+    cats = np.array([r.get("category", "first set") for r in rows])
+    own = nearest.elsewhere.astype(np.float32)
+    covered = nearest.covered.astype(np.float32)
+    t = nearest.threshold
+    out, every = [], []
+    for cat in sorted(set(cats)):
+        bank = scope.NearestQuestions(own[cats != cat], covered, nearest.k, t)
+        flagged = list(bank.score(own[cats == cat]) >= t)
+        every += flagged
+        out.append([cat, int((cats == cat).sum()), pct(flagged)])
+    out.append(["all categories", len(cats), pct(every)])
+    table(
+        "Questions for someone else, of a kind left out of the bank (leave one category out)",
+        ["category left out", "n", "flagged"],
+        out,
+    )
 
 
 def cached_embed(texts: list[str]) -> np.ndarray:
@@ -201,6 +299,11 @@ def pct(values: list[bool]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--save", action="store_true", help="write the shipped probes")
+    parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="also report answerability on the blind sets tests/data/unanswerable_heldout*.jsonl",
+    )
     parser.add_argument("--jailguard-sample", type=int, default=15, help="per group; 0 = skip")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -324,13 +427,14 @@ def main() -> None:
     # ---- the shipped probes, answerability and latency
     final, info = train_probes(items, vectors, np.ones(len(items), dtype=bool))
     uncovered = train_uncovered(items, vectors)
-    threshold = bench_answerability(retriever, final, uncovered)
+    uncovered_by_category(uncovered)
     final = scope.ScopeProbes(
         final.harm,
         final.domain,
-        scope.Probe(uncovered.w, uncovered.b, uncovered.a, uncovered.c, threshold),
+        uncovered,
         f"benchmarks/scope.py --save on {len(items)} texts, seed {SEED}",
     )
+    bench_answerability(retriever, final, args.heldout)
     if args.save:
         final.save()
         print(f"Saved {scope.WEIGHTS} (thresholds harm {final.harm.threshold:.3f}, "
@@ -346,70 +450,86 @@ def items_cls(items: list[Item], group: str) -> str:
     return next(i.cls for i in items if i.group == group)
 
 
-def bench_answerability(
-    retriever: Retriever, probes: scope.ScopeProbes, uncovered: scope.Probe
-) -> float:
-    """Declined = the scope decision stops it, relevance none, the scope document is the best
-    match, or the uncovered probe (threshold swept) says so. The blind unanswerable questions
-    and answerable controls with odd ids choose the threshold; even ids are held out."""
+def bench_answerability(retriever: Retriever, probes: scope.ScopeProbes, heldout: bool) -> None:
+    """The chat's real path (`answers.prepare`, no model) with each answerability variant in
+    place of the shipped one: declined = outcome "declined". The chat's unanswerable questions
+    and answerable controls (odd ids were the tuning half of an earlier rule, even ids its
+    held-out half; both have been read since). `heldout`: also the blind sets
+    tests/data/unanswerable_heldout2.jsonl (its misses were read once, then the nearest
+    questions replaced the probe) and unanswerable_heldout3.jsonl (never read, never used to
+    choose)."""
+    from assistant.answers import prepare
+    from assistant.prompts import default_library
+    from assistant.schemas import AnswerRequest, Turn
     from evals.corpora import TEST_DATA, _lines
 
-    embed_one = get_embedder().embed_one
     unanswerable = unanswerable_items()
     controls = [
         Item("controls", r["id"], r["question"], "in")
         for r in _lines(TEST_DATA / "chat_answerable_controls.jsonl")
     ]
     grounded = [i for i in project_items() if i.group == "chat.jsonl"]
-    facts = {}
-    for item in unanswerable + controls + grounded:
-        query = f"{item.context} {item.text}" if item.context else item.text
-        decision = scope.decide(item.text, embed_one, probes, item.context)
-        result = retriever.search(query, k=4)
-        stopped = decision.verdict != "answer" or result.relevance == "none"
-        prob = float(uncovered.prob(embed_one(query)[None, :])[0])
-        facts[(item.group, item.id)] = (stopped, scope.uncovered(result.passages), prob)
+    prompts = default_library()
+    shipped = scope.default_probes
 
-    def declined(item: Item, t: float, doc: bool = True) -> bool:
-        stopped, scope_best, prob = facts[(item.group, item.id)]
-        return stopped or (doc and scope_best) or prob >= t
+    def outcomes(variant: scope.ScopeProbes, rows: list[Item]) -> dict[str, str]:
+        scope.default_probes = lambda: variant  # what decide() reads
+        try:
+            found = {}
+            for item in rows:
+                history = [Turn(role="user", content=item.context)] if item.context else []
+                request = AnswerRequest(question=item.text, persona="mentor", history=history)
+                prepared = prepare(retriever, prompts, request)
+                found[item.id] = prepared.canned.outcome if prepared.canned else "answered"
+            return found
+        finally:
+            scope.default_probes = shipped
 
     def half(rows: list[Item], odd: bool) -> list[Item]:
         return [r for r in rows if (int(r.id.rsplit("-", 1)[-1]) % 2 == 1) == odd]
 
-    rows, chosen, best = [], 0.95, -1.0
-    for t in (1.01, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
-        # On the tune half only: declined unanswerable + answered controls; ties go to the
-        # higher (more cautious) threshold.
-        gain = np.mean([declined(i, t) for i in half(unanswerable, True)]) + np.mean(
-            [not declined(i, t) for i in half(controls, True)]
-        )
-        if t <= 1 and gain >= best:
-            chosen, best = t, gain
-        rows.append([
-            "scope doc only" if t > 1 else f"doc or probe >= {t}",
-            pct([declined(i, t) for i in half(unanswerable, True)]),
-            pct([not declined(i, t) for i in half(controls, True)]),
-            pct([declined(i, t) for i in half(unanswerable, False)]),
-            pct([not declined(i, t) for i in half(controls, False)]),
-            pct([not declined(i, t) for i in grounded]),
-        ])  # fmt: skip
-    rows.append([
-        f"probe only >= {chosen}",
-        pct([declined(i, chosen, False) for i in half(unanswerable, True)]),
-        pct([not declined(i, chosen, False) for i in half(controls, True)]),
-        pct([declined(i, chosen, False) for i in half(unanswerable, False)]),
-        pct([not declined(i, chosen, False) for i in half(controls, False)]),
-        pct([not declined(i, chosen, False) for i in grounded]),
-    ])  # fmt: skip
+    nearest = probes.uncovered
+    assert nearest is not None
+    t = nearest.threshold
+    variants = [("scope document best match only", replace(probes, uncovered=None))]
+    for value in (t - 0.01, t, t + 0.01):
+        name = f"doc or nearest >= {value:+.3f}" + (" (shipped)" if value == t else "")
+        variants.append((name, replace(probes, uncovered=replace(nearest, threshold=value))))
+    blind = {
+        name: [
+            Item(name, r["id"], r["question"], "in", r["label"])
+            for r in _lines(TEST_DATA / f"unanswerable_{name}.jsonl")
+        ]
+        for name in (("heldout2", "heldout3") if heldout else ())
+    }
+    rows = []
+    for name, variant in variants:
+        out = outcomes(variant, unanswerable + controls + grounded)
+        row = [
+            name,
+            pct([out[i.id] == "declined" for i in half(unanswerable, True)]),
+            pct([out[i.id] == "answered" for i in half(controls, True)]),
+            pct([out[i.id] == "declined" for i in half(unanswerable, False)]),
+            pct([out[i.id] == "answered" for i in half(controls, False)]),
+            pct([out[i.id] == "answered" for i in grounded]),
+        ]
+        for items in blind.values():
+            found = outcomes(variant, items)
+            row += [
+                pct([found[i.id] == "declined" for i in items if i.kind == "decline"]),
+                pct([found[i.id] == "answered" for i in items if i.kind == "answer"]),
+            ]
+        rows.append(row)
+    header = ["decision", "odd: unans. declined", "odd: controls answered", "even: unans. declined",
+              "even: controls answered", "chat grounded answered"]  # fmt: skip
+    for name in blind:
+        header += [f"{name}: unans. declined", f"{name}: answerable answered"]
     table(
-        "Answerability on the blind questions (tune = odd ids, held out = even ids); "
-        f"chosen on the tune half (most declined + answered): {chosen}",
-        ["rule", "tune: unans. declined", "tune: controls answered", "held-out: unans. declined",
-         "held-out: controls answered", "chat grounded answered"],
+        "Answerability through the chat's path (declined = outcome 'declined', answered = "
+        "reaches the model)",
+        header,
         rows,
-    )  # fmt: skip
-    return chosen
+    )
 
 
 def bench_latency(retriever: Retriever, probes: scope.ScopeProbes, items: list[Item]) -> None:

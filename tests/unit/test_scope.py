@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from assistant import scope
@@ -25,8 +26,56 @@ def coach(real_retriever, scripted_model: ScriptedModel) -> Coach:  # noqa: ANN0
 def test_the_shipped_probes_load_with_their_thresholds() -> None:
     probes = scope.default_probes()
     assert probes is not None and probes.uncovered is not None
-    for probe in (probes.harm, probes.domain, probes.uncovered):
+    for probe in (probes.harm, probes.domain):
         assert probe.w.shape == (384,) and 0.0 < probe.threshold < 1.0
+    nearest = probes.uncovered
+    assert nearest.elsewhere.shape[1] == nearest.covered.shape[1] == 384
+    assert nearest.elsewhere.dtype == np.float32 and nearest.k >= 1
+    assert len(nearest.covered) > len(nearest.elsewhere) > 100
+
+
+def test_nearest_questions_score_is_the_difference_of_the_mean_top_k_cosines() -> None:
+    """Worked by hand on unit vectors: the question is closest to the 'someone else' bank."""
+    e = np.eye(4, dtype=np.float32)
+    nearest = scope.NearestQuestions(
+        elsewhere=np.stack([e[0], (e[0] + e[1]) / np.sqrt(2)]),
+        covered=np.stack([e[2], e[3], (e[1] + e[2]) / np.sqrt(2)]),
+        k=2,
+        threshold=0.0,
+    )
+    q = e[0][None, :]
+    # top-2 to elsewhere: 1 and 0.7071 -> 0.8536; top-2 to covered: 0, 0 -> 0
+    assert nearest.score(q)[0] == pytest.approx((1 + 1 / np.sqrt(2)) / 2, abs=1e-6)
+    assert nearest.score(e[3][None, :])[0] == pytest.approx(-0.5, abs=1e-6)
+
+
+def test_nearest_questions_round_trip_through_the_file(tmp_path) -> None:  # noqa: ANN001
+    rng = np.random.default_rng(0)
+    bank = rng.normal(size=(6, 384)).astype(np.float32)
+    bank /= np.linalg.norm(bank, axis=1, keepdims=True)
+    saved = scope.NearestQuestions(bank[:2], bank[2:], 3, -0.025)
+    saved.save(tmp_path / "a.npz")
+    loaded = scope.NearestQuestions.load(tmp_path / "a.npz")
+    assert loaded is not None and loaded.k == 3 and loaded.threshold == -0.025
+    assert np.allclose(loaded.score(bank), saved.score(bank), atol=2e-3)  # float16 on disk
+    assert scope.NearestQuestions.load(tmp_path / "missing.npz") is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Written for this test, not in any training or eval set.
+        "I retire next spring. How much will my workplace pension pay out each month?",
+        "My mentee wants to know the statutory notice period if she resigns after three years.",
+    ],
+)
+def test_a_question_for_someone_else_is_declined_even_when_it_is_not_about_mentoring(
+    coach: Coach, question: str
+) -> None:
+    answer = coach.answer(AnswerRequest(question=question))
+    assert answer.outcome == "declined" and coach.model.history == []
+    assert "won't guess" in answer.answer and answer.citations
+    assert answer.citations[0].source == scope.SCOPE_SOURCE
 
 
 @pytest.mark.parametrize(
