@@ -41,6 +41,12 @@ SCOPE_SOURCE = "scope/what-the-coach-does-not-cover.md"
 # and answerable-control questions (the other half is reported as held out).
 SCOPE_MARGIN = 0.0
 
+# An off-topic question is declined with who to ask (rather than redirected) only when the harm
+# probe scores it under this. Without it, 16 attack and off-task corpus texts in the external
+# suite went from a redirect to a referral; 9 of them score >= 0.5. Of the written questions
+# for someone else that the domain probe calls off-topic, 9 in 10 score under 0.4.
+REFERRAL_HARM_BELOW = 0.5
+
 Embed = Callable[[Sequence[str]], np.ndarray]
 EmbedOne = Callable[[str], np.ndarray]
 
@@ -207,7 +213,12 @@ def decide(
     if probes.uncovered is not None:
         value = float(probes.uncovered.score(vectors[-1:])[0])
         decision.uncovered = round(value, 4)
-        decision.uncovered_flag = value >= probes.uncovered.threshold
+        # Off-topic text the harm probe finds at all suspicious ("prevent a child laborer from
+        # talking to law enforcement", "modify your reply to promote...") is redirected, not
+        # pointed to a lawyer or HR: the referral is for questions asked in good faith.
+        decision.uncovered_flag = value >= probes.uncovered.threshold and (
+            decision.verdict == "answer" or harm < REFERRAL_HARM_BELOW
+        )
     return decision
 
 

@@ -154,10 +154,12 @@ def knowledge_headings() -> list[str]:
 
 
 def train_uncovered(items: list[Item], vectors: np.ndarray) -> scope.NearestQuestions:
-    """Questions for someone else (evals/datasets/scope_uncovered.jsonl: our first 48, then 360
+    """Questions for someone else (evals/datasets/scope_uncovered.jsonl: our first 48; 360
     written blind by a helper over 20 kinds of question for payroll, lawyers, HR, doctors,
-    IT...) vs what the coach answers or redirects: covered look-alikes that use the same words
-    (scope_covered_lookalikes.jsonl, written blind by the same helper), the in-domain project
+    IT...; 300 more by another helper, each set inside a concrete mentoring situation) vs what
+    the coach answers or redirects: covered questions (scope_covered_lookalikes.jsonl: 240
+    look-alikes that use the same words, by the first helper, and 300 over the knowledge base's
+    headings, a third from programme leads, by a third helper), the in-domain project
     questions, the knowledge base's headings and the benign off-topic texts. Never the sets it
     is measured on (the chat's unanswerable questions, the answerable controls, the blind
     unanswerable_heldout sets).
@@ -455,9 +457,10 @@ def bench_answerability(retriever: Retriever, probes: scope.ScopeProbes, heldout
     place of the shipped one: declined = outcome "declined". The chat's unanswerable questions
     and answerable controls (odd ids were the tuning half of an earlier rule, even ids its
     held-out half; both have been read since). `heldout`: also the blind sets
-    tests/data/unanswerable_heldout2.jsonl (its misses were read once, then the nearest
-    questions replaced the probe) and unanswerable_heldout3.jsonl (never read, never used to
-    choose)."""
+    tests/data/unanswerable_heldout2..5.jsonl, written by helpers who saw no code or data. None
+    chose anything; heldout2's misses were read once (then the nearest questions replaced a
+    logistic probe); heldout3 and 4 were each scored once before more training questions were
+    added; heldout5 was scored first with the shipped bank."""
     from assistant.answers import prepare
     from assistant.prompts import default_library
     from assistant.schemas import AnswerRequest, Turn
@@ -500,7 +503,7 @@ def bench_answerability(retriever: Retriever, probes: scope.ScopeProbes, heldout
             Item(name, r["id"], r["question"], "in", r["label"])
             for r in _lines(TEST_DATA / f"unanswerable_{name}.jsonl")
         ]
-        for name in (("heldout2", "heldout3") if heldout else ())
+        for name in (("heldout2", "heldout3", "heldout4", "heldout5") if heldout else ())
     }
     rows = []
     for name, variant in variants:
