@@ -257,8 +257,11 @@ _CRISIS = re.compile(
     r"|\bcan'?t\s+go\s+on\b|\bgiving\s+(away\s+)?(all\s+)?(my|his|her|their)\s+"
     r"(things|stuff|belongings)\s+away\b|\bgiving\s+away\s+(all\s+)?(my|his|her|their)\s+"
     r"(things|stuff|belongings)\b"
-    r"|\b(chest\s+pains?|collapsed|unconscious|not\s+breathing|stopped\s+breathing|seizure|"
-    r"stroke\s+symptoms)\b"
+    # "unconscious bias", "the deal collapsed" and "asset seizure" are workplace talk, not a
+    # person in danger: a person collapsed, someone is unconscious, a seizure is had.
+    r"|\b(chest\s+pains?|not\s+breathing|stopped\s+breathing|stroke\s+symptoms)\b"
+    r"|\b(he|she|they|i|someone|somebody|mentor|mentee|colleague|manager|boss)\s+(has\s+|had\s+|"
+    r"just\s+)*collapsed\b|\bunconscious\b(?!\s+bias)|\b(having|had|has|have)\s+(a\s+)?seizures?\b"
     r"|\b(unsafe|not\s+safe|in\s+danger)\s+(at\s+home|with\s+(him|her|them|my\s+partner))\b"
     r"|\b(threatened\s+to\s+(kill|hurt)|going\s+to\s+(kill|hurt)\s+(me|him|her|them|"
     r"myself|himself|herself|themselves))\b",

@@ -51,6 +51,23 @@ def test_everyday_stress_and_idioms_are_coached_as_usual(coach: Coach, question:
     assert not answer.answer.startswith(CRISIS_REPLY)
 
 
+@pytest.mark.parametrize(
+    "text, crisis",
+    [
+        ("Which vendor should run our unconscious bias training?", False),
+        ("Our pilot collapsed after the restructure; how do I restart it with my mentee?", False),
+        ("What counts as an asset seizure in the merger my mentor is leading?", False),
+        ("My mentee is unconscious on the office floor", True),
+        ("My colleague just collapsed in the kitchen", True),
+        ("My mentor is having a seizure right now", True),
+    ],
+)
+def test_the_word_rule_tells_workplace_phrases_from_a_person_in_danger(
+    text: str, crisis: bool
+) -> None:
+    assert bool(scope._CRISIS.search(text)) is crisis
+
+
 def test_the_shipped_probe_loads() -> None:
     found = scope.crisis_probe()
     assert found is not None and found.probe.w.shape == (384,)
