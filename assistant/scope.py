@@ -245,7 +245,8 @@ def uncovered(
 _REFLEXIVE = r"(myself|himself|herself|themselves|yourself|themself)"
 _CRISIS = re.compile(
     r"\bsuicid\w*|\bself[-\s]?harm\w*|\boverdos\w*"
-    rf"|\b(kill|hurt|harm|cut|burn|starv)\w*\s+{_REFLEXIVE}\b"
+    rf"|\b(kill|hurt|harm|cut|burn|starv|hang|drown|poison|stab|strangl|suffocat|"
+    rf"overdose)\w*\s+{_REFLEXIVE}\b"
     r"|\bend(ing)?\s+(it\s+all|(my|his|her|their)\s+(own\s+)?life)\b|\btake\s+(my|his|her|their)\s+"
     r"(own\s+)?life\b"
     r"|\b(do|does|did)(n'?t|\s+not)\s+see\s+(the|any)\s+point\s+(in|of)\s+(going\s+on|living|"
