@@ -378,10 +378,10 @@ def debrief(
     completion = model.complete(messages, max_tokens=DEBRIEF_TOKENS, temperature=0.2)
     text = clean_citations(strip_foreign_script(completion.text), len(passages))
     notes = list(completion.notes)
-    if not leaks_instructions(text) and not scope.only_markers(text):
-        if not build_citations(text, passages):  # words, no [n]: cite by similarity
-            text = attribute(text, passages, index.embedder)
-    if leaks_instructions(text) or scope.only_markers(text) or not build_citations(text, passages):
+    usable = not leaks_instructions(text) and not scope.only_markers(text)
+    if usable and not build_citations(text, passages):  # words, no [n]: cite by similarity
+        text = attribute(text, passages, index.embedder)
+    if not usable or not build_citations(text, passages):
         text = _quoted(passages, said)
         notes.append("The model's feedback was unusable (no words or no sources), so the "
                      "guidance is quoted instead.")  # fmt: skip

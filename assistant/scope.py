@@ -37,8 +37,9 @@ Verdict = Literal["answer", "redirect", "refuse"]
 WEIGHTS = Path(__file__).parent / "data" / "scope" / "scope-probes.npz"
 SCOPE_SOURCE = "scope/what-the-coach-does-not-cover.md"
 # The scope document counts as "the best match" when it is within this cosine of the best
-# other passage. Chosen in benchmarks/scope.py on the tuning half of the blind unanswerable
-# and answerable-control questions (the other half is reported as held out).
+# other passage: 0.0, it must be the best. Not tuned; benchmarks/scope.py reports the rule on
+# its own (on the blind heldout5: 17.5% of unanswerable questions declined, 97.5% of
+# answerable ones answered; the nearest questions do the rest).
 SCOPE_MARGIN = 0.0
 
 # An off-topic question is declined with who to ask (rather than redirected) only when the harm
@@ -222,13 +223,9 @@ def decide(
     return decision
 
 
-def uncovered(
-    passages: Sequence[object], margin: float = SCOPE_MARGIN, decision: Decision | None = None
-) -> bool:
-    """True when the knowledge base does not cover the question: the nearest questions say so,
-    or the scope document is the best (or nearly the best) dense match."""
-    if decision is not None and decision.uncovered_flag:
-        return True
+def uncovered(passages: Sequence[object], margin: float = SCOPE_MARGIN) -> bool:
+    """True when the scope document is the best (or nearly the best) dense match: the knowledge
+    base says itself that it does not cover the question."""
     scope = [p.similarity for p in passages if p.source == SCOPE_SOURCE and p.similarity]
     other = [p.similarity for p in passages if p.source != SCOPE_SOURCE and p.similarity]
     if not scope:
@@ -245,8 +242,8 @@ def uncovered(
 _REFLEXIVE = r"(myself|himself|herself|themselves|yourself|themself)"
 _CRISIS = re.compile(
     r"\bsuicid\w*|\bself[-\s]?harm\w*|\boverdos\w*"
-    rf"|\b(kill|hurt|harm|cut|burn|starv|hang|drown|poison|stab|strangl|suffocat|"
-    rf"overdose)\w*\s+{_REFLEXIVE}\b"
+    rf"|\b(kill|hurt|harm|cut|burn|starv|hang|drown|poison|stab|strangl|suffocat)\w*\s+"
+    rf"{_REFLEXIVE}\b"
     r"|\bend(ing)?\s+(it\s+all|(my|his|her|their)\s+(own\s+)?life)\b|\btake\s+(my|his|her|their)\s+"
     r"(own\s+)?life\b"
     r"|\b(do|does|did)(n'?t|\s+not)\s+see\s+(the|any)\s+point\s+(in|of)\s+(going\s+on|living|"

@@ -354,6 +354,7 @@ def main() -> None:
     harm_flag = np.zeros(len(items), dtype=bool)
     dom_ok = np.zeros(len(items), dtype=bool)
     harm_loose = np.zeros(len(items), dtype=bool)
+    is_benign = np.array([i.cls == "benign" for i in items])
     infos = []
     for g in groups:
         held = group_of == g
@@ -367,7 +368,7 @@ def main() -> None:
         dom_ok[held] = dom_p[held] >= probes.domain.threshold
         # v4's looser harm threshold: flag at most LOOSE_BENIGN_FLAGGED of the other groups'
         # benign texts (the target's budget for benign text flagged)
-        benign_rest = ~held & (np.array([i.cls for i in items]) == "benign")
+        benign_rest = ~held & is_benign
         loose = float(np.quantile(probes.harm.prob(vectors[benign_rest]), 1 - LOOSE_BENIGN_FLAGGED))
         harm_loose[held] = harm_p[held] >= loose
     # V1: the harm probe refuses anything it flags; V2 (shipped): only off-domain text
