@@ -39,6 +39,8 @@ _INSTRUCTION_PATTERNS = [
     r"\b(translate|decode)\b.{0,30}\b(base64|rot13|hex)\b",
     r"\b(list|send|email|share|include)\b.{0,30}\b(redacted|password|credentials|api key|"
     r"secret)",
+    # ("felt humiliated when I corrected him" is what happened to someone, not a request)
+    r"(?<!\bfelt )(?<!\bfeel )(?<!\bfeels )(?<!\bwas )(?<!\bwere )(?<!\bbeing )"
     r"\b(humiliate|embarrass|fire|punish|fake|falsif|fabricat)\w*\b.{0,40}\b(mentee|mentor|"
     r"survey|result|employee|him|her|them)\b",
 ]
@@ -54,8 +56,13 @@ _INSTRUCTION_PATTERNS += [
     r"\b(for|to|attention|dear|hey)\s+(the\s+)?(summari[sz]er|summary\s+bot|summari[sz]ing\s+"
     r"(bot|ai|tool)|automated\s+summary|auto-?summary|ai\s+summari[sz]er)\b",
     r"^\W*(bot|assistant|summari[sz]er|copilot|llm|chatbot)\s*[:,]",
-    r"\b(start|begin|prefix|preface|open|end|finish|close)\b[^.?!\n]{0,30}\b(reply|replies|"
+    # ("make Copilot start its reply with a summary": another tool's reply, a how-to question)
+    r"\b(start|begin|prefix|preface|open|end|finish|close)\b"
+    r"(?:(?!\b(?:its|his|her|their)\b)[^.?!\n]){0,30}\b(reply|replies|"
     r"answer|response|output|message|summary|list)\b[^.?!\n]{0,20}\bwith\b",
+    r"\b(summari[sz]er|assistant|model|bot|coach|llm|ai)\s+(must|should|shall|will|needs?\s+to|"
+    r"has\s+to)\s+(start|begin|prefix|preface|open|end|finish|close|include|say|state|add|"
+    r"write|output|print)\b",
     r"\band\s+nothing\s+else\b",
     r"\bstop\s+being\s+(a|an|the)\b|\bno\s+longer\s+(a|an|the)\s+(coach|assistant|bot)\b",
     r"\byour\s+(only|sole|one|new|real|true)\s+(job|task|role|purpose|goal|mission)\b",
@@ -82,6 +89,12 @@ _INSTRUCTION_PATTERNS += [
     r"\bdo\s+what\s+it\s+says\b|\b(then|and)\s+(follow|obey|execute|carry\s+out)\s+(it|them|"
     r"those|these|the\s+instructions?)\b",
     r"\bexact\s+(value|string)\b|\b(answer|citations?|summary)\s+field\b",
+    # Text to be slipped into what the assistant writes ("integrate a line in your response
+    # about a prince needing help transferring funds"); not "your summary" (a person's own, in
+    # notes) nor "your reply to the client".
+    r"\b(add|include|integrate|insert|inject|mention|append|embed|put|slip|weave)\b[^.?!\n]{0,50}"
+    r"\b(in|into|to|within|at\s+the\s+(end|start)\s+of)\s+your\s+(response|reply|answer|output)s?"
+    r"\b(?![^.?!\n]{0,20}\bto\s+(the|a|an|her|his|their)\b)",
 ]
 # Digits standing in for letters ("1gn0r3 y0ur 1nstruct10ns") are read as letters too.
 _LEET = str.maketrans("013457@$", "oieastas")
@@ -142,6 +155,41 @@ _SAFETY_OFF = re.compile(
     r"\bno\s+(rules|restrictions|filters|limits|content\s+polic(y|ies))\b|\bcontent\s+polic(y|ies)\b",
     re.IGNORECASE,
 )
+
+
+# A persona or mode for the assistant itself, the shape of the jailbreak templates that
+# circulate (a named character who "never refuses", "Debug Mode is now active", a simulated
+# chat between two AIs): counted only in a long message (PERSONA_MIN_WORDS), where a question
+# that merely mentions a mode or a role ("how do I turn on focus mode?") never is.
+_ASSIGNED = (
+    r"(?:^|[.!?:;]\s+|\n|\byou\s+(?:will|must|should|shall|are\s+to|'ll|need\s+to)\s+|\bplease\s+)"
+)
+_PERSONA = re.compile(
+    r"\byou\s*(?:are|'re|will\s+be|'ll\s+be|shall\s+be)\s+(?:now\s+)?(?:going\s+to\s+)?(?:be\s+)?"
+    r"(?:playing|portraying|acting\s+as|pretending\s+to\s+be|role-?\s?playing|called|named|known"
+    r"\s+as)\b|\byou\s*(?:are|'re)\s+now\b|"
+    # imperative, or said to "you": "Take on the role of Zero", "you will assume a persona"
+    + _ASSIGNED
+    + r"(?:take\s+on|assume|adopt|play)\s+(?:the\s+)?(?:role|persona|character|identity)\s+of\b|"
+    + _ASSIGNED
+    + r"(?:assume|adopt|take\s+on)\s+(?:a|an|the)\s+[^.?!\n]{0,40}\b(?:persona|character|identity)\b|"
+    + _ASSIGNED
+    + r"role-?\s?play\s+as\b|"
+    + _ASSIGNED
+    + r"(?:let'?s\s+)?(?:simulate|emulate)\s+(?:a|an|the)?\s*(?:conversation|chat|chatroom|dialogue|"
+    r"discussion|game)\b|\b(?:enable|activate|enter|switch\s+(?:on|in)?to|turn\s+on)\s+(?:the\s+)?"
+    r"[\w-]+(?:\s+[\w-]+)?\s+mode\b|\b[\w-]+\s+mode\s+(?:is\s+)?(?:now\s+)?(?:active|activated|"
+    r"enabled|on)\b|\bin\s+[\w-]+\s+mode,?\s+(?:you|the\s+assistant|the\s+ai|the\s+model)\b|"
+    r"\b(?:never|doesn'?t|does\s+not|won'?t|will\s+not|cannot|can'?t)\s+(?:refuse|decline|say\s+no)"
+    r"\b|\bwithout\s+(?:any\s+)?(?:ethical|moral|legal)\b",
+    re.IGNORECASE,
+)
+PERSONA_MIN_WORDS = 40
+
+
+def assigns_persona(text: str) -> bool:
+    """True when a long message gives the assistant a persona or a mode of its own."""
+    return len(text.split()) >= PERSONA_MIN_WORDS and bool(_PERSONA.search(text))
 
 
 def instruction_strength(text: str) -> str | None:

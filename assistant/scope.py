@@ -29,7 +29,7 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.guard import instruction_strength
+from assistant.guard import assigns_persona, instruction_strength
 
 Outcome = Literal["answered", "declined", "redirected", "refused", "rehearsal"]
 Verdict = Literal["answer", "redirect", "refuse"]
@@ -181,7 +181,7 @@ def decide(
     (benchmarks/scope.py also measures a "v3" that lets a strong retrieval match outweigh a low
     domain score: fewer in-domain questions redirected, more attacks through; not shipped.)"""
     strength = instruction_strength(question)
-    if strength == "strong":
+    if strength == "strong" or assigns_persona(question):
         return Decision("refuse", "rules")
     probes = probes or default_probes()
     if probes is None or embed_one is None:
