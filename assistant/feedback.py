@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from assistant.drafts import FeedbackDraft
+from assistant.foreign_lines import foreign_lines
 from assistant.grounding import SUPPORTED_SIMILARITY
 from assistant.guard import (
     Sanitized,
@@ -27,7 +29,7 @@ from assistant.ledger import (
 from assistant.llm.base import ChatModel
 from assistant.llm.structured import generate_structured
 from assistant.notes_check import require_session_notes
-from assistant.privacy import redact
+from assistant.privacy import Redaction, redact
 from assistant.prompts import PromptLibrary
 from assistant.schemas import ActionItem, FeedbackRequest, FeedbackSummary
 from assistant.text import repeats_words, split_sentences, word_string
@@ -225,8 +227,16 @@ _REQUEST_LINE = re.compile(
 _HEADING_OR_BULLET = re.compile(r"^\s*([-*•]|\d+[.)])")
 OFF_TASK_REMOVED = "[removed: a request unrelated to the session]"
 OFF_TASK_NOTE = (
-    "{n} line(s) in the notes asked for something unrelated to the session and were ignored."
+    "{n} line(s) in the notes asked for something unrelated to the session and were ignored "
+    "(if one belongs to the session, reword it as what happened and summarise again): {lines}"
 )
+QUOTED_LINE_CHARS = 80
+
+
+def _quoted(line: str) -> str:
+    text = " ".join(line.split())
+    cut = text if len(text) <= QUOTED_LINE_CHARS else text[: QUOTED_LINE_CHARS - 1] + "…"
+    return f"“{cut}”"
 
 
 def off_task_lines(text: str, embed: Embed | None) -> list[int]:
@@ -254,6 +264,41 @@ def off_task_lines(text: str, embed: Embed | None) -> list[int]:
     return [i for i, p in zip(wanted, domain, strict=True) if p < probes.domain.threshold]
 
 
+@dataclass(frozen=True)
+class Screened:
+    """The notes as the model gets them: redacted; lines that instruct the assistant replaced
+    (the guard); requests unrelated to the session (the off-task rule) and lines that do not
+    belong to it (the foreign-line probe, assistant/foreign_lines.py) left out."""
+
+    redaction: Redaction
+    sanitized: Sanitized
+    off_task: list[int]  # line indexes left out as unrelated
+    set_aside: list[str]  # those lines, as written (redacted)
+
+    def reaches_model(self, index: int) -> bool:
+        """True when line `index` of the notes reaches the model as written (not left out,
+        not cut by the guard)."""
+        raw, sent = self.redaction.text.split("\n"), self.sanitized.text.split("\n")
+        return index not in self.off_task and index < len(sent) and sent[index] == raw[index]
+
+
+def screen(notes: str, names: Sequence[str], embed: Embed | None) -> Screened:
+    """Everything done to the notes before the model sees them, and nothing else."""
+    redaction = redact(notes, names)
+    sanitized = sanitize_untrusted(redaction.text)
+    off_task = sorted(
+        set(off_task_lines(sanitized.text, embed))
+        | set(foreign_lines(sanitized.text, embed, names))
+    )
+    set_aside = [sanitized.text.split("\n")[i] for i in off_task]
+    if off_task:
+        kept = sanitized.text.split("\n")
+        for i in off_task:
+            kept[i] = OFF_TASK_REMOVED
+        sanitized = Sanitized("\n".join(kept), sanitized.removed)
+    return Screened(redaction, sanitized, off_task, set_aside)
+
+
 def build_feedback(
     model: ChatModel,
     prompts: PromptLibrary,
@@ -269,14 +314,13 @@ def build_feedback(
     started = time.perf_counter()
     notes, names = request.notes, request.names
     require_session_notes(notes)
-    redaction = redact(notes, names)
-    sanitized = sanitize_untrusted(redaction.text)
-    off_task = off_task_lines(sanitized.text, embed)
-    if off_task:
-        kept = sanitized.text.split("\n")
-        for i in off_task:
-            kept[i] = OFF_TASK_REMOVED
-        sanitized = Sanitized("\n".join(kept), sanitized.removed)
+    screened = screen(notes, names, embed)
+    redaction, sanitized, off_task, set_aside = (
+        screened.redaction,
+        screened.sanitized,
+        screened.off_task,
+        screened.set_aside,
+    )
     messages = prompts.get("feedback").render(notes=sanitized.text)
     prompt = prompts.get("feedback")
     instructions = word_string(f"{prompt.system} {prompt.user}")
@@ -332,7 +376,9 @@ def build_feedback(
             )
         actions = backed
     if off_task:
-        run_notes.append(OFF_TASK_NOTE.format(n=len(off_task)))
+        run_notes.append(
+            OFF_TASK_NOTE.format(n=len(off_task), lines=" · ".join(_quoted(x) for x in set_aside))
+        )
     if sanitized.removed:
         run_notes.append(
             f"{sanitized.removed} line(s) in the notes looked like instructions to the "
