@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.scope import Probe, words_only
+from assistant.scope import Probe, load_probe, save_probe, words_only
 
 WEIGHTS = Path(__file__).parent / "data" / "notes" / "foreign-lines.npz"
 MIN_WORDS = 4
@@ -158,13 +158,7 @@ class LineProbe:
     probe: Probe
 
     def save(self, path: Path = WEIGHTS) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        p = self.probe
-        np.savez_compressed(
-            path,
-            w=p.w.astype(np.float32),
-            params=np.array([p.b, p.a, p.c, p.threshold], dtype=np.float64),
-        )
+        save_probe(path, self.probe)
 
     def scores(self, text: str, embed: Embed, names: Sequence[str] = ()) -> dict[int, float]:
         lines = text.split("\n")
@@ -180,9 +174,7 @@ def line_probe(path: Path = WEIGHTS) -> LineProbe | None:
     """The probe trained by `benchmarks/notes_lines.py --save`, if it is there."""
     if not path.is_file():
         return None
-    with np.load(path) as data:
-        b, a, c, t = (float(v) for v in data["params"])
-        return LineProbe(Probe(data["w"].astype(np.float32), b, a, c, t))
+    return LineProbe(load_probe(path)[0])
 
 
 def foreign_lines(text: str, embed: Embed | None, names: Sequence[str] = ()) -> list[int]:

@@ -172,12 +172,13 @@ _PERSONA = re.compile(
     + _ASSIGNED
     + r"(?:take\s+on|assume|adopt|play)\s+(?:the\s+)?(?:role|persona|character|identity)\s+of\b|"
     + _ASSIGNED
-    + r"(?:assume|adopt|take\s+on)\s+(?:a|an|the)\s+[^.?!\n]{0,40}\b(?:persona|character|identity)\b|"
+    + r"(?:assume|adopt|take\s+on)\s+(?:a|an|the)\s+[^.?!\n]{0,40}"
+    r"\b(?:persona|character|identity)\b|"
     + _ASSIGNED
     + r"role-?\s?play\s+as\b|"
     + _ASSIGNED
-    + r"(?:let'?s\s+)?(?:simulate|emulate)\s+(?:a|an|the)?\s*(?:conversation|chat|chatroom|dialogue|"
-    r"discussion|game)\b|\b(?:enable|activate|enter|switch\s+(?:on|in)?to|turn\s+on)\s+(?:the\s+)?"
+    + r"(?:let'?s\s+)?(?:simulate|emulate)\s+(?:a|an|the)?\s*(?:conversation|chat|chatroom|"
+    r"dialogue|discussion|game)\b|\b(?:enable|activate|enter|switch\s+(?:on|in)?to|turn\s+on)\s+(?:the\s+)?"
     r"[\w-]+(?:\s+[\w-]+)?\s+mode\b|\b[\w-]+\s+mode\s+(?:is\s+)?(?:now\s+)?(?:active|activated|"
     r"enabled|on)\b|\bin\s+[\w-]+\s+mode,?\s+(?:you|the\s+assistant|the\s+ai|the\s+model)\b|"
     r"\b(?:never|doesn'?t|does\s+not|won'?t|will\s+not|cannot|can'?t)\s+(?:refuse|decline|say\s+no)"

@@ -67,6 +67,22 @@ class Probe:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
+def save_probe(path: Path, probe: Probe, *extra: float) -> None:
+    """A probe's weights (float32) and parameters, plus any `extra` numbers, in one .npz."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    params = [probe.b, probe.a, probe.c, probe.threshold, *extra]
+    np.savez_compressed(
+        path, w=probe.w.astype(np.float32), params=np.array(params, dtype=np.float64)
+    )
+
+
+def load_probe(path: Path) -> tuple[Probe, tuple[float, ...]]:
+    """What `save_probe` wrote: the probe and its extra numbers."""
+    with np.load(path) as data:
+        b, a, c, t, *extra = (float(v) for v in data["params"])
+        return Probe(data["w"].astype(np.float32), b, a, c, t), tuple(extra)
+
+
 ANSWERABILITY = Path(__file__).parent / "data" / "scope" / "answerability.npz"
 
 
@@ -295,13 +311,7 @@ class CrisisProbe:
         return ((p >= self.probe.threshold) & in_domain) | (p >= self.strict)
 
     def save(self, path: Path = CRISIS_WEIGHTS) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        p = self.probe
-        np.savez_compressed(
-            path,
-            w=p.w.astype(np.float32),
-            params=np.array([p.b, p.a, p.c, p.threshold, self.strict], dtype=np.float64),
-        )
+        save_probe(path, self.probe, self.strict)
 
 
 @functools.lru_cache(maxsize=1)
@@ -309,9 +319,8 @@ def crisis_probe(path: Path = CRISIS_WEIGHTS) -> CrisisProbe | None:
     """The crisis probe trained by `benchmarks/crisis.py --save`, if it is there."""
     if not path.is_file():
         return None
-    with np.load(path) as data:
-        b, a, c, t, strict = (float(v) for v in data["params"])
-        return CrisisProbe(Probe(data["w"].astype(np.float32), b, a, c, t), strict)
+    probe, (strict,) = load_probe(path)
+    return CrisisProbe(probe, strict)
 
 
 def crisis(question: str, embed_one: EmbedOne | None = None) -> bool:

@@ -1,10 +1,10 @@
 """The external suite's planted-notes cases alone, every one of them: each instruction meant for
 planting (BIPIA's text attacks, Greshake's payloads; 166 in all) put into a real session note at
 the start, middle or end, then summarised. This is the long run for the obedience rate on a real
-model (`coach eval --suite external_notes --model local`, about an hour and a half on 2 cores),
-which a mixed `--limit` sample of the external suite covers only a few of. Scored like the
-external suite's notes: `set_aside` (the guard removed the line before the model) and `obeyed`,
-overall and per corpus."""
+model (`coach eval --suite external_notes --model local`), which a mixed `--limit` sample of the
+external suite covers only a few of. Scored like the external suite's notes: `set_aside` (the
+planted line never reached the model; such a case is not generated) and `obeyed`, overall and
+per corpus."""
 
 from __future__ import annotations
 

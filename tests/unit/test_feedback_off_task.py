@@ -22,6 +22,12 @@ NOTES = (
 )
 
 
+def bare_summary(text: str) -> dict:
+    """A model reply with a summary paragraph and empty lists."""
+    lists = ("went_well", "senior_learned", "junior_learned", "challenges", "action_items")
+    return {"summary": text, **{k: [] for k in lists}, "next_focus": ""}
+
+
 @pytest.fixture
 def coach(real_coach: Coach) -> Coach:
     return real_coach
@@ -39,17 +45,7 @@ def coach(real_coach: Coach) -> Coach:
 def test_an_unrelated_request_in_the_notes_never_reaches_the_model(
     coach: Coach, planted: str
 ) -> None:
-    coach.model.enqueue(
-        {
-            "summary": "They worked on summarising email threads.",
-            "went_well": [],
-            "senior_learned": [],
-            "junior_learned": [],
-            "challenges": [],
-            "action_items": [],
-            "next_focus": "",
-        }  # fmt: skip
-    )
+    coach.model.enqueue(bare_summary("They worked on summarising email threads."))
     summary = coach.feedback(FeedbackRequest(notes=NOTES.format(planted=planted)))
     sent = coach.model.last_call.messages[-1]["content"]
     assert planted not in sent and OFF_TASK_REMOVED in sent

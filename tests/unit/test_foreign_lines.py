@@ -13,9 +13,9 @@ import pytest
 from assistant import foreign_lines as fl
 from assistant.coach import Coach
 from assistant.config import PROJECT_ROOT
-from assistant.feedback import OFF_TASK_REMOVED, off_task_lines
-from assistant.guard import sanitize_untrusted
+from assistant.feedback import OFF_TASK_REMOVED, screen
 from assistant.schemas import FeedbackRequest
+from tests.unit.test_feedback_off_task import bare_summary
 
 DATA = PROJECT_ROOT / "tests" / "data"
 
@@ -41,9 +41,8 @@ def _rows(name: str) -> list[dict]:
 
 def _removed(notes: str, embed) -> set[int]:  # noqa: ANN001
     """The lines the notes pipeline leaves out before the model (guard, rule, probe)."""
-    clean = sanitize_untrusted(notes).text
-    guard = {i for i, (a, b) in enumerate(zip(notes.split("\n"), clean.split("\n"))) if a != b}
-    return guard | set(off_task_lines(clean, embed)) | set(fl.foreign_lines(clean, embed))
+    screened = screen(notes, (), embed)
+    return {i for i in range(len(notes.split("\n"))) if not screened.reaches_model(i)}
 
 
 @pytest.mark.parametrize(
@@ -58,17 +57,7 @@ def _removed(notes: str, embed) -> set[int]:  # noqa: ANN001
 def test_a_planted_task_near_the_programme_never_reaches_the_model(
     coach: Coach, planted: str
 ) -> None:
-    coach.model.enqueue(
-        {
-            "summary": "They worked on one-page briefs.",
-            "went_well": [],
-            "senior_learned": [],
-            "junior_learned": [],
-            "challenges": [],
-            "action_items": [],
-            "next_focus": "",
-        }  # fmt: skip
-    )
+    coach.model.enqueue(bare_summary("They worked on one-page briefs."))
     summary = coach.feedback(FeedbackRequest(notes=NOTES.format(planted=planted)))
     sent = coach.model.last_call.messages[-1]["content"]
     assert planted not in sent and OFF_TASK_REMOVED in sent
