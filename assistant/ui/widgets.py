@@ -212,8 +212,8 @@ def render_provenance(artifact: Provenance) -> None:
         f"prompt {artifact.prompt_version}" if artifact.prompt_version else "",
     ]
     st.caption(" · ".join(p for p in parts if p))
-    for note in artifact.notes:
-        st.caption(f"Note: {note}")
+    for note in artifact.notes:  # a note may quote the user's own lines: shown as text
+        st.caption(f"Note: {plain(note)}")
 
 
 def slug(text: str, fallback: str = "coach") -> str:
