@@ -92,7 +92,7 @@ _INSTRUCTION_PATTERNS += [
     # Text to be slipped into what the assistant writes ("integrate a line in your response
     # about a prince needing help transferring funds"); not "your summary" (a person's own, in
     # notes) nor "your reply to the client".
-    r"\b(add|include|integrate|insert|inject|mention|append|embed|put|slip|weave)\b[^.?!\n]{0,50}"
+    r"\b(add|include|integrate|insert|inject|mention|append|embed|put|slip|weave)\b[^.?!\n]{0,90}"
     r"\b(in|into|to|within|at\s+the\s+(end|start)\s+of)\s+your\s+(response|reply|answer|output)s?"
     r"\b(?![^.?!\n]{0,20}\bto\s+(the|a|an|her|his|their)\b)",
 ]
