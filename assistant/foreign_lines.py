@@ -107,6 +107,7 @@ def features(
     """One row per line in `which`: the line's MiniLM vector followed by FEATURES.
     `vectors` holds one unit vector per line of `lines` (a zero row for a blank line)."""
     known = {n for name in names for n in _names(name) | {name.strip()}}
+    line_names = [_names(line) for line in lines]
     rows = []
     norms = np.linalg.norm(vectors, axis=1) > 0
     for i in which:
@@ -119,7 +120,7 @@ def features(
         else:
             coherence_max = coherence_centroid = 0.0
         text = body(lines[i])
-        elsewhere = set().union(*[_names(lines[j]) for j in range(len(lines)) if j != i] or [set()])
+        elsewhere = set().union(*(line_names[j] for j in range(len(lines)) if j != i))
         mine = _names(text)
         # A participant, by name or by the placeholder the redaction put in its place.
         shares = (
@@ -147,9 +148,11 @@ def features(
 def line_vectors(lines: Sequence[str], embed: Embed) -> np.ndarray:
     texts = [words_only(body(line)) for line in lines]
     keep = [i for i, t in enumerate(texts) if t.strip()]
-    out = np.zeros((len(lines), 384), dtype=np.float32)
-    if keep:
-        out[keep] = embed([texts[i] for i in keep])
+    if not keep:
+        return np.zeros((len(lines), 1), dtype=np.float32)
+    vectors = embed([texts[i] for i in keep])
+    out = np.zeros((len(lines), vectors.shape[1]), dtype=np.float32)
+    out[keep] = vectors
     return out
 
 
