@@ -11,7 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.privacy import CONSENT_NOTICE, redact, where_notes_go
+from assistant.feedback import screen
+from assistant.privacy import CONSENT_NOTICE, where_notes_go
 from assistant.schemas import NOTES_LIMIT, FeedbackRequest, FeedbackSummary
 from assistant.ui import auth
 from assistant.ui.resources import services, settings, shared_services
@@ -34,7 +35,10 @@ _KIND_LABELS = {"email": "Email", "phone": "Phone", "url": "Link", "name": "Name
 
 
 def _preview(request: FeedbackRequest) -> None:
-    redaction = redact(request.notes, request.names)
+    # The same screening the summary runs (feedback.screen): what is shown is what is sent,
+    # instruction-like and unrelated lines already replaced.
+    screened = screen(request.notes, request.names, services().index.embedder.embed)
+    redaction = screened.redaction
     found = redaction.unique()
     label = (
         f"What will be hidden before the model sees your notes ({len(found)})"
@@ -60,7 +64,7 @@ def _preview(request: FeedbackRequest) -> None:
                 "names you listed."
             )
         st.caption("The text the model will see:")
-        st.code(redaction.text, language=None, wrap_lines=True)
+        st.code(screened.sanitized.text, language=None, wrap_lines=True)
 
 
 _LIST_LABELS = {
