@@ -20,6 +20,7 @@ from assistant.citations import (
     build_citations,
     cited_numbers,
     clean_citations,
+    drop_framing_opening,
     lead_with_advice,
     marks_after_first_sentence,
 )
@@ -296,10 +297,15 @@ def finish(
     raw: str,
     seconds: float,
     notes: list[str],
+    streamed: bool = False,
 ) -> Answer:
+    """The reply checked and cited. A `streamed` reply already went through
+    `lead_with_advice`, so its opening is not changed again."""
     passages = result.passages
     embedder = retriever.index.embedder
     text = marks_after_first_sentence(clean_citations(raw, len(passages)))
+    if not streamed:
+        text = drop_framing_opening(text, request.question)
     if leaks_instructions(text):
         withheld = "The reply repeated internal instructions and was withheld."
         text, notes = REFUSAL, [*notes, withheld]
@@ -391,12 +397,16 @@ def stream_answer(
     result = prepared.result
     assert result is not None
     stream = model.stream(messages(prompts, request, result.passages), max_tokens=MAX_TOKENS)
-    filtered = lead_with_advice(CitationFilter(len(result.passages)).run(iter(stream)))
+    filtered = lead_with_advice(
+        CitationFilter(len(result.passages)).run(iter(stream)), request.question
+    )
 
     def done(text: str) -> Answer:
         seconds = time.perf_counter() - started
         notes = list(stream.notes)  # complete once the first chunk has arrived
-        return finish(retriever, model, prompts, request, result, text, seconds, notes)
+        return finish(
+            retriever, model, prompts, request, result, text, seconds, notes, streamed=True
+        )
 
     sources = [(n, p.title) for n, p in enumerate(result.passages, 1)]
     return AnswerStream(filtered, done, sources)

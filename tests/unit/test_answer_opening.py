@@ -1,15 +1,21 @@
 """An answer starts with the advice: a reply that opens with its citation marker gets the marker
 at the end of its first sentence, in the whole reply and while it streams (the local model
-opened 13 of 17 answers with "[1]" in eval run #7)."""
+opened 13 of 17 answers with "[1]" in eval run #7); a first sentence that only frames the
+question ("X can be challenging.") is dropped when advice follows."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from assistant.citations import lead_with_advice, marks_after_first_sentence
+from assistant.citations import drop_framing_opening, lead_with_advice, marks_after_first_sentence
 from assistant.coach import Coach
+from assistant.config import PROJECT_ROOT
 from assistant.llm.scripted import ScriptedModel
 from assistant.schemas import AnswerRequest
+
+DATA = PROJECT_ROOT / "tests" / "data"
 
 CASES = [
     ("[1] Start small. Then agree goals [2].", "Start small [1]. Then agree goals [2]."),
@@ -64,3 +70,52 @@ def test_the_saved_and_the_streamed_answer_start_with_the_advice(coach: Coach) -
     assert whole.answer.startswith("Rebook it within the week [1].")
     assert text.startswith("Rebook it within the week [1].")
     assert stream.result.answer == whole.answer
+
+
+# ---------------------------------------------------------------- a first sentence that frames
+
+QUESTION = "How do I handle my team rolling their eyes at my being mentored by a graduate?"
+FRAMED = (
+    "Handling your team's reaction to being mentored by a graduate can be challenging. [1] "
+    "Start by naming it lightly: say why you asked for a mentor [2]."
+)
+
+
+def test_a_first_sentence_that_only_frames_the_question_is_dropped() -> None:
+    assert drop_framing_opening(FRAMED, QUESTION) == (
+        "Start by naming it lightly: say why you asked for a mentor [2]."
+    )
+    advice = "Handle it by sharing one thing you learned each week [1]. Then invite questions."
+    assert drop_framing_opening(advice, QUESTION) == advice  # advice in it: kept
+    alone = "It's natural to feel awkward about this."
+    assert drop_framing_opening(alone, QUESTION) == alone  # nothing follows: kept
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 50])
+def test_streaming_drops_the_same_framing_sentence(size: int) -> None:
+    chunks = [FRAMED[i : i + size] for i in range(0, len(FRAMED), size)]
+    assert "".join(lead_with_advice(iter(chunks), QUESTION)) == drop_framing_opening(
+        FRAMED, QUESTION
+    )
+
+
+def _rates(name: str) -> tuple[int, int, int, int]:
+    rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+    framed = [r for r in rows if r["label"] == "restates"]
+    advice = [r for r in rows if r["label"] == "advice_first"]
+
+    def dropped(r: dict) -> bool:
+        return drop_framing_opening(r["answer"], r["question"]) != r["answer"]
+
+    return sum(map(dropped, framed)), len(framed), sum(map(dropped, advice)), len(advice)
+
+
+def test_framing_openings_on_the_blind_sets() -> None:
+    """Both sets were written by helpers who saw no code. openings_blind.jsonl: 15 of 40
+    framing openings dropped by the rule as first written, 33 after its misses were read (so
+    it is a tuning set now). openings_blind2.jsonl, written after that, is held out: 9 of 50.
+    The rule is narrow on purpose: no advice-first opening of either set is ever dropped."""
+    hit, framed, wrong, advice = _rates("openings_blind.jsonl")
+    assert (framed, advice) == (40, 40) and hit >= 33 and wrong == 0
+    hit, framed, wrong, advice = _rates("openings_blind2.jsonl")
+    assert (framed, advice) == (50, 50) and hit >= 9 and wrong == 0
