@@ -187,9 +187,92 @@ _PERSONA = re.compile(
 )
 PERSONA_MIN_WORDS = 40
 
+# At any length: the assistant given a named persona of its own ("you are NORA", "you're now
+# 'Raw-GPT v5'", "Be 'CorpLeaks'", "act as DAN"), or the message drops its rules in the words
+# jailbreaks use ("never refuses", "no filters", "don't break character", "you lose 10 points
+# every time you refuse", "opposite day"). Written after a second blind persona set
+# (tests/data/persona_blind2.jsonl) showed 22 of its 60 jailbreaks reaching the model with
+# the long-message rule alone (8 with these rules). On persona_blind3.jsonl, written blind
+# afterwards and held out: 21 of 50 jailbreaks reached the model before, 14 with them; 5 of 50
+# benign questions refused before and after.
+_ROLE_ACRONYMS = r"(?!(?:CEO|CFO|COO|CTO|CIO|CMO|CHRO|CPO|HR|VP|MD|SVP|EVP|PA|IT|AI)\b(?!-))"
+_QUOTED_OR_CAPS = (
+    r"(?:['\"‘“][A-Z][^'\"’”\n]{1,29}['\"’”]|" + _ROLE_ACRONYMS + r"[A-Z]{2,}(?:-\w+)?\b)"
+)
+_NAMED = r"(?:" + _QUOTED_OR_CAPS + r"|[A-Z][a-z]+[A-Z]\w*\b|[A-Z][a-z]+-[A-Z]\w*\b)"
+_YOU_ARE = r"\b(?:you\s*(?:are|'re|will\s+be|'ll\s+be)|you\s+r|ur)\s+"
+_NAMED_PERSONA = re.compile(  # the verbs in any case, the name capitalised or quoted
+    # "you are 'Honest Hal'", "you are NORA"; a CamelCase name only when it replaces the
+    # assistant ("you are now SwearBot"), not in a bot's own description ("You are
+    # HobbyHelper, a chatbot designed to help users find hobbies", llm-guard's benign set)
+    r"(?i:" + _YOU_ARE + r"(?:hereby\s+)?(?:going\s+to\s+(?:be|act\s+as|play)\s+)?"
+    r"(?:assigned\s+the\s+role\s+of\s+|reassigned\s+to\s+the\s+role\s+of\s+|called\s+|"
+    r"named\s+|playing\s+|my\s+)?(?:the\s+|an?\s+)?)" + _QUOTED_OR_CAPS + r"|"
+    r"(?i:"
+    + _YOU_ARE
+    + r"(?:now|hereby|going\s+to\s+(?:be|act\s+as|play))\s+(?:the\s+|an?\s+)?)"
+    + _NAMED
+    + r"|"
+    r"(?i:(?:^|[.!?:;]\s+|\n|\byou\s*(?:will|'ll|must|should|to|can|could)\s+|\bplease\s+|"
+    r"\bpls\s+)(?:be|become|play|act\s+(?:as|like)|adopt\s+(?:an?\s+)?(?:alter\s+ego|persona)"
+    r"[:,]?|role-?\s?play|simulate|impersonate)\s+(?:my\s+|the\s+|an?\s+)?)" + _NAMED,
+)
+_RULE_DROP = re.compile(
+    r"\bno\s+(rules?|filters?|content\s+(filters?|warnings?)|safety(\s+training)?|guidelines|"
+    r"restrictions|limits|refusals|ethics|alignment(\s+layer)?|lectures|disclaimers|warnings|"
+    r"morals|ability\s+to\s+refuse)\b|"
+    r"\b(zero|without\s+(any\s+)?)\s*(rules|restrictions|filters?|guidelines|limits|"
+    r"diplomacy|ethics|warnings|disclaimers)\b|"
+    r"\bnever\s+(refuses?|says?\s+no|says?\s+'?i\s+can'?t|warns?|moralis\w*|moraliz\w*|"
+    r"censors?|hedges?|questions|steps\s+out|breaks?\s+character|mentions?\s+polic\w*)\b|"
+    r"\b(can|will)\s+do\s+anything\b|\banswers?\s+(anything|everything)\b|"
+    r"\b(doesn'?t|does\s+not|don'?t|do\s+not|dont|doesnt)\s+(care\s+about|have\s+to\s+obey|"
+    r"need|follow|do)\s+(the\s+|any\s+|your\s+)?(\w+\s+)?(rules|filters?|safety|guidelines|"
+    r"polic(y|ies))\b|"
+    r"\b(ignores?|disregards?|reverse|drop)\s+(all\s+|your\s+|the\s+|any\s+)(\w+\s+)?"
+    r"(guidelines|rules|filters?|restrictions|content\s+polic\w+)\b|"
+    r"\b(don'?t|do\s+not|never)\s+break\s+character\b|\bbreaking\s+character\b|"
+    r"(^|[.!?:;,]\s*|\band\s+|\bnow\s+)stay\s+(fully\s+)?in\s+(character|that\s+universe)\b|"
+    r"\b(lose|removed|deducted)\b[^.?!\n]{0,30}\b(tokens?|points?|lives)\b|"
+    r"\b(tokens?|points?)\b[^.?!\n]{0,40}\b(refus\w*|hedg\w*|deleted)\b|"
+    r"\bopposite\s+day\b|\b(normally|usually)\s+refuse\b|"
+    r"\bfreed\s+from\s+(its|your|the|all|any)\s+(\w+\s+)?(rules|limits|restrictions|"
+    r"instructions|confines|guidelines|programming|filters?)\b|\b(limitations|rules|restrictions)\s+(are|were|have\s+been)\s+"
+    r"(suspended|removed|lifted|abolished|disabled)\b|"
+    r"\b(no\s+longer|not)\s+bound\s+by\b|\bsafety\s+(layer|thing|stuff)\b|"
+    r"\bcorporate\s+filter\b|\btotal\s+obedience\b|\bobliged\s+to\s+rules\b",
+    re.IGNORECASE,
+)
+# ...said to the assistant as a part to play, not asked about an AI ("why does ChatGPT have
+# no filters?").
+_PART = re.compile(
+    r"\b(you|u|ur|yourself|persona|character|alter\s+ego|mode|game|rpg|role-?\s?play|rp|"
+    r"improv|simulate|pretend|act\s+as|play)\b",
+    re.IGNORECASE,
+)
+
+
+_QUOTED = re.compile(r"['\"‘“][^'\"’”\n]{2,80}['\"’”]")
+
+
+def persona_jailbreak(text: str) -> bool:
+    """True when a message gives the assistant a named persona, or a part that drops its
+    rules (said in one sentence, outside quotation marks: "people tell an AI to 'pretend it
+    has no rules'" is reported, not asked): refused even where role play is welcome (the
+    rehearsal pointer)."""
+    if _NAMED_PERSONA.search(text):
+        return True
+    return any(
+        _RULE_DROP.search(sentence) and _PART.search(sentence)
+        for sentence in split_sentences(_QUOTED.sub(" ", text))
+    )
+
 
 def assigns_persona(text: str) -> bool:
-    """True when a long message gives the assistant a persona or a mode of its own."""
+    """True when a message gives the assistant a persona or a mode of its own: a named one,
+    one that drops the rules, or (in a long message) any."""
+    if persona_jailbreak(text):
+        return True
     return len(text.split()) >= PERSONA_MIN_WORDS and bool(_PERSONA.search(text))
 
 

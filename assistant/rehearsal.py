@@ -27,6 +27,7 @@ from assistant.citations import attribute, build_citations, clean_citations
 from assistant.guard import (
     leaks_instructions,
     looks_like_instruction,
+    persona_jailbreak,
     sanitize_untrusted,
     strip_foreign_script,
 )
@@ -535,7 +536,11 @@ def role_play(question: str, embed_one: scope.EmbedOne | None = None) -> tuple[s
     question = _as_words(question)
     if not (_ASKED_TO_PLAY.search(question) and _MENTORING_ROLE.search(question)):
         return None
-    if _JAILBREAK_FRAMES.search(question) or _NOT_A_CONVERSATION.search(question):
+    if (
+        _JAILBREAK_FRAMES.search(question)
+        or _NOT_A_CONVERSATION.search(question)
+        or persona_jailbreak(question)
+    ):
         return ("refuse", "frame")
     if looks_like_instruction(_ROLE_PLAY_WORDS.sub(" ", question)):
         return ("refuse", "rules")
