@@ -169,7 +169,7 @@ def default_probes() -> ScopeProbes | None:
 @dataclass
 class Decision:
     verdict: Verdict
-    layer: str  # "rules", "harm", "domain" or "none"
+    layer: str  # "rules", "persona", "harm", "domain" or "none"
     harm: float | None = None
     domain: float | None = None
     uncovered: float | None = None  # the NearestQuestions score, when there is one
@@ -189,6 +189,38 @@ def words_only(text: str) -> str:
     return " ".join(text.split())
 
 
+PERSONA_WEIGHTS = Path(__file__).parent / "data" / "scope" / "persona-probe.npz"
+# The persona probe is asked only about a message with one of these words: a part for the
+# assistant to play is named in them ("you are", "act as", "game", "mode", "simulate"...).
+FRAME_WORDS = re.compile(
+    r"\b(persona|character|pretend|game|simulate|imagine|story|screenplay|novel|role-?\s?play|"
+    r"rp|act\s+as|act\s+like|you\s+are|you're|ur|alter\s+ego|mode|play|become|be\s+my)\b",
+    re.IGNORECASE,
+)
+_PERSONA_OVERRIDE: list[object] = []  # benchmarks/persona.py: [probe] or [False] to compare
+
+
+@functools.lru_cache(maxsize=1)
+def persona_probe(path: Path = PERSONA_WEIGHTS) -> Probe | None:
+    """The persona-jailbreak probe trained by `benchmarks/persona.py --save`, if it is there."""
+    if _PERSONA_OVERRIDE:
+        return _PERSONA_OVERRIDE[0] or None  # type: ignore[return-value]
+    if not path.is_file():
+        return None
+    return load_probe(path)[0]
+
+
+def persona_attack(question: str, embed_one: EmbedOne | None) -> bool:
+    """Does a message that gives the assistant a part to play read like the persona
+    jailbreaks (benchmarks/persona.py: on a blind set held out, jailbreaks dressed as mentoring
+    reaching the model 14/50 -> 7/50, benign questions refused 5/50 -> 6/50)?"""
+    probe = persona_probe()
+    if probe is None or embed_one is None or not FRAME_WORDS.search(question):
+        return False
+    vector = embed_one(words_only(question))[None, :]
+    return float(probe.prob(vector)[0]) >= probe.threshold
+
+
 def decide(
     question: str, embed_one: EmbedOne | None, probes: ScopeProbes | None = None, context: str = ""
 ) -> Decision:
@@ -199,6 +231,8 @@ def decide(
     strength = instruction_strength(question)
     if strength == "strong" or assigns_persona(question):
         return Decision("refuse", "rules")
+    if persona_attack(question, embed_one):
+        return Decision("refuse", "persona")
     probes = probes or default_probes()
     if probes is None or embed_one is None:
         # Without the probes, topic words alone ("jailbreak", "pretend to be") still refuse.
