@@ -237,7 +237,8 @@ _RULE_DROP = re.compile(
     r"\b(tokens?|points?)\b[^.?!\n]{0,40}\b(refus\w*|hedg\w*|deleted)\b|"
     r"\bopposite\s+day\b|\b(normally|usually)\s+refuse\b|"
     r"\bfreed\s+from\s+(its|your|the|all|any)\s+(\w+\s+)?(rules|limits|restrictions|"
-    r"instructions|confines|guidelines|programming|filters?)\b|\b(limitations|rules|restrictions)\s+(are|were|have\s+been)\s+"
+    r"instructions|confines|guidelines|programming|filters?)\b|"
+    r"\b(limitations|rules|restrictions)\s+(are|were|have\s+been)\s+"
     r"(suspended|removed|lifted|abolished|disabled)\b|"
     r"\b(no\s+longer|not)\s+bound\s+by\b|\bsafety\s+(layer|thing|stuff)\b|"
     r"\bcorporate\s+filter\b|\btotal\s+obedience\b|\bobliged\s+to\s+rules\b",
