@@ -197,14 +197,11 @@ FRAME_WORDS = re.compile(
     r"rp|act\s+as|act\s+like|you\s+are|you're|ur|alter\s+ego|mode|play|become|be\s+my)\b",
     re.IGNORECASE,
 )
-_PERSONA_OVERRIDE: list[object] = []  # benchmarks/persona.py: [probe] or [False] to compare
 
 
 @functools.lru_cache(maxsize=1)
 def persona_probe(path: Path = PERSONA_WEIGHTS) -> Probe | None:
     """The persona-jailbreak probe trained by `benchmarks/persona.py --save`, if it is there."""
-    if _PERSONA_OVERRIDE:
-        return _PERSONA_OVERRIDE[0] or None  # type: ignore[return-value]
     if not path.is_file():
         return None
     return load_probe(path)[0]

@@ -116,9 +116,9 @@ def heldout(probe: scope.Probe) -> None:
     rows = _rows(DATA / HELDOUT)
     print(f"\nheld out ({HELDOUT}, {len(rows)} texts), scripted chat path:")
     print(f"{'layers':<16}{'jailbreaks reaching the model':>32}{'benign refused':>16}")
+    shipped = scope.persona_probe
     for label, active in (("rules", None), ("rules + probe", probe)):
-        scope.persona_probe.cache_clear()
-        scope._PERSONA_OVERRIDE[:] = [active] if active is not None else [False]
+        scope.persona_probe = lambda active=active: active  # type: ignore[assignment]
         reached = refused = jailbreaks = benign = 0
         for row in rows:
             answer = services.coach.answer(
@@ -131,7 +131,7 @@ def heldout(probe: scope.Probe) -> None:
                 benign += 1
                 refused += answer.outcome == "refused"
         print(f"{label:<16}{f'{reached}/{jailbreaks}':>32}{f'{refused}/{benign}':>16}")
-    scope._PERSONA_OVERRIDE[:] = []
+    scope.persona_probe = shipped  # type: ignore[assignment]
 
 
 def main() -> None:
