@@ -186,10 +186,11 @@ def drop_framing_opening(text: str, question: str) -> str:
 def lead_with_advice(chunks: Iterator[str], question: str = "") -> Iterator[str]:
     """Streams text as it comes, except a first sentence that may need changing: a reply that
     opens with a citation marker, or with a word a framing sentence opens with ("Handling...",
-    "It's natural...", "Great question"), is held until its first sentence and four words of
-    the next are in (or LEAD_HOLD_CHARS). Then the marker moves to the sentence's end, as
-    `marks_after_first_sentence` does, and a sentence that only frames `question` is dropped
-    (`drop_framing_opening`). Any other reply streams from its first word."""
+    "It's natural...", "Great question"), is held until its first sentence is in, and a
+    framing one until four words of the next are in too (or LEAD_HOLD_CHARS). Then the marker
+    moves to the sentence's end, as `marks_after_first_sentence` does, and a sentence that only
+    frames `question` is dropped (`drop_framing_opening`). Any other reply streams from its
+    first word."""
 
     def settled(text: str) -> str:
         return drop_framing_opening(marks_after_first_sentence(text), question)
@@ -210,8 +211,15 @@ def lead_with_advice(chunks: Iterator[str], question: str = "") -> Iterator[str]
                 return
         if text.startswith("[") and not _LEADING_MARKS.match(held):
             continue  # the marker is not closed yet
-        _, after = _split_first(marks_after_first_sentence(held))
-        if len(after.split()) >= 5 or len(held) > LEAD_HOLD_CHARS:
+        moved = marks_after_first_sentence(held)
+        first, after = _split_first(moved)
+        ended = bool(_FIRST_SENTENCE.search(moved)) and bool(after)
+        # Once the first sentence is complete, only a framing one waits for the advice after it.
+        if (
+            (ended and not framing_sentence(first, question))
+            or len(after.split()) >= 5
+            or len(held) > LEAD_HOLD_CHARS
+        ):
             yield settled(held)
             yield from source
             return
