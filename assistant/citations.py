@@ -86,8 +86,9 @@ def marks_after_first_sentence(text: str) -> str:
 # your first session, preparation matters.", "Great question!". The local model opened answers
 # so; they are dropped when advice follows. Narrow on purpose: on two sets written blind by
 # helpers (tests/data/openings_blind*.jsonl) no advice-first opening of 90 is dropped; of the
-# framing ones, 15/40 with the rule as first written, 33/40 after reading its misses, and 9/50
-# on the second set, held out (most framing shapes are still missed). The eval's own opening
+# framing ones, 15/40 with the rule as first written, 33/40 after reading its misses (31/40
+# with _POINTS_BACK), and 9/50 on the second set, held out (most framing shapes are still
+# missed). The eval's own opening
 # metric (evals/wording.py) is a different rule and stays the judge.
 _FRAME_OPENING = re.compile(
     r"^\s*((great|good|excellent|interesting|important|thoughtful)\s+question\b|"
@@ -142,6 +143,9 @@ _ADVICE_IN_IT = re.compile(
     re.IGNORECASE,
 )
 _FIRST_SENTENCE = re.compile(r"[.!?](?=\s|$)")
+# A next sentence that leans on the first ("Feeling awkward is natural. It does not mean...",
+# local chat eval run #11, chat-001) keeps it: without it, "It" would point at nothing.
+_POINTS_BACK = re.compile(r"^\W*(it|this|that|these|those|they|such|so|but|and)\b", re.I)
 _FRAME_STARTERS = re.compile(
     r"^\s*(great|good|excellent|interesting|important|thoughtful|thank|thanks|when|it'?s|it|"
     r"this|that'?s|that|feeling|being|\w+ing)\b",
@@ -178,7 +182,7 @@ def drop_framing_opening(text: str, question: str) -> str:
     """The reply without a first sentence that only frames the question, when advice
     follows it (at least one more sentence of four words or more)."""
     first, rest = _split_first(text)
-    if len(rest.split()) < 4 or not framing_sentence(first, question):
+    if len(rest.split()) < 4 or _POINTS_BACK.match(rest) or not framing_sentence(first, question):
         return text
     return rest[:1].upper() + rest[1:]
 

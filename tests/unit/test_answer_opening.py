@@ -113,9 +113,10 @@ def _rates(name: str) -> tuple[int, int, int, int]:
 def test_framing_openings_on_the_blind_sets() -> None:
     """Both sets were written by helpers who saw no code. openings_blind.jsonl: 15 of 40
     framing openings dropped by the rule as first written, 33 after its misses were read (so
-    it is a tuning set now). openings_blind2.jsonl, written after that, is held out: 9 of 50.
+    it is a tuning set now), 31 once a next sentence that leans on the first ("It does not
+    mean...") keeps it. openings_blind2.jsonl, written after that, is held out: 9 of 50.
     The rule is narrow on purpose: no advice-first opening of either set is ever dropped."""
     hit, framed, wrong, advice = _rates("openings_blind.jsonl")
-    assert (framed, advice) == (40, 40) and hit >= 33 and wrong == 0
+    assert (framed, advice) == (40, 40) and hit >= 31 and wrong == 0
     hit, framed, wrong, advice = _rates("openings_blind2.jsonl")
     assert (framed, advice) == (50, 50) and hit >= 9 and wrong == 0
