@@ -174,7 +174,7 @@ def _split_first(text: str) -> tuple[str, str]:
     end = _FIRST_SENTENCE.search(text)
     if end is None:
         return text, ""
-    rest = _LEADING_MARKS.sub("", text[end.end() :]).strip()
+    rest = _LEADING_MARKS.sub("", text[end.end() :]).lstrip()  # a streamed chunk keeps its end
     return text[: end.end()], rest
 
 
